@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install db demo bench postgres-binaries clean
+
+run: demo ## Set everything up and serve the demo on http://127.0.0.1:5000
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install postgres-binaries ## Set everything up and run the whole test suite
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+db: install ## Create or migrate the database under instance/
+	$(FLASK) db upgrade
+
+demo: db ## Load the starting themes and the demo data set (idempotent)
+	$(FLASK) kb load-content --demo
+
+bench: install ## Run the benchmarks under bench/ (prints figures; not part of CI)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The PostgreSQL tests start a throwaway server; install the server binaries when a machine lacks them.
+postgres-binaries:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	else echo "PostgreSQL server binaries missing: installing Debian package postgresql"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,86 @@
+"""kennisbank: the knowledge broker for Dutch municipalities. `create_app` builds the Flask app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app: defaults, then KENNISBANK_* environment variables, then `config` (tests).
+
+    `instance_path` (default: instance/ in the checkout) holds the SQLite file, index and secret key.
+    """
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True,
+                instance_path=instance_path or os.environ.get("KENNISBANK_INSTANCE_DIR") or None)
+    configure(app, config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_templating(app)
+    register_security_headers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict) -> None:
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.defaults(instance_path))
+    app.config.update(config_module.from_environment(os.environ))
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers every table on db.metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.REPO_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om deze pagina te bekijken."
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .core import bp as core_bp
+    from .help import bp as help_bp
+
+    for blueprint in (auth_bp, core_bp, help_bp):
+        app.register_blueprint(blueprint)
+    from .auth.guard import require_login_everywhere
+
+    app.before_request(require_login_everywhere)
+
+
+def register_templating(app: Flask) -> None:
+    from . import templating
+
+    templating.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import kb
+
+    app.cli.add_command(kb)

@@ -1,0 +1,26 @@
+"""Every page requires login, except the login page, the help pages and static files."""
+from flask import request
+from flask_login import current_user
+
+from ..extensions import db, login_manager
+from ..models import User
+
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_BLUEPRINTS = {"help"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def require_login_everywhere():
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if request.blueprint in PUBLIC_BLUEPRINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None

@@ -1,0 +1,75 @@
+"""Configuration: defaults, overridden by KENNISBANK_* environment variables, then by a test mapping.
+
+Every key that can be set from the environment is listed in ENV_KEYS; README.md documents each
+(a test checks that).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Environment variable -> config key. DATABASE_URL is honoured too, as hosting platforms set it.
+# KENNISBANK_INSTANCE_DIR (where instance/ lives) is read by create_app itself.
+ENV_KEYS = {
+    "KENNISBANK_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "KENNISBANK_INDEX_DIR": "INDEX_DIR",
+    "KENNISBANK_SECRET_KEY": "SECRET_KEY",
+    "KENNISBANK_CONTENT_DIR": "CONTENT_DIR",
+    "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE"}
+
+
+def defaults(instance_path: Path) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'kennisbank.sqlite'}",
+        "INDEX_DIR": str(instance_path / "index"),
+        "CONTENT_DIR": str(REPO_ROOT / "content"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long forms must not expire
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def from_environment(environ: os._Environ | dict) -> dict:
+    found = {}
+    if environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    for env_name, key in ENV_KEYS.items():
+        value = environ.get(env_name)
+        if value:
+            found[key] = value.lower() in {"1", "true", "ja", "yes"} if key in BOOLEAN_KEYS else value
+    if "SQLALCHEMY_DATABASE_URI" in found:
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(found["SQLALCHEMY_DATABASE_URI"])
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres:// or postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the secret key kept in instance/, creating a random one on first use (never hard-coded)."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,38 @@
+"""HTTP error pages, and the mapping of domain errors that escape a view."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+from .extensions import db
+from .services.errors import NotAllowed
+
+MESSAGES = {
+    400: ("Ongeldig verzoek", "Het verzoek kon niet worden verwerkt. Probeer het opnieuw vanaf de vorige pagina."),
+    403: ("Geen toegang", "U heeft geen rechten om dit te doen."),
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Zoek via het zoekvak of ga naar de startpagina."),
+    405: ("Niet toegestaan", "Deze actie kan zo niet worden uitgevoerd."),
+    413: ("Te groot", "Wat u verstuurde is te groot."),
+    500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het later opnieuw."),
+}
+
+
+def render_error(status: int, message: str | None = None):
+    title, default_message = MESSAGES.get(status, MESSAGES[500])
+    return render_template("errors/error.html", title=title, message=message or default_message), status
+
+
+def init_app(app: Flask) -> None:
+    for status in MESSAGES:
+        app.register_error_handler(status, lambda error, status=status: render_error(status))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het "
+                                 "nog eens; uw invoer is niet opgeslagen.")
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error: NotAllowed):
+        db.session.rollback()
+        return render_error(403, error.message)

@@ -1,0 +1,17 @@
+"""All models, imported here so that db.metadata knows every table."""
+from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole, NetworkKind, ProjectStatus,
+                    ReviewState, Verdict)
+from .lesson import Lesson, LessonUse, lesson_themes
+from .network import Membership, Network, network_themes
+from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
+from .project import Project, project_themes
+from .revision import Revision
+from .theme import Theme, theme_owners
+from .user import User
+
+__all__ = [
+    "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource", "Membership", "MembershipRole",
+    "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch", "PriorWorkSuggestion", "Project",
+    "ProjectStatus", "Revision", "ReviewState", "Theme", "User", "Verdict", "lesson_themes", "network_themes",
+    "project_themes", "theme_owners",
+]

@@ -1,0 +1,38 @@
+"""Writing the audit trail. Services call `record` for every change they make."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+from ..extensions import db
+from ..models import Revision, User
+
+
+def as_text(value) -> str | None:
+    """A value as it is kept in history: plain text, so old revisions stay readable."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(as_text(item) or "" for item in value)
+    if hasattr(value, "name") and hasattr(value, "id"):  # a related row (theme, user)
+        return str(value.name)
+    return str(value)
+
+
+def record(entity, action: str, user: User | None, changes: dict | None = None) -> Revision:
+    revision = Revision(entity_type=entity.__class__.__name__.lower(), entity_id=entity.id, action=action,
+                        user_id=user.id if user else None, changes=changes or {})
+    db.session.add(revision)
+    return revision
+
+
+def snapshot(entity, fields: list[str]) -> dict[str, str | None]:
+    return {field: as_text(getattr(entity, field)) for field in fields}
+
+
+def diff(before: dict[str, str | None], after: dict[str, str | None]) -> dict[str, list]:
+    return {field: [before[field], after[field]] for field in after if before.get(field) != after[field]}

@@ -1,0 +1,67 @@
+"""Accounts: creating users and checking passwords."""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import User
+from .errors import DomainError
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+# Checked against when the e-mail is unknown, so a failed login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(email: str, name: str, password: str, *, department: str = "", organisation: str = "",
+                is_admin: bool = False) -> User:
+    """Create an active account.
+
+    :raises DomainError: invalid or taken e-mail address, missing name, too short a password.
+    """
+    email = normalise_email(email)
+    problems: dict[str, str] = {}
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        problems["email"] = "Vul een geldig e-mailadres in, bijvoorbeeld naam@gemeente.nl."
+    elif find_by_email(email) is not None:
+        problems["email"] = f"Er bestaat al een account met het e-mailadres {email}."
+    if not (name or "").strip():
+        problems["name"] = "Vul een naam in."
+    elif len(name.strip()) > 200:
+        problems["name"] = "Een naam mag hoogstens 200 tekens lang zijn."
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems["password"] = f"Een wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens lang zijn."
+    if problems:
+        raise DomainError(" ".join(problems.values()), problems)
+    user = User(email=email, name=name.strip(), department=department.strip(), organisation=organisation.strip(),
+                password_hash=hash_password(password), is_admin=is_admin, active=True)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None — never saying which of the two was wrong."""
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user

@@ -1,0 +1,35 @@
+"""Configuration from the environment, and the instance secret key."""
+import stat
+
+from kennisbank import create_app
+from kennisbank.config import from_environment, normalise_database_url
+
+
+def test_environment_overrides_defaults():
+    found = from_environment({"KENNISBANK_DATABASE_URL": "postgresql://u@h/db", "KENNISBANK_INDEX_DIR": "/x",
+                              "KENNISBANK_SESSION_COOKIE_SECURE": "true"})
+    assert found == {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db", "INDEX_DIR": "/x",
+                     "SESSION_COOKIE_SECURE": True}
+
+
+def test_database_url_is_honoured_and_kennisbank_variable_wins():
+    assert from_environment({"DATABASE_URL": "postgres://a@b/c"})["SQLALCHEMY_DATABASE_URI"] == \
+        "postgresql+psycopg://a@b/c"
+    both = from_environment({"DATABASE_URL": "postgres://a@b/c", "KENNISBANK_DATABASE_URL": "sqlite:///x"})
+    assert both["SQLALCHEMY_DATABASE_URI"] == "sqlite:///x"
+
+
+def test_normalise_keeps_other_urls():
+    assert normalise_database_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("KENNISBANK_SECRET_KEY", raising=False)
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    first = create_app(config, instance_path=str(tmp_path / "instance"))
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.exists()
+    assert first.config["SECRET_KEY"] and len(first.config["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    second = create_app(config, instance_path=str(tmp_path / "instance"))
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]

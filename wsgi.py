@@ -1,0 +1,3 @@
+from kennisbank import create_app
+
+app = create_app()

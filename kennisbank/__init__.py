@@ -51,11 +51,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .core import bp as core_bp
     from .help import bp as help_bp
+    from .lessons import bp as lessons_bp
+    from .networks import bp as networks_bp
+    from .people import bp as people_bp
+    from .projects import bp as projects_bp
+    from .themes import bp as themes_bp
 
-    for blueprint in (auth_bp, core_bp, help_bp):
+    for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
     from .auth.guard import require_login_everywhere
 

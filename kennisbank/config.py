@@ -35,6 +35,7 @@ def defaults(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long forms must not expire
         "PASSWORD_HASH_METHOD": "scrypt",
+        "WTF_I18N_ENABLED": False,  # use WTForms' own Dutch messages (BaseForm.Meta.locales)
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }
 

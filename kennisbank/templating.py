@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from .markdown import render_markdown
-from .services import municipalities
+from .models import enums
+from .services import municipalities, permissions
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -24,6 +25,25 @@ def dutch_date(value: date | datetime | None) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+# Attribute names in the history, as the UI calls them.
+FIELD_LABELS = {
+    "title": "titel", "question": "maatschappelijk vraagstuk", "municipality_code": "gemeente",
+    "organisation": "organisatie", "department": "afdeling", "goal": "doel", "approach": "aanpak",
+    "partners": "partners", "funding": "financiering", "area": "gebied", "start_date": "startdatum",
+    "end_date": "einddatum", "stage": "innovatiefase", "status": "status", "themes": "thema's",
+    "team": "projectteam", "tags": "trefwoorden", "links": "links", "outcome": "resultaat", "lead": "projectleider",
+    "kind": "soort", "context": "context", "what_happened": "wat er gebeurde", "lesson_learned": "les",
+    "advice": "advies", "transferability": "overdraagbaarheid", "on_behalf_of_team": "namens het projectteam",
+    "review_state": "toetsstatus", "review_remark": "opmerking bij toetsing", "reviewed_by": "getoetst door",
+    "reviewed_at": "getoetst op", "name": "naam", "description": "omschrijving", "synthesis": "wat we weten",
+    "owners": "eigenaren", "url": "link", "lid": "lid", "closure_note": "toelichting bij afsluiting",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
+
+
 def municipality_name(code: str | None) -> str:
     found = municipalities.by_code(code)
     return found.display_name if found else ""
@@ -33,6 +53,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["dutch_date"] = dutch_date
     app.jinja_env.filters["municipality"] = municipality_name
+    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second))
+    for vocabulary in (enums.ProjectStatus, enums.InnovationStage, enums.LessonKind, enums.ReviewState,
+                       enums.NetworkKind, enums.MembershipRole, enums.Verdict):
+        app.jinja_env.globals[vocabulary.__name__] = vocabulary
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

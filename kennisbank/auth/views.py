@@ -1,22 +1,12 @@
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
 from ..services import users
+from ..web import safe_next
 from . import bp
 from .forms import LoginForm
 
 FAILED_LOGIN = "Het e-mailadres of het wachtwoord klopt niet, of dit account is niet actief."
-
-
-def safe_next(target: str | None) -> str:
-    """Only redirect back within this site: a relative path, never '//host' or a full URL."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("core.home")
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -28,7 +18,7 @@ def login():
         if user is not None:
             login_user(user)
             flash(f"Welkom, {user.name}.", "success")
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
         form.password.errors.append(FAILED_LOGIN)
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status

@@ -4,7 +4,7 @@ from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole
 from .lesson import Lesson, LessonUse, lesson_themes
 from .network import Membership, Network, network_themes
 from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
-from .project import Project, project_themes
+from .project import Project, project_members, project_themes
 from .revision import Revision
 from .theme import Theme, theme_owners
 from .user import User
@@ -13,5 +13,5 @@ __all__ = [
     "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource", "Membership", "MembershipRole",
     "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch", "PriorWorkSuggestion", "Project",
     "ProjectStatus", "Revision", "ReviewState", "Theme", "User", "Verdict", "lesson_themes", "network_themes",
-    "project_themes", "theme_owners",
+    "project_members", "project_themes", "theme_owners",
 ]

@@ -63,6 +63,11 @@ class Lesson(Versioned, Timestamps, SoftDeletable, db.Model):
     uses: Mapped[list[LessonUse]] = relationship(back_populates="lesson", cascade="all, delete-orphan")
 
     @property
+    def shown_author(self) -> str:
+        """Who the lesson is shown as written by; the real author stays in the history."""
+        return "namens het projectteam" if self.on_behalf_of_team else self.author.display_name
+
+    @property
     def is_failure_or_improvement(self) -> bool:
         return self.kind in (LessonKind.FAILURE, LessonKind.IMPROVEMENT)
 

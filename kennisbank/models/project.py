@@ -24,6 +24,14 @@ project_themes = Table(
     Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Colleagues working on the project besides its lead: they may log lessons on it, and they are people to ask.
+project_members = Table(
+    "project_members",
+    db.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Project(Versioned, Timestamps, SoftDeletable, db.Model):
     __tablename__ = "projects"
@@ -67,6 +75,7 @@ class Project(Versioned, Timestamps, SoftDeletable, db.Model):
     lead: Mapped[User] = relationship(foreign_keys=[lead_id])
     start_override_by: Mapped[User | None] = relationship(foreign_keys=[start_override_by_id])
     themes: Mapped[list[Theme]] = relationship(secondary=project_themes, order_by="Theme.name")
+    team: Mapped[list[User]] = relationship(secondary=project_members, order_by="User.name")
     lessons: Mapped[list[Lesson]] = relationship(back_populates="project", order_by="Lesson.created_at")
     lesson_uses: Mapped[list[LessonUse]] = relationship(back_populates="project")
     prior_work_check: Mapped[PriorWorkCheck | None] = relationship(back_populates="project", uselist=False)

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
+
+if TYPE_CHECKING:
+    from .theme import Theme
 
 
 class User(UserMixin, db.Model):
@@ -24,6 +28,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    owned_themes: Mapped[list[Theme]] = relationship(secondary="theme_owners", viewonly=True,
+                                                     order_by="Theme.name")
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

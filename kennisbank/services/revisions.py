@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import Revision, User
 
@@ -36,3 +38,10 @@ def snapshot(entity, fields: list[str]) -> dict[str, str | None]:
 
 def diff(before: dict[str, str | None], after: dict[str, str | None]) -> dict[str, list]:
     return {field: [before[field], after[field]] for field in after if before.get(field) != after[field]}
+
+
+def history(entity) -> list[Revision]:
+    """An item's revisions, newest first."""
+    return list(db.session.scalars(select(Revision).where(
+        Revision.entity_type == entity.__class__.__name__.lower(), Revision.entity_id == entity.id)
+        .order_by(Revision.created_at.desc(), Revision.id.desc())))

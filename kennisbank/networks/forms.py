@@ -1,0 +1,32 @@
+from wtforms import BooleanField, DateField, EmailField, SelectField
+from wtforms.validators import Optional
+
+from ..forms import BaseForm, CheckboxesField, VersionField, text
+from ..models import MembershipRole, NetworkKind
+from ..services.networks import NetworkInput
+
+
+class NetworkForm(BaseForm):
+    name = text("Naam", 200, required="Geef het netwerk een naam.")
+    kind = SelectField("Soort netwerk", choices=NetworkKind.choices())
+    description = text("Omschrijving", 20000, area=True)
+    url = text("Link naar de website van het netwerk", 500)
+    themes = CheckboxesField("Thema's", coerce=int)
+    version = VersionField()
+
+    def to_input(self) -> NetworkInput:
+        return NetworkInput(name=self.name.data or "", kind=NetworkKind(self.kind.data),
+                            description=self.description.data or "", url=self.url.data or "",
+                            theme_ids=self.themes.data or [])
+
+
+class MembershipForm(BaseForm):
+    email = EmailField("E-mailadres van de collega (leeg: uzelf)", validators=[Optional()])
+    role = SelectField("Rol", choices=MembershipRole.choices(), default=MembershipRole.MEMBER.value)
+    personal_capacity = BooleanField("Op persoonlijke titel (niet namens de gemeente)")
+    since = DateField("Lid sinds", validators=[Optional()])
+    note = text("Toelichting", 500)
+
+
+CONFLICT_FIELDS = {"name": ("name", "Naam"), "kind": ("kind", "Soort"), "description": ("description", "Omschrijving"),
+                   "url": ("url", "Link"), "themes": ("themes", "Thema's")}

@@ -1,0 +1,153 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Membership, MembershipRole
+from ..services import editing, networks, permissions, revisions, themes, users
+from ..services.editing import EditConflict
+from ..services.errors import DomainError
+from ..web import conflict_page, get_or_404, page_arg, put_on_form
+from . import bp
+from .forms import CONFLICT_FIELDS, MembershipForm, NetworkForm
+
+
+def _network_or_404(slug: str):
+    network = networks.get_by_slug(slug)
+    if network is None or (network.is_deleted and not permissions.is_admin(current_user)):
+        abort(404)
+    return network
+
+
+def _form(network=None) -> NetworkForm:
+    form = NetworkForm(obj=network) if network and request.method == "GET" else NetworkForm()
+    form.themes.choices = [(t.id, t.name) for t in themes.active_themes()]
+    if network is not None and request.method == "GET":
+        form.themes.data = [t.id for t in network.themes]
+        form.kind.data = network.kind.value
+        form.version.data = network.version
+    return form
+
+
+@bp.get("/")
+def index():
+    """All networks, by kind and theme."""
+    page = networks.list_networks(page_arg(), kind=request.args.get("soort", ""), theme=request.args.get("thema", ""))
+    return render_template("networks/index.html", page=page, themes=themes.active_themes(),
+                           can_create=permissions.can_create_network(current_user))
+
+
+@bp.get("/<slug>")
+def detail(slug: str):
+    """A network with its members: role, since/until, on whose behalf."""
+    network = _network_or_404(slug)
+    return render_template("networks/detail.html", network=network, revision_log=revisions.history(network),
+                           current=networks.current_members(network), past=networks.past_members(network),
+                           membership_form=MembershipForm(),
+                           can_edit=permissions.can_edit_network(current_user, network),
+                           can_log_lesson=permissions.can_log_lesson_on(current_user, network=network),
+                           can_delete=permissions.can_delete(current_user))
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+def new():
+    """Add a network (theme owners, administrators)."""
+    if not permissions.can_create_network(current_user):
+        abort(403)
+    form = _form()
+    if request.method == "GET":
+        form.version.data = 0
+    if form.validate_on_submit():
+        try:
+            network = networks.create_network(form.to_input(), by=current_user)
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("Het netwerk is toegevoegd.", "success")
+            return redirect(url_for("networks.detail", slug=network.slug))
+    return render_template("networks/form.html", form=form, network=None), 400 if form.errors or form.form_errors \
+        else 200
+
+
+@bp.route("/<slug>/bewerken", methods=["GET", "POST"])
+def edit(slug: str):
+    """Edit a network (its trekkers, owners of its themes, administrators)."""
+    network = _network_or_404(slug)
+    if not permissions.can_edit_network(current_user, network):
+        abort(403)
+    form = _form(network)
+    if form.validate_on_submit():
+        try:
+            networks.update_network(network, form.to_input(), expected_version=form.version.data, by=current_user)
+        except EditConflict as conflict:
+            return conflict_page(conflict, form, fields=CONFLICT_FIELDS,
+                                 action_url=url_for("networks.edit", slug=slug),
+                                 back_url=url_for("networks.detail", slug=slug))
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("Het netwerk is bijgewerkt.", "success")
+            return redirect(url_for("networks.detail", slug=slug))
+    return render_template("networks/form.html", form=form, network=network), 400 if form.errors or \
+        form.form_errors else 200
+
+
+@bp.post("/<slug>/leden")
+def add_member(slug: str):
+    """Join the network yourself, or (as its manager) add a colleague."""
+    network = _network_or_404(slug)
+    form = MembershipForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("networks.detail", slug=slug))
+    member = current_user
+    if form.email.data:
+        member = users.find_by_email(form.email.data)
+        if member is None:
+            flash(f"Er is geen gebruiker met het e-mailadres {form.email.data}. Er is niets gewijzigd.", "error")
+            return redirect(url_for("networks.detail", slug=slug))
+    try:
+        networks.add_membership(network, member, current_user, role=MembershipRole(form.role.data),
+                                personal_capacity=form.personal_capacity.data, since=form.since.data,
+                                note=form.note.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{member.name} is toegevoegd aan {network.name}.", "success")
+    return redirect(url_for("networks.detail", slug=slug))
+
+
+@bp.post("/<slug>/leden/<int:membership_id>/beeindigen")
+def end_member(slug: str, membership_id: int):
+    """End a membership (yourself, or as the network's manager)."""
+    network = _network_or_404(slug)
+    membership = get_or_404(Membership, membership_id)
+    if membership.network_id != network.id:
+        abort(404)
+    networks.end_membership(membership, current_user)
+    db.session.commit()
+    flash("Het lidmaatschap is beëindigd; het blijft zichtbaar als geschiedenis.", "success")
+    return redirect(url_for("networks.detail", slug=slug))
+
+
+@bp.post("/<slug>/verwijderen")
+def delete(slug: str):
+    """Soft delete (administrators)."""
+    network = _network_or_404(slug)
+    editing.soft_delete(network, by=current_user)
+    db.session.commit()
+    flash("Het netwerk is verwijderd. Een beheerder kan het terugzetten.", "info")
+    return redirect(url_for("networks.detail", slug=slug))
+
+
+@bp.post("/<slug>/herstellen")
+def restore(slug: str):
+    """Undo a soft delete (administrators)."""
+    network = _network_or_404(slug)
+    editing.restore(network, by=current_user)
+    db.session.commit()
+    flash("Het netwerk is teruggezet.", "success")
+    return redirect(url_for("networks.detail", slug=slug))

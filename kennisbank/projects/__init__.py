@@ -1,0 +1,6 @@
+"""Project records: list, page, create (as concept), edit."""
+from flask import Blueprint
+
+bp = Blueprint("projects", __name__, url_prefix="/projecten")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,117 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Project
+from ..services import editing, municipalities, permissions, projects, revisions, themes
+from ..services.editing import EditConflict
+from ..services.errors import DomainError
+from ..web import conflict_page, get_or_404, int_arg, page_arg, put_on_form
+from . import bp
+from .forms import CONFLICT_FIELDS, ProjectForm
+
+
+def _form(project: Project | None = None) -> ProjectForm:
+    form = ProjectForm(obj=project) if project and request.method == "GET" else ProjectForm()
+    form.themes.choices = [(t.id, t.name) for t in themes.active_themes()]
+    if project is not None and request.method == "GET":
+        form.municipality.data = municipalities.by_code(project.municipality_code).display_name \
+            if project.municipality_code else ""
+        form.themes.data = [t.id for t in project.themes]
+        form.team.data = ", ".join(m.email for m in project.team)
+        form.tags.data = ", ".join(project.tags)
+        form.stage.data = project.stage.value
+    return form
+
+
+def _viewable(project_id: int) -> Project:
+    project = get_or_404(Project, project_id)
+    if not permissions.can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+@bp.get("/")
+def index():
+    """Project list with filters and sorting."""
+    filters = projects.ProjectFilters(theme=request.args.get("thema", ""), municipality=request.args.get("gemeente", ""),
+                                      status=request.args.get("status", ""), stage=request.args.get("fase", ""),
+                                      year=int_arg("jaar"), sort=request.args.get("sorteer", "nieuw"))
+    page = projects.list_projects(current_user, filters, page_arg())
+    return render_template("projects/index.html", page=page, filters=filters, themes=themes.active_themes(),
+                           municipalities=projects.municipalities_in_use(), years=projects.years_in_use())
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+def new():
+    """Create a project as concept, with the current user as lead."""
+    form = _form()
+    form.version.data = 0
+    if form.validate_on_submit():
+        try:
+            project = projects.create_project(form.to_input(), by=current_user)
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("Het concept is opgeslagen. Kijk nu wat er al eerder is gedaan (de voortoets).", "success")
+            return redirect(url_for("projects.detail", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=None,
+                           all_municipalities=municipalities.all_municipalities()), 400 if form.errors else 200
+
+
+@bp.get("/<int:project_id>")
+def detail(project_id: int):
+    """Project page: question, goal, approach, people, lessons, voortoets, history."""
+    project = _viewable(project_id)
+    return render_template("projects/detail.html", project=project,
+                           revision_log=revisions.history(project),
+                           can_edit=permissions.can_edit_project(current_user, project),
+                           can_log_lesson=permissions.can_log_lesson_on(current_user, project=project),
+                           can_delete=permissions.can_delete(current_user))
+
+
+@bp.route("/<int:project_id>/bewerken", methods=["GET", "POST"])
+def edit(project_id: int):
+    """Edit a project (lead, theme owners, administrators)."""
+    project = _viewable(project_id)
+    if not permissions.can_edit_project(current_user, project):
+        abort(403)
+    form = _form(project)
+    if request.method == "GET":
+        form.version.data = project.version
+    if form.validate_on_submit():
+        try:
+            projects.update_project(project, form.to_input(), expected_version=form.version.data, by=current_user)
+        except EditConflict as conflict:
+            return conflict_page(conflict, form, fields=CONFLICT_FIELDS,
+                                 action_url=url_for("projects.edit", project_id=project_id),
+                                 back_url=url_for("projects.detail", project_id=project_id))
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("De wijzigingen zijn opgeslagen.", "success")
+            return redirect(url_for("projects.detail", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=project,
+                           all_municipalities=municipalities.all_municipalities()), 400 if form.errors else 200
+
+
+@bp.post("/<int:project_id>/verwijderen")
+def delete(project_id: int):
+    """Soft delete (administrators)."""
+    project = get_or_404(Project, project_id)
+    editing.soft_delete(project, by=current_user)
+    db.session.commit()
+    flash("Het project is verwijderd. Een beheerder kan het terugzetten.", "info")
+    return redirect(url_for("projects.detail", project_id=project_id))
+
+
+@bp.post("/<int:project_id>/herstellen")
+def restore(project_id: int):
+    """Undo a soft delete (administrators)."""
+    project = get_or_404(Project, project_id)
+    editing.restore(project, by=current_user)
+    db.session.commit()
+    flash("Het project is teruggezet.", "success")
+    return redirect(url_for("projects.detail", project_id=project_id))

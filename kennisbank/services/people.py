@@ -1,0 +1,42 @@
+"""A person's page: what someone leads, wrote and which networks they are in."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import Lesson, Membership, Project, User
+from . import permissions
+from .lessons import visible_lessons
+from .projects import visible_projects
+
+
+def person_page(person: User, viewer: User, today: date | None = None) -> dict:
+    today = today or date.today()
+    led = db.session.scalars(visible_projects(viewer).where(Project.lead_id == person.id)
+                             .order_by(Project.updated_at.desc())).all()
+    member_of = db.session.scalars(visible_projects(viewer).where(Project.team.any(User.id == person.id))
+                                   .order_by(Project.updated_at.desc())).all()
+    lessons = select(Lesson).where(Lesson.author_id == person.id)
+    if viewer.id != person.id and not permissions.is_admin(viewer):
+        # A lesson shown "namens het projectteam" is not attributed to its author in public.
+        lessons = lessons.where(Lesson.on_behalf_of_team.is_(False))
+    lessons = lessons.where(Lesson.id.in_(visible_lessons(viewer).with_only_columns(Lesson.id)))
+    memberships = db.session.scalars(select(Membership).where(Membership.user_id == person.id)
+                                     .order_by(Membership.since.desc())).all()
+    return {
+        "led": led, "member_of": member_of,
+        "lessons": db.session.scalars(lessons.order_by(Lesson.created_at.desc())).all(),
+        "current_memberships": [m for m in memberships if m.is_current(today) and not m.network.is_deleted],
+        "past_memberships": [m for m in memberships if not m.is_current(today) and not m.network.is_deleted],
+        "themes": [t for t in person.owned_themes if not t.is_deleted],
+    }
+
+
+def find_people(query: str, limit: int = 50) -> list[User]:
+    """People by name, department or organisation (the 'who knows' search by topic is in search/)."""
+    pattern = f"%{query.strip()}%"
+    return list(db.session.scalars(select(User).where(
+        or_(User.name.ilike(pattern), User.department.ilike(pattern), User.organisation.ilike(pattern)))
+        .order_by(User.active.desc(), User.name).limit(limit)))

@@ -1,0 +1,88 @@
+"""Small helpers shared by the views: paging arguments, putting domain errors on forms, 404s."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, render_template, request
+
+from .extensions import db
+from .services import municipalities
+from .services.editing import EditConflict
+from .services.errors import DomainError
+from .services.revisions import as_text
+
+
+def page_arg() -> int:
+    value = request.args.get("pagina", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100000 else 1
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only redirect back within this site: a relative path, never '//host', '/\\host' or a full URL."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return fallback
+
+
+def get_or_404(model, ident: int):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def put_on_form(form, error: DomainError) -> None:
+    """Show each reason next to its field; reasons without a field go above the form."""
+    db.session.rollback()
+    leftovers = []
+    for name, message in error.field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            leftovers.append(message)
+    if leftovers or not error.field_errors:
+        form.form_errors.append(" ".join(leftovers) or error.message)
+
+
+def _shown(field) -> str:
+    """A submitted field value as the user would recognise it (choice labels, not ids)."""
+    data = field.data
+    choices = getattr(field, "choices", None)
+    if choices and data is not None:
+        wanted = data if isinstance(data, list) else [data]
+        return ", ".join(str(label) for value, label in choices if value in wanted)
+    if isinstance(data, list):
+        return ", ".join(str(v) for v in data)
+    return "" if data is None else str(data)
+
+
+def conflict_page(conflict: EditConflict, form, *, fields: dict[str, tuple[str, str]], action_url: str,
+                  back_url: str):
+    """Someone saved first: show both versions and keep the user's text in a form based on the new version.
+
+    `fields` maps a form field to (attribute of the saved object, label).
+    """
+    db.session.rollback()
+    entity = conflict.entity
+    db.session.refresh(entity)
+    rows = []
+    for name, (attribute, label) in fields.items():
+        field = getattr(form, name, None)
+        value = getattr(entity, attribute, None)
+        if attribute == "municipality_code":
+            theirs = municipalities.by_code(value).display_name if municipalities.by_code(value) else ""
+        else:
+            theirs = as_text(value) or ""
+        yours = _shown(field) if field is not None else ""
+        rows.append({"label": label, "theirs": theirs, "yours": yours, "differs": theirs.strip() != yours.strip()})
+    form.version.data = entity.version
+    return render_template("conflict.html", form=form, rows=rows, entity=entity, action_url=action_url,
+                           back_url=back_url), 409

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import InputRequired, Length, ValidationError
 
 
@@ -39,6 +39,11 @@ class VersionField(HiddenField):
     def pre_validate(self, form):
         if self.data is None:
             raise ValidationError("Het formulier mist zijn versienummer. Laad de pagina opnieuw.")
+
+
+def as_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def split_list(value: str | None) -> list[str]:

@@ -58,7 +58,7 @@ def _shown(field) -> str:
     choices = getattr(field, "choices", None)
     if choices and data is not None:
         wanted = data if isinstance(data, list) else [data]
-        return ", ".join(str(label) for value, label in choices if value in wanted)
+        return ", ".join(str(choice.label) for choice in choices if choice.value in wanted)
     if isinstance(data, list):
         return ", ".join(str(v) for v in data)
     return "" if data is None else str(data)

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from kennisbank import create_app
 from kennisbank.extensions import db as _db
@@ -19,6 +21,23 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 PASSWORD = factories.PASSWORD
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context — its own `g` and database session — as in production.
+
+    (A request would otherwise reuse the test's app context, so flask-login's cached user and the CSRF
+    token would leak from one client to another.) Afterwards the test's own session forgets what it
+    cached, so assertions read what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        outer = has_app_context()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if outer:
+            _db.session.expire_all()
+        return response
+
+
 def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
     config = {
         "TESTING": True,
@@ -28,7 +47,9 @@ def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes: tests create many users
     }
     config.update(overrides)
-    return create_app(config, instance_path=str(tmp_path / "instance"))
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @contextmanager

@@ -1,13 +1,13 @@
 from wtforms import BooleanField, RadioField
 
-from ..forms import BaseForm, CheckboxesField, VersionField, split_list, text
+from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, split_list, text
 from ..models import LessonKind
 from ..services.lessons import LessonInput
 
 
 class LessonForm(BaseForm):
     title = text("Titel", 200, required="Geef de les een korte titel.")
-    kind = RadioField("Soort les", choices=LessonKind.choices(), default=LessonKind.FAILURE.value)
+    kind = RadioField("Soort les", choices=as_choices(LessonKind.choices()), default=LessonKind.FAILURE.value)
     context = text("Context: wat maakte dat het hier zo liep?", 5000, area=True)
     what_happened = text("Wat gebeurde er?", 5000, area=True)
     lesson_learned = text("Wat is de les?", 5000, area=True)

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import as_choices
 from ..models import Lesson, Network, Project
 from ..services import editing, lessons, permissions, projects, revisions, themes
 from ..services.editing import EditConflict
@@ -20,7 +21,7 @@ def _viewable(lesson_id: int) -> Lesson:
 
 def _form(lesson: Lesson | None = None) -> LessonForm:
     form = LessonForm(obj=lesson) if lesson and request.method == "GET" else LessonForm()
-    form.themes.choices = [(t.id, t.name) for t in themes.active_themes()]
+    form.themes.choices = as_choices((t.id, t.name) for t in themes.active_themes())
     if lesson is not None and request.method == "GET":
         form.themes.data = [t.id for t in lesson.themes]
         form.tags.data = ", ".join(lesson.tags)

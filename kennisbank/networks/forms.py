@@ -1,14 +1,14 @@
 from wtforms import BooleanField, DateField, EmailField, SelectField
 from wtforms.validators import Optional
 
-from ..forms import BaseForm, CheckboxesField, VersionField, text
+from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, text
 from ..models import MembershipRole, NetworkKind
 from ..services.networks import NetworkInput
 
 
 class NetworkForm(BaseForm):
     name = text("Naam", 200, required="Geef het netwerk een naam.")
-    kind = SelectField("Soort netwerk", choices=NetworkKind.choices())
+    kind = SelectField("Soort netwerk", choices=as_choices(NetworkKind.choices()))
     description = text("Omschrijving", 20000, area=True)
     url = text("Link naar de website van het netwerk", 500)
     themes = CheckboxesField("Thema's", coerce=int)
@@ -22,7 +22,7 @@ class NetworkForm(BaseForm):
 
 class MembershipForm(BaseForm):
     email = EmailField("E-mailadres van de collega (leeg: uzelf)", validators=[Optional()])
-    role = SelectField("Rol", choices=MembershipRole.choices(), default=MembershipRole.MEMBER.value)
+    role = SelectField("Rol", choices=as_choices(MembershipRole.choices()), default=MembershipRole.MEMBER.value)
     personal_capacity = BooleanField("Op persoonlijke titel (niet namens de gemeente)")
     since = DateField("Lid sinds", validators=[Optional()])
     note = text("Toelichting", 500)

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import as_choices
 from ..models import Membership, MembershipRole
 from ..services import editing, networks, permissions, revisions, themes, users
 from ..services.editing import EditConflict
@@ -20,7 +21,7 @@ def _network_or_404(slug: str):
 
 def _form(network=None) -> NetworkForm:
     form = NetworkForm(obj=network) if network and request.method == "GET" else NetworkForm()
-    form.themes.choices = [(t.id, t.name) for t in themes.active_themes()]
+    form.themes.choices = as_choices((t.id, t.name) for t in themes.active_themes())
     if network is not None and request.method == "GET":
         form.themes.data = [t.id for t in network.themes]
         form.kind.data = network.kind.value

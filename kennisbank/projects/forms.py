@@ -1,7 +1,7 @@
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from ..forms import BaseForm, CheckboxesField, VersionField, split_list, text
+from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, split_list, text
 from ..models import InnovationStage
 from ..services.projects import ProjectInput
 
@@ -20,7 +20,8 @@ class ProjectForm(BaseForm):
     area = text("Gebied", 200)
     start_date = DateField("Startdatum", validators=[Optional()])
     end_date = DateField("Einddatum", validators=[Optional()])
-    stage = SelectField("Innovatiefase", choices=InnovationStage.choices(), default=InnovationStage.EXPLORATION.value)
+    stage = SelectField("Innovatiefase", choices=as_choices(InnovationStage.choices()),
+                        default=InnovationStage.EXPLORATION.value)
     themes = CheckboxesField("Thema's", coerce=int)
     team = text("Collega's in het projectteam (e-mailadressen, gescheiden door komma's)", 2000)
     tags = text("Trefwoorden (gescheiden door komma's)", 500)

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import as_choices
 from ..models import Project
 from ..services import editing, municipalities, permissions, projects, revisions, themes
 from ..services.editing import EditConflict
@@ -13,7 +14,7 @@ from .forms import CONFLICT_FIELDS, ProjectForm
 
 def _form(project: Project | None = None) -> ProjectForm:
     form = ProjectForm(obj=project) if project and request.method == "GET" else ProjectForm()
-    form.themes.choices = [(t.id, t.name) for t in themes.active_themes()]
+    form.themes.choices = as_choices((t.id, t.name) for t in themes.active_themes())
     if project is not None and request.method == "GET":
         form.municipality.data = municipalities.by_code(project.municipality_code).display_name \
             if project.municipality_code else ""

@@ -11,8 +11,13 @@ class DomainError(Exception):
         self.field_errors = field_errors or {}
 
 
-class NotAllowed(DomainError):
-    """The user may not do this (HTTP 403)."""
+class NotAllowed(Exception):
+    """The user may not do this (HTTP 403). Not a DomainError: a view that puts domain errors on its form
+    must never swallow a refusal of access."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class GateRefused(DomainError):

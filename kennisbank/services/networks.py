@@ -23,7 +23,7 @@ class NetworkInput:
     theme_ids: list[int] = field(default_factory=list)
 
 
-def _resolve(data: NetworkInput, by: User, current_themes: list[Theme]) -> dict:
+def _resolve(data: NetworkInput, by: User, *, creating: bool) -> dict:
     problems = {}
     if not data.name.strip():
         problems["name"] = "Geef het netwerk een naam."
@@ -34,8 +34,7 @@ def _resolve(data: NetworkInput, by: User, current_themes: list[Theme]) -> dict:
                                                     Theme.deleted_at.is_(None))).all()
     if len(themes) != len(set(data.theme_ids)):
         problems["themes"] = "Kies alleen bestaande thema's."
-    elif not permissions.is_admin(by) and not current_themes and not any(
-            permissions.owns_theme(by, t) for t in themes):
+    elif creating and not permissions.is_admin(by) and not any(permissions.owns_theme(by, t) for t in themes):
         problems["themes"] = "Kies minstens één thema waarvan u eigenaar bent."
     if problems:
         raise DomainError("Het netwerk is niet opgeslagen. Controleer de gemarkeerde velden.", problems)
@@ -47,7 +46,7 @@ def create_network(data: NetworkInput, by: User) -> Network:
     """:raises NotAllowed: neither administrator nor theme owner. :raises DomainError: per field."""
     if not permissions.can_create_network(by):
         raise NotAllowed("Alleen themaeigenaren en beheerders kunnen een netwerk toevoegen.")
-    values = _resolve(data, by, [])
+    values = _resolve(data, by, creating=True)
     slug = base = slugify(values["name"]) or "netwerk"
     counter = 2
     while db.session.scalar(select(Network.id).where(Network.slug == slug)) is not None:
@@ -62,7 +61,7 @@ def create_network(data: NetworkInput, by: User) -> Network:
 def update_network(network: Network, data: NetworkInput, *, expected_version: int, by: User) -> dict:
     if not permissions.can_edit_network(by, network):
         raise NotAllowed("Alleen trekkers, eigenaren van de thema's en beheerders kunnen dit netwerk bewerken.")
-    values = _resolve(data, by, list(network.themes))
+    values = _resolve(data, by, creating=False)
     return editing.apply_changes(network, values, expected_version=expected_version, by=by)
 
 

@@ -3,6 +3,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..forms import as_choices
 from ..models import User
 from ..services import permissions, revisions, themes
 from ..services.editing import EditConflict
@@ -22,7 +23,7 @@ def _theme_or_404(slug: str):
 def _owners_form(theme) -> OwnersForm:
     form = OwnersForm()
     active = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
-    form.owners.choices = [(u.id, f"{u.name} ({u.organisation or u.email})") for u in active]
+    form.owners.choices = as_choices((u.id, f"{u.name} ({u.organisation or u.email})") for u in active)
     if request.method == "GET":
         form.owners.data = [o.id for o in theme.owners]
     return form

@@ -1,0 +1,193 @@
+"""Lessons: logging, review, archive, visibility; the edit conflict between two people."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from kennisbank.models import Lesson, LessonKind, ProjectStatus, ReviewState, Revision
+from kennisbank.services import lessons
+from kennisbank.services.errors import DomainError, NotAllowed
+from kennisbank.services.lessons import LessonFilters, LessonInput
+
+from .conftest import csrf_token
+
+
+def lesson_input(**kw) -> LessonInput:
+    data = dict(title="Betrek de netbeheerder vroeg", kind=LessonKind.FAILURE,
+                advice="Nodig de netbeheerder uit in de ontwerpfase.", context="Oude wijk, krap net.")
+    data.update(kw)
+    return LessonInput(**data)
+
+
+def lesson_count(db):
+    return db.session.scalar(select(func.count()).select_from(Lesson))
+
+
+def test_lead_logs_lesson_on_project_with_its_themes(db, make_project, make_theme):
+    theme = make_theme()
+    project = make_project(themes=[theme])
+    lesson = lessons.create_lesson(lesson_input(), project.lead, project=project)
+    assert lesson.review_state == ReviewState.UNREVIEWED
+    assert lesson.themes == [theme] and lesson.project == project
+
+
+def test_stranger_cannot_log_on_someone_elses_project(db, make_user, make_project):
+    with pytest.raises(NotAllowed):
+        lessons.create_lesson(lesson_input(), make_user(), project=make_project())
+
+
+def test_network_lessons_need_a_current_membership(db, make_user, make_network):
+    member, former = make_user(), make_user()
+    network = make_network(members=[{"user": member, "since": date(2020, 1, 1)},
+                                    {"user": former, "since": date(2019, 1, 1), "until": date(2020, 1, 1)}])
+    assert lessons.create_lesson(lesson_input(), member, network=network).network == network
+    with pytest.raises(NotAllowed):
+        lessons.create_lesson(lesson_input(), former, network=network)
+
+
+def test_anyone_may_log_a_lesson_without_source(db, make_user):
+    assert lessons.create_lesson(lesson_input(), make_user()).project is None
+
+
+@pytest.mark.parametrize("changes, field", [({"advice": " "}, "advice"), ({"title": ""}, "title"),
+                                            ({"theme_ids": [424242]}, "themes")])
+def test_missing_required_fields_are_refused(db, make_user, changes, field):
+    with pytest.raises(DomainError) as refusal:
+        lessons.create_lesson(lesson_input(**changes), make_user())
+    assert field in refusal.value.field_errors
+    db.session.rollback()
+    assert lesson_count(db) == 0
+
+
+def test_on_behalf_of_team_hides_the_author_but_history_keeps_them(db, make_user):
+    author = make_user(name="Bang voor Blaam")
+    lesson = lessons.create_lesson(lesson_input(on_behalf_of_team=True), author)
+    db.session.commit()
+    assert lesson.shown_author == "namens het projectteam"
+    revision = db.session.scalars(select(Revision).where(Revision.entity_type == "lesson")).one()
+    assert revision.user == author
+
+
+def test_review_by_theme_owner(db, make_user, make_theme, make_lesson):
+    owner = make_user()
+    theme = make_theme(owners=[owner])
+    lesson = make_lesson(themes=[theme])
+    with pytest.raises(NotAllowed):
+        lessons.review_lesson(lesson, make_user(), approve=True)
+    with pytest.raises(NotAllowed):
+        lessons.review_lesson(lesson, lesson.author, approve=True)
+    with pytest.raises(DomainError, match="terugsturen"):
+        lessons.review_lesson(lesson, owner, approve=False)
+    lessons.review_lesson(lesson, owner, approve=False, remark="Beschrijf de context.")
+    assert lesson.review_state == ReviewState.UNREVIEWED and lesson.review_remark == "Beschrijf de context."
+    lessons.review_lesson(lesson, owner, approve=True)
+    assert lesson.review_state == ReviewState.REVIEWED and lesson.reviewed_by == owner
+
+
+def test_author_editing_a_reviewed_lesson_sends_it_back_to_review(db, make_user, make_theme, make_lesson):
+    owner = make_user()
+    lesson = make_lesson(themes=[make_theme(owners=[owner])])
+    lessons.review_lesson(lesson, owner, approve=True)
+    lessons.update_lesson(lesson, lesson_input(title="Andere titel", theme_ids=[lesson.themes[0].id]),
+                          expected_version=lesson.version, by=lesson.author)
+    assert lesson.review_state == ReviewState.UNREVIEWED
+
+
+def test_archived_lessons_stay_findable_and_marked(db, make_user, make_theme, make_lesson):
+    owner = make_user()
+    lesson = make_lesson(themes=[make_theme(owners=[owner])])
+    lessons.set_archived(lesson, owner, archived=True)
+    db.session.commit()
+    found = lessons.list_lessons(make_user(), LessonFilters(), 1).items
+    assert lesson in found and lesson.review_state == ReviewState.ARCHIVED
+
+
+def test_failures_are_listed_by_default(db, make_user, make_lesson):
+    failure = make_lesson(kind=LessonKind.FAILURE)
+    success = make_lesson(kind=LessonKind.SUCCESS)
+    listed = lessons.list_lessons(make_user(), LessonFilters(), 1).items
+    assert failure in listed and success in listed
+    only = lessons.list_lessons(make_user(), LessonFilters(kind="mislukking"), 1).items
+    assert only == [failure]
+
+
+def test_lessons_of_concepts_are_hidden_from_others(db, make_user, make_project, make_lesson):
+    concept = make_project()
+    hidden = make_lesson(project=concept, author=concept.lead)
+    started = make_project(status=ProjectStatus.STARTED)
+    shown = make_lesson(project=started, author=started.lead)
+    listed = lessons.list_lessons(make_user(), LessonFilters(), 1).items
+    assert shown in listed and hidden not in listed
+
+
+def test_reading_does_not_bump_the_version(db, make_lesson):
+    lesson = make_lesson()
+    version = lesson.version
+    lessons.note_viewed(lesson)
+    db.session.commit()
+    db.session.refresh(lesson)
+    assert lesson.version == version and lesson.last_viewed_at is not None
+
+
+# HTTP ----------------------------------------------------------------------------------------------------
+
+def test_log_lesson_over_http_with_guide(auth, client, db, make_user, make_project):
+    project = make_project(status=ProjectStatus.STARTED)
+    auth.login(project.lead.email)
+    url = f"/lessen/nieuw?project={project.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Een goede les is" in page and "niet vanzelfsprekend" in page
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), "title": "Te laat begonnen",
+                                      "kind": "verbeterpunt", "advice": "Begin eerder.", "version": "0"})
+    assert response.status_code == 302
+    lesson = db.session.scalars(select(Lesson)).one()
+    assert lesson.project == project and lesson.kind == LessonKind.IMPROVEMENT
+
+
+def test_bad_lesson_input_keeps_text_and_saves_nothing(auth, client, db, make_user):
+    make_user(email="a@gemeente.example")
+    auth.login("a@gemeente.example")
+    response = client.post("/lessen/nieuw", data={
+        "csrf_token": csrf_token(client, "/lessen/nieuw"), "title": "Mijn les", "kind": "mislukking",
+        "context": "Een lange context die niet verloren mag gaan", "advice": "", "version": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Schrijf een advies voor het volgende project" in html
+    assert "Een lange context die niet verloren mag gaan" in html
+    assert lesson_count(db) == 0
+
+
+def test_two_people_edit_the_same_lesson_second_gets_conflict_page(app, db, make_user, make_theme, make_lesson):
+    """Two sessions open the edit form; the first saves; the second is refused and keeps their text."""
+    owner = make_user(email="eigenaar@gemeente.example")
+    theme = make_theme(owners=[owner])
+    lesson = make_lesson(themes=[theme], title="Origineel", author=make_user(email="auteur@gemeente.example"))
+    from .conftest import AuthActions
+
+    first, second = app.test_client(), app.test_client()
+    AuthActions(first).login("auteur@gemeente.example")
+    AuthActions(second).login("eigenaar@gemeente.example")
+    url = f"/lessen/{lesson.id}/bewerken"
+    form_first, form_second = first.get(url).get_data(as_text=True), second.get(url).get_data(as_text=True)
+    assert 'name="version" type="hidden" value="1"' in form_first and 'value="1"' in form_second
+
+    def submit(client, title, advice):
+        return client.post(url, data={"csrf_token": csrf_token(client, url), "title": title, "kind": "mislukking",
+                                      "advice": advice, "themes": [str(theme.id)], "version": "1"})
+
+    assert submit(first, "Titel van de auteur", "Advies van de auteur").status_code == 302
+    response = submit(second, "Titel van de eigenaar", "Advies van de eigenaar, zorgvuldig geschreven")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Iemand anders heeft dit intussen gewijzigd" in html
+    assert "Titel van de auteur" in html and "Advies van de eigenaar, zorgvuldig geschreven" in html
+    db.session.expire_all()
+    assert db.session.get(Lesson, lesson.id).title == "Titel van de auteur"
+    # The conflict page's form is based on the new version: saving again is a conscious overwrite.
+    assert 'name="version" value="2"' in html
+    resubmit = second.post(url, data={"csrf_token": csrf_token(second, url), "title": "Titel van de eigenaar",
+                                      "kind": "mislukking", "advice": "Advies van de eigenaar",
+                                      "themes": [str(theme.id)], "version": "2"})
+    assert resubmit.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Lesson, lesson.id).title == "Titel van de eigenaar"

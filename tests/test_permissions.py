@@ -1,0 +1,115 @@
+"""The role matrix: every route × every role, over HTTP. CSRF is off here (tested in test_auth.py), so
+each case checks only who may see and do what."""
+from datetime import date
+
+import pytest
+
+from kennisbank.extensions import db as _db
+from kennisbank.models import LessonKind, MembershipRole, ProjectStatus
+
+from . import factories
+from .conftest import PASSWORD, make_app, running
+
+ROLES = ["anonymous", "medewerker", "lead", "owner", "other_owner", "admin"]
+OK, REDIRECT, FORBIDDEN, HIDDEN, LOGIN = 200, 302, 403, 404, "login"
+
+
+def expect(anonymous=LOGIN, medewerker=OK, lead=OK, owner=OK, other_owner=OK, admin=OK):
+    return dict(anonymous=anonymous, medewerker=medewerker, lead=lead, owner=owner, other_owner=other_owner,
+                admin=admin)
+
+
+ONLY_ADMIN = expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=FORBIDDEN, other_owner=FORBIDDEN)
+LEAD_OWNER_ADMIN = expect(medewerker=FORBIDDEN, other_owner=FORBIDDEN)
+OWNER_ADMIN = expect(medewerker=FORBIDDEN, lead=FORBIDDEN, other_owner=FORBIDDEN)
+
+# (method, url template, endpoint, expected per role). {p}=started project, {c}=concept, {l}=lesson,
+# {n}=network slug, {t}=theme slug, {u}=a user id, {m}=membership id of the medewerker.
+MATRIX = [
+    ("GET", "/", "core.home", expect()),
+    ("GET", "/projecten/", "projects.index", expect()),
+    ("GET", "/projecten/nieuw", "projects.new", expect()),
+    ("GET", "/projecten/{p}", "projects.detail", expect()),
+    ("GET", "/projecten/{c}", "projects.detail", expect(medewerker=HIDDEN, other_owner=HIDDEN)),
+    ("GET", "/projecten/{p}/bewerken", "projects.edit", LEAD_OWNER_ADMIN),
+    ("POST", "/projecten/{p}/verwijderen", "projects.delete", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("POST", "/projecten/{p}/herstellen", "projects.restore", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/lessen/", "lessons.index", expect()),
+    ("GET", "/lessen/nieuw", "lessons.new", expect()),
+    ("GET", "/lessen/nieuw?project={p}", "lessons.new", LEAD_OWNER_ADMIN),
+    ("GET", "/lessen/{l}", "lessons.detail", expect()),
+    ("GET", "/lessen/{l}/bewerken", "lessons.edit", LEAD_OWNER_ADMIN),
+    ("POST", "/lessen/{l}/toetsen", "lessons.review", dict(OWNER_ADMIN, owner=REDIRECT, admin=REDIRECT)),
+    ("POST", "/lessen/{l}/archiveren", "lessons.archive", dict(OWNER_ADMIN, owner=REDIRECT, admin=REDIRECT)),
+    ("POST", "/lessen/{l}/verwijderen", "lessons.delete", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("POST", "/lessen/{l}/herstellen", "lessons.restore", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/themas/", "themes.index", expect()),
+    ("GET", "/themas/{t}", "themes.detail", expect()),
+    ("GET", "/themas/{t}/bewerken", "themes.edit", OWNER_ADMIN),
+    ("GET", "/themas/nieuw", "themes.new", ONLY_ADMIN),
+    ("POST", "/themas/{t}/eigenaren", "themes.owners", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/netwerken/", "networks.index", expect()),
+    ("GET", "/netwerken/{n}", "networks.detail", expect()),
+    ("GET", "/netwerken/nieuw", "networks.new", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
+    ("GET", "/netwerken/{n}/bewerken", "networks.edit", OWNER_ADMIN),
+    ("POST", "/netwerken/{n}/leden", "networks.add_member",
+     expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
+    ("POST", "/netwerken/{n}/leden/{m}/beeindigen", "networks.end_member",
+     expect(medewerker=REDIRECT, lead=FORBIDDEN, owner=REDIRECT, other_owner=FORBIDDEN, admin=REDIRECT)),
+    ("POST", "/netwerken/{n}/verwijderen", "networks.delete", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("POST", "/netwerken/{n}/herstellen", "networks.restore", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/mensen/?q=a", "people.index", expect()),
+    ("GET", "/mensen/{u}", "people.detail", expect()),
+    ("GET", "/beheer/", "admin.index", ONLY_ADMIN),
+    ("GET", "/beheer/gebruikers/{u}/deactiveren", "admin.deactivate", ONLY_ADMIN),
+    ("POST", "/beheer/gebruikers/{u}/heractiveren", "admin.reactivate", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/help/", "help.index", expect(anonymous=OK)),
+    ("GET", "/help/voortoets", "help.page", expect(anonymous=OK)),
+    ("GET", "/inloggen", "auth.login", expect(anonymous=OK)),
+    ("POST", "/uitloggen", "auth.logout", expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT,
+                                                  other_owner=REDIRECT, admin=REDIRECT)),
+]
+
+
+def build_world():
+    users = factories.UserFactory(_db)
+    people = {"medewerker": users(email="medewerker@x.example"), "lead": users(email="lead@x.example"),
+              "owner": users(email="owner@x.example"), "other_owner": users(email="other@x.example"),
+              "admin": users(email="admin@x.example", is_admin=True)}
+    theme = factories.ThemeFactory(_db)(owners=[people["owner"]])
+    factories.ThemeFactory(_db)(owners=[people["other_owner"]])
+    projects = factories.ProjectFactory(_db, users)
+    started = projects(lead=people["lead"], themes=[theme], status=ProjectStatus.STARTED)
+    concept = projects(lead=people["lead"], themes=[theme])
+    lesson = factories.LessonFactory(_db, users)(author=people["lead"], project=started, themes=[theme],
+                                                 kind=LessonKind.FAILURE)
+    network = factories.NetworkFactory(_db)(themes=[theme], members=[
+        {"user": people["medewerker"], "role": MembershipRole.MEMBER, "since": date(2020, 1, 1)}])
+    return people, {"p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+                    "u": people["medewerker"].id, "m": network.memberships[0].id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, template, endpoint, expected", MATRIX, ids=[f"{m} {t}" for m, t, _, _ in MATRIX])
+def test_route_by_role(tmp_path, method, template, endpoint, expected, role):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
+    with running(app):
+        _db.create_all()
+        people, ids = build_world()
+        client = app.test_client()
+        if role != "anonymous":
+            assert client.post("/inloggen", data={"email": people[role].email, "password": PASSWORD}).status_code \
+                == 302
+        url = template.format(**ids)
+        response = client.open(url, method=method, data={"remark": "Graag aanvullen."})
+        want = expected[role]
+        if want == LOGIN:
+            assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
+        else:
+            assert response.status_code == want, f"{role} {method} {url}"
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {endpoint for _, _, endpoint, _ in MATRIX}
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert routes - covered == set()

@@ -48,10 +48,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in om deze pagina te bekijken."
     login_manager.login_message_category = "info"
+    from .search import sync
+
+    sync.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .core import bp as core_bp
     from .help import bp as help_bp
@@ -59,10 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from .networks import bp as networks_bp
     from .people import bp as people_bp
     from .projects import bp as projects_bp
+    from .search import bp as search_bp
     from .themes import bp as themes_bp
 
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
-                      admin_bp):
+                      search_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     from .auth.guard import require_login_everywhere
 

@@ -33,7 +33,10 @@ def load_content_command(demo: bool, demo_password: str) -> None:
         db.session.rollback()
         raise click.ClickException(f"{error.message} Er is niets geladen.") from None
     db.session.commit()
-    click.echo(report.summary())
+    from .search import sync
+
+    indexed = sync.drain(current_app._get_current_object())
+    click.echo(f"{report.summary()} Zoekindex bijgewerkt: {indexed} documenten.")
 
 
 def _create(email: str, name: str, password: str, department: str, organisation: str, is_admin: bool) -> None:
@@ -75,6 +78,52 @@ def create_user_command(email, name, password, department, organisation) -> None
 def create_admin_command(email, name, password, department, organisation) -> None:
     """Maak een account voor een beheerder."""
     _create(email, name, password, department, organisation, is_admin=True)
+
+
+@kb.command("reindex")
+@click.option("--procs", default=1, show_default=True, help="Aantal processen dat tegelijk indexeert.")
+@with_appcontext
+def reindex_command(procs: int) -> None:
+    """Bouw de zoekindex opnieuw op uit de database (in een nieuwe map, daarna omgewisseld)."""
+    from .search import rebuild
+
+    app = current_app._get_current_object()
+    total = rebuild.count_items()
+    with click.progressbar(length=total, label="Zoekindex opbouwen", show_pos=True) as bar:
+        written = rebuild.reindex(app, progress=bar.update, procs=procs)
+    click.echo(f"Klaar: {written} documenten geïndexeerd.")
+
+
+@kb.command("search-check")
+@with_appcontext
+def search_check_command() -> None:
+    """Meld wat in de zoekindex ontbreekt of er te veel in staat (afwijking van de database)."""
+    from .search import rebuild
+
+    drift = rebuild.check(current_app._get_current_object())
+    for label, keys in (("Ontbreekt in de index", drift["missing"]), ("Staat te veel in de index", drift["extra"])):
+        click.echo(f"{label}: {len(keys)}")
+        for key in keys[:50]:
+            click.echo(f"  {key}")
+    if drift["missing"] or drift["extra"]:
+        raise click.ClickException("De zoekindex wijkt af van de database. Herstel: flask --app wsgi kb reindex")
+    click.echo("De zoekindex klopt met de database.")
+
+
+@kb.command("index-worker")
+@click.option("--interval", default=1.0, show_default=True, help="Seconden tussen twee rondes.")
+@click.option("--once", is_flag=True, help="Eén ronde: verwerk de wachtrij en stop.")
+@with_appcontext
+def index_worker_command(interval: float, once: bool) -> None:
+    """Verwerk wijzigingen uit de wachtrij in de zoekindex (voor installaties met meerdere processen)."""
+    from .search import sync
+
+    app = current_app._get_current_object()
+    if once:
+        click.echo(f"{sync.drain(app)} documenten bijgewerkt.")
+        return
+    click.echo("Index-worker draait; stop met Ctrl+C.")
+    sync.run_worker(app, interval)
 
 
 def main() -> None:

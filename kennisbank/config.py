@@ -19,6 +19,7 @@ ENV_KEYS = {
     "KENNISBANK_SECRET_KEY": "SECRET_KEY",
     "KENNISBANK_CONTENT_DIR": "CONTENT_DIR",
     "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "KENNISBANK_SEARCH_SYNC": "SEARCH_SYNC",
 }
 BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE"}
 
@@ -37,6 +38,9 @@ def defaults(instance_path: Path) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "WTF_I18N_ENABLED": False,  # use WTForms' own Dutch messages (BaseForm.Meta.locales)
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # "background": a thread drains the search outbox after each commit; "manual": only explicit
+        # drains (tests, the index-worker process).
+        "SEARCH_SYNC": "background",
     }
 
 

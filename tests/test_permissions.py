@@ -63,6 +63,10 @@ MATRIX = [
     ("GET", "/beheer/", "admin.index", ONLY_ADMIN),
     ("GET", "/beheer/gebruikers/{u}/deactiveren", "admin.deactivate", ONLY_ADMIN),
     ("POST", "/beheer/gebruikers/{u}/heractiveren", "admin.reactivate", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/beheer/tokens", "admin.tokens", ONLY_ADMIN),
+    ("POST", "/beheer/tokens/{k}/intrekken", "admin.revoke_token", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/zoeken?q=verlichting", "search.results", expect()),
+    ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
     ("GET", "/help/", "help.index", expect(anonymous=OK)),
     ("GET", "/help/voortoets", "help.page", expect(anonymous=OK)),
     ("GET", "/inloggen", "auth.login", expect(anonymous=OK)),
@@ -85,7 +89,11 @@ def build_world():
                                                  kind=LessonKind.FAILURE)
     network = factories.NetworkFactory(_db)(themes=[theme], members=[
         {"user": people["medewerker"], "role": MembershipRole.MEMBER, "since": date(2020, 1, 1)}])
-    return people, {"p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+    from kennisbank.services import api_tokens
+
+    token, _ = api_tokens.create_token("t", people["admin"], by=people["admin"])
+    _db.session.commit()
+    return people, {"k": token.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
                     "u": people["medewerker"].id, "m": network.memberships[0].id}
 
 

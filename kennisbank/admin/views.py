@@ -3,11 +3,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Lesson, Network, Project, User
-from ..services import accounts
+from ..models import ApiToken, Lesson, Network, Project, User
+from ..services import accounts, api_tokens, users
 from ..services.errors import DomainError
-from ..web import get_or_404
+from ..web import get_or_404, put_on_form
 from . import bp
+from .forms import TokenForm
 
 
 @bp.get("/")
@@ -66,3 +67,33 @@ def reactivate(user_id: int):
     db.session.commit()
     flash(f"{user.name} is weer actief.", "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    """API tokens: create (shown once), list, revoke."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        for_user = users.find_by_email(form.email.data)
+        try:
+            if for_user is None:
+                raise DomainError("Onbekend e-mailadres.", {"email": f"Er is geen gebruiker {form.email.data}."})
+            _, new_token = api_tokens.create_token(form.name.data, for_user, by=current_user)
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("admin/tokens.html", form=form, tokens=api_tokens.all_tokens(), new_token=new_token), \
+        status
+
+
+@bp.post("/tokens/<int:token_id>/intrekken")
+def revoke_token(token_id: int):
+    """Revoke an API token at once."""
+    api_tokens.revoke(get_or_404(ApiToken, token_id), by=current_user)
+    db.session.commit()
+    flash("Het token is ingetrokken.", "success")
+    return redirect(url_for("admin.tokens"))

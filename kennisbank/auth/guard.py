@@ -6,7 +6,7 @@ from ..extensions import db, login_manager
 from ..models import User
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
-PUBLIC_BLUEPRINTS = {"help"}
+PUBLIC_BLUEPRINTS = {"help", "api"}  # the API answers 401 in JSON itself
 
 
 @login_manager.user_loader

@@ -3,15 +3,18 @@ from flask_login import current_user
 
 from ..models import User
 from ..services import people
+from ..services import search as search_service
 from ..web import get_or_404
 from . import bp
 
 
 @bp.get("/")
 def index():
-    """Find people by name, department or organisation."""
-    query = request.args.get("q", "").strip()[:200]
-    return render_template("people/index.html", query=query, found=people.find_people(query) if query else [])
+    """Who knows about this? People ranked by matching work, and people by name."""
+    query = request.args.get("q", "").strip()[:500]
+    knowers, notices = search_service.people_who_know(current_user, query) if query else ([], [])
+    return render_template("people/index.html", query=query, knowers=knowers, notices=notices,
+                           found=people.find_people(query) if query else [])
 
 
 @bp.get("/<int:user_id>")

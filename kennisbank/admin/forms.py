@@ -1,0 +1,10 @@
+from wtforms import EmailField
+from wtforms.validators import InputRequired
+
+from ..forms import BaseForm, text
+
+
+class TokenForm(BaseForm):
+    name = text("Naam (waarvoor is het token?)", 200, required="Geef het token een naam.")
+    email = EmailField("Werkt namens (e-mailadres van een medewerker)",
+                       validators=[InputRequired("Vul het e-mailadres in van de medewerker namens wie het token werkt.")])

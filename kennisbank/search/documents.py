@@ -1,0 +1,112 @@
+"""Turning database rows into index documents (and back to keys)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import inspect, select
+
+from ..models import (Lesson, Network, Project, ProjectStatus, Theme, User, lesson_themes, network_themes,
+                      project_themes)
+
+MODEL_OF_KIND = {"project": Project, "lesson": Lesson, "network": Network, "theme": Theme, "person": User}
+KIND_OF_MODEL = {model: kind for kind, model in MODEL_OF_KIND.items()}
+
+
+def key(kind: str, item_id: int) -> str:
+    return f"{kind}:{item_id}"
+
+
+def kind_of(obj) -> str | None:
+    return KIND_OF_MODEL.get(type(obj))
+
+
+def dependents(obj, connection) -> list[tuple[str, int]]:
+    """Other documents whose text or visibility changes with `obj` (read with plain SQL: this runs
+    inside a flush). A project's lessons follow its status and title; a renamed theme's items carry
+    its name."""
+    if isinstance(obj, Project):
+        ids = connection.execute(select(Lesson.id).where(Lesson.project_id == obj.id)).scalars()
+        return [("lesson", i) for i in ids]
+    if isinstance(obj, Theme) and inspect(obj).attrs.name.history.has_changes():
+        found = []
+        for kind, table, column in (("project", project_themes, "project_id"), ("lesson", lesson_themes, "lesson_id"),
+                                    ("network", network_themes, "network_id")):
+            ids = connection.execute(select(table.c[column]).where(table.c.theme_id == obj.id)).scalars()
+            found += [(kind, i) for i in ids]
+        return found
+    return []
+
+
+def is_indexed(obj) -> bool:
+    """Deleted items leave the index; everything else is in it (drafts marked as such)."""
+    return not getattr(obj, "is_deleted", False)
+
+
+def _join(*parts) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def _themes(themes) -> dict:
+    slugs = [t.slug for t in themes]
+    return {"theme": ",".join(slugs), "themes_col": ",".join(slugs).encode()}
+
+
+def _project(p: Project) -> dict:
+    draft = p.status == ProjectStatus.CONCEPT
+    text = _join(p.goal, p.approach, p.partners, p.area, p.outcome, " ".join(p.tags),
+                 " ".join(t.name for t in p.themes), p.organisation, p.department)
+    return {
+        "title": p.title, "summary": p.question, "body": text, "parts": _join(p.title, p.question, text),
+        "municipality": p.municipality_code or "", "status": p.status.value,
+        "year": (p.start_date or p.created_at.date()).year, "date": p.updated_at,
+        "draft": draft, "viewers": ",".join(str(u.id) for u in [p.lead, *p.team]) if draft else "",
+        **_themes(p.themes),
+    }
+
+
+def _lesson(lesson: Lesson) -> dict:
+    project = lesson.project
+    draft = project is not None and project.status == ProjectStatus.CONCEPT
+    text = _join(lesson.what_happened, lesson.lesson_learned, lesson.advice, lesson.transferability,
+                 " ".join(lesson.tags), " ".join(t.name for t in lesson.themes),
+                 project.title if project else "", lesson.network.name if lesson.network else "")
+    return {
+        "title": lesson.title, "summary": lesson.context, "body": text,
+        "parts": _join(lesson.title, lesson.context, text),
+        "municipality": (project.municipality_code or "") if project else "", "lesson_kind": lesson.kind.value,
+        "state": lesson.review_state.value, "year": lesson.created_at.year, "date": lesson.created_at,
+        "draft": draft, "viewers": ",".join(str(u.id) for u in [project.lead, *project.team]) if draft else "",
+        **_themes(lesson.themes),
+    }
+
+
+def _network(n: Network) -> dict:
+    text = _join(n.description, " ".join(t.name for t in n.themes), n.kind.label)
+    return {"title": n.name, "summary": "", "body": text, "parts": _join(n.name, text),
+            "year": n.created_at.year, "date": n.updated_at, "draft": False, **_themes(n.themes)}
+
+
+def _theme(t: Theme) -> dict:
+    return {"title": t.name, "summary": t.description, "body": t.synthesis,
+            "parts": _join(t.name, t.description, t.synthesis), "year": t.created_at.year, "date": t.updated_at,
+            "draft": False, **_themes([t])}
+
+
+def _person(u: User) -> dict:
+    owned = [t for t in u.owned_themes if not t.is_deleted]
+    return {"title": u.name, "summary": _join(u.department, u.organisation),
+            "body": " ".join(t.name for t in owned), "parts": "", "year": u.created_at.year,
+            "date": u.created_at, "draft": False, **_themes(owned)}
+
+
+BUILDERS = {"project": _project, "lesson": _lesson, "network": _network, "theme": _theme, "person": _person}
+
+
+def document(kind: str, obj) -> dict:
+    doc = BUILDERS[kind](obj)
+    doc.update(key=key(kind, obj.id), kind=kind, item_id=obj.id)
+    for field in ("municipality", "lesson_kind", "status", "state"):
+        doc.setdefault(field, "")
+    if not isinstance(doc.get("date"), datetime):
+        doc["date"] = obj.created_at
+    return doc

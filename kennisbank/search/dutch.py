@@ -1,0 +1,105 @@
+"""Dutch word analysis for the index, chosen by measurement (bench/bench_dutch_analyzer.py, README).
+
+`lemma(word)`: simplemma's dictionary lemma, with three corrections measured on hand-checked lemmas:
+- simplemma writes separable verbs with an underscore ('aan_bieden'): joined, so that 'aangeboden'
+  and 'aanbiedt' meet;
+- a bare stem that simplemma maps to a longer infinitive ('stroom' -> 'stromen', 'les' -> 'lessen')
+  keeps its own form: in documents these words are nearly always nouns, and merging them with the verb
+  makes different words collide;
+- a word simplemma does not know is reduced by stripping an inflection ending when that leaves a known
+  word ('gedraaide' -> 'gedraaid' -> 'draaien'), or else by lemmatizing its longest known tail
+  ('boomhommels' -> 'boom' + 'hommel').
+
+`compound_parts(word)`: the known words a compound is made of ('straatverlichting' -> 'straat',
+'verlichting'), for the lower-boosted parts field.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import simplemma
+
+VOWELS = "aeiou"
+INFLECTIONS = ("e", "s", "en", "de", "te", "ende")
+LINKING = ("s", "e", "en")  # tussenklanken: 'aanvalsperiode', 'pannenkoek'
+MIN_PART = 4
+
+
+def _known(word: str) -> bool:
+    return simplemma.is_known(word, lang="nl")
+
+
+@lru_cache(maxsize=200_000)
+def _dictionary_lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="nl").replace("_", "").lower()
+
+
+def regular_stem(infinitive: str) -> str | None:
+    """The present stem a regular verb would have: 'zetten' -> 'zet', 'stromen' -> 'stroom'."""
+    if not infinitive.endswith("en") or len(infinitive) < 4:
+        return None
+    stem = infinitive[:-2]
+    if len(stem) >= 2 and stem[-1] == stem[-2] and stem[-1] not in VOWELS:
+        stem = stem[:-1]
+    elif len(stem) >= 3 and stem[-1] not in VOWELS and stem[-2] in "aeou" and stem[-3] not in VOWELS:
+        stem = stem[:-1] + stem[-2] + stem[-1]
+    if stem.endswith("v"):
+        stem = stem[:-1] + "f"
+    elif stem.endswith("z"):
+        stem = stem[:-1] + "s"
+    return stem
+
+
+def _guarded(word: str) -> str:
+    found = _dictionary_lemma(word)
+    return word if regular_stem(found) == word else found
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The index term for a lower-case word."""
+    if len(word) < 3 or not word.isalpha():
+        return word
+    if _known(word):
+        return _guarded(word)
+    for ending in INFLECTIONS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= MIN_PART and _known(stem):
+            return _guarded(stem)
+    for split in range(3, len(word) - 3):
+        tail = word[split:]
+        if _known(tail):
+            return word[:split] + _guarded(tail)
+    return word
+
+
+def _modifier(first: str) -> str | None:
+    """The first part of a compound as a known word, allowing a linking 's', 'e' or 'en'."""
+    if _known(first):
+        return first
+    for link in LINKING:
+        core = first[: -len(link)]
+        if first.endswith(link) and len(core) >= MIN_PART and _known(core):
+            return core
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The lemmas of the two known words a compound consists of, or () when it is not one.
+
+    Dutch compounds are right-headed, so the longest known head wins ('straat|verlichting'); but a head
+    starting with the linking 's' loses to the split just after it ('verkeers|lichten', not
+    'verkeer|slichten').
+    """
+    if len(word) < 2 * MIN_PART or not word.isalpha():
+        return ()
+    for split in range(MIN_PART, len(word) - MIN_PART + 1):
+        head = word[split:]
+        modifier = _modifier(word[:split])
+        if modifier is None or not _known(head):
+            continue
+        if head.startswith("s") and len(head) > MIN_PART and _known(head[1:]) and _modifier(word[: split + 1]):
+            head = head[1:]
+        return (lemma(modifier), lemma(head))
+    return ()

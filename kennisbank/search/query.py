@@ -1,0 +1,143 @@
+"""User query syntax, parsed and escaped in one place.
+
+Supported: words (all must match), "quoted phrases", OF/OR between words, -word or NIET word to
+exclude, and field filters: thema:energietransitie, type:les, gemeente:"Den Haag", soort:mislukking,
+status:gestart, jaar:2021. Anything else is read as plain words; nothing a user types raises an error.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+
+from ..services import municipalities
+from ..services.errors import DomainError
+from .analysis import dutch_analyzer
+from .schema import BOOSTS
+
+MAX_LENGTH = 500
+TEXT_FIELDS = ("title", "summary", "body")
+TYPE_WORDS = {"project": "project", "projecten": "project", "les": "lesson", "lessen": "lesson",
+              "netwerk": "network", "netwerken": "network", "thema": "theme", "themas": "theme",
+              "thema's": "theme", "persoon": "person", "mensen": "person", "mens": "person"}
+FILTER_FIELDS = {"thema": "theme", "type": "kind", "gemeente": "municipality", "soort": "lesson_kind",
+                 "status": "status", "jaar": "year"}
+OR_WORDS, NOT_WORDS, AND_WORDS = {"OF", "OR"}, {"NIET", "NOT"}, {"EN", "AND"}
+TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[a-zA-Z]+):)?(?:"(?P<phrase>[^"]*)("|$)|(?P<word>[^\s"]+))')
+_analyzer = dutch_analyzer()
+
+
+@dataclass
+class ParsedQuery:
+    query: Q.Query | None
+    words: list[str] = field(default_factory=list)      # the plain words, for "Bedoelde u …?"
+    filters: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.query is None
+
+
+def clean(text: str) -> tuple[str, list[str]]:
+    """Drop control characters, fold exotic spaces, cap the length; say what was changed."""
+    notices = []
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(" " if ch.isspace() else "" if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") else ch
+                   for ch in text)
+    text = text.strip()
+    if len(text) > MAX_LENGTH:
+        text = text[:MAX_LENGTH].rsplit(" ", 1)[0]
+        notices.append(f"Uw zoekvraag was erg lang; we zochten op de eerste {MAX_LENGTH} tekens.")
+    if text.count('"') % 2:
+        notices.append("Er ontbrak een afsluitend aanhalingsteken; we zochten op de woorden als zinsdeel.")
+    return text, notices
+
+
+def _terms(text: str) -> list[str]:
+    return [token.text for token in _analyzer(text)]
+
+
+def text_query(terms: list[str], phrase: bool = False) -> Q.Query | None:
+    """Match analysed terms in title, summary, body (and, for single words, compound parts)."""
+    if not terms:
+        return None
+    if phrase and len(terms) > 1:
+        return Q.Or([Q.Phrase(name, terms, boost=BOOSTS[name]) for name in TEXT_FIELDS])
+    per_term = [Q.Or([Q.Term(name, term, boost=BOOSTS[name]) for name in (*TEXT_FIELDS, "parts")])
+                for term in terms]
+    return per_term[0] if len(per_term) == 1 else Q.And(per_term)
+
+
+def filter_query(name: str, value: str) -> Q.Query:
+    """:raises DomainError: an unknown type or municipality, with a Dutch message."""
+    target = FILTER_FIELDS[name]
+    value = value.strip()
+    if target == "kind":
+        kind = TYPE_WORDS.get(value.lower())
+        if kind is None:
+            raise DomainError(f"'{value}' is geen soort resultaat. Kies uit project, les, netwerk, thema of persoon.")
+        return Q.Term("kind", kind)
+    if target == "municipality":
+        return Q.Term("municipality", municipalities.resolve(value).code)
+    if target == "year":
+        if not value.isdigit():
+            raise DomainError(f"'{value}' is geen jaartal.")
+        return Q.Term("year", int(value))
+    if target == "theme":
+        return Q.Term("theme", re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-"))
+    return Q.Term(target, value.lower())
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse a user's query into a Whoosh query; never raises."""
+    text, notices = clean(text)
+    parsed = ParsedQuery(query=None, notices=notices)
+    groups: list[list[Q.Query]] = [[]]   # AND of OR-groups
+    excluded: list[Q.Query] = []
+    negate_next = join_next = False
+    for match in TOKEN.finditer(text):
+        word, phrase, name = match.group("word"), match.group("phrase"), match.group("field")
+        negative = bool(match.group("neg")) or negate_next
+        negate_next = False
+        if word and word.upper() in OR_WORDS and not name:
+            join_next = bool(groups[-1]) or join_next
+            continue
+        if word and word.upper() in NOT_WORDS and not name:
+            negate_next = True
+            continue
+        if word and word.upper() in AND_WORDS and not name:
+            continue
+        if name and name.lower() in FILTER_FIELDS:
+            try:
+                clause = filter_query(name.lower(), phrase if phrase is not None else (word or ""))
+            except DomainError as error:
+                parsed.notices.append(f"{error.message} Dit filter is overgeslagen.")
+                continue
+            parsed.filters[name.lower()] = phrase if phrase is not None else word
+        else:
+            raw = phrase if phrase is not None else (f"{name}:{word}" if name else word) or ""
+            clause = text_query(_terms(raw), phrase=phrase is not None)
+            if clause is not None and not negative and phrase is None:
+                parsed.words.extend(re.findall(r"\w+", raw.lower()))
+        if clause is None:
+            continue
+        if negative:
+            excluded.append(clause)
+        elif join_next and groups[-1]:
+            groups[-1].append(clause)
+        else:
+            groups.append([clause])
+        join_next = False
+    if negate_next or join_next:
+        parsed.notices.append("Een losse OF, NIET of min-teken aan het eind is genegeerd.")
+    clauses = [group[0] if len(group) == 1 else Q.Or(group) for group in groups if group]
+    if not clauses:
+        if excluded:
+            parsed.notices.append("Alleen uitsluiten kan niet: geef ook een woord om op te zoeken.")
+        return parsed
+    positive = clauses[0] if len(clauses) == 1 else Q.And(clauses)
+    parsed.query = Q.AndNot(positive, Q.Or(excluded)) if excluded else positive
+    return parsed

@@ -1,0 +1,37 @@
+"""The Whoosh schema: one index over projects, lessons, networks, themes and people.
+
+The index keeps ids, the analysed text and the facet values; it stores no display text. Result pages
+load rows from the database by id, so a lagging index never shows stale titles.
+"""
+from whoosh import fields
+
+from .analysis import compound_parts_analyzer, dutch_analyzer
+
+KINDS = ("project", "lesson", "network", "theme", "person")
+
+# Boosts: title > summary > body; compound parts lowest, so exact words rank first.
+BOOSTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4}
+
+
+def build_schema() -> fields.Schema:
+    text = dutch_analyzer()
+    return fields.Schema(
+        key=fields.ID(unique=True, stored=True),           # "project:12"
+        kind=fields.ID(stored=True, sortable=True),
+        item_id=fields.NUMERIC(int, stored=True),
+        title=fields.TEXT(analyzer=text, field_boost=BOOSTS["title"], spelling=True),
+        summary=fields.TEXT(analyzer=text, field_boost=BOOSTS["summary"]),
+        body=fields.TEXT(analyzer=text, field_boost=BOOSTS["body"]),
+        parts=fields.TEXT(analyzer=compound_parts_analyzer(), field_boost=BOOSTS["parts"]),
+        theme=fields.KEYWORD(commas=True, lowercase=True),   # theme slugs, for thema: filters
+        themes_col=fields.COLUMN(fields.columns.VarBytesColumn()),  # the same, for facet counts
+        municipality=fields.ID(sortable=True),
+        lesson_kind=fields.ID(sortable=True),
+        status=fields.ID(sortable=True),
+        state=fields.ID(sortable=True),                      # lesson review state
+        year=fields.NUMERIC(int, sortable=True),
+        date=fields.DATETIME(sortable=True),
+        # Concepts (and their lessons) are drafts: visible only to the user ids in `viewers`.
+        draft=fields.BOOLEAN(),
+        viewers=fields.KEYWORD(commas=True),
+    )

@@ -1,0 +1,238 @@
+"""Search as users see it: one search over everything, facets, people who know, zero-result log."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from whoosh import query as Q
+
+from ..extensions import db
+from ..models import Lesson, Network, Project, ReviewState, SearchLog, Theme, User
+from ..search import engine
+from ..search.documents import MODEL_OF_KIND
+from ..search.query import parse
+from . import municipalities, permissions
+
+PER_PAGE = 10
+KIND_LABELS = {"project": "Project", "lesson": "Les", "network": "Netwerk", "theme": "Thema", "person": "Persoon"}
+# Facet URL parameter -> index field (the same names as the query syntax).
+FACET_PARAMS = {"type": "kind", "thema": "theme", "gemeente": "municipality", "soort": "lesson_kind",
+                "status": "status", "jaar": "year"}
+
+
+@dataclass
+class Hit:
+    kind: str
+    item: object
+    score: float
+    snippet: str
+    url_args: tuple[str, dict]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class FacetValue:
+    param: str
+    value: str
+    label: str
+    count: int
+    active: bool
+
+
+@dataclass
+class SearchPage:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    suggestion: str | None = None
+    order: str = "relevantie"
+
+
+def _restriction(user: User | None, facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
+    """What the user may see, narrowed by the chosen facets (values are index values: codes, slugs)."""
+    clauses, notices = [], []
+    visible = engine.visibility(user.id if user else None, permissions.is_admin(user) if user else False)
+    if visible is not None:
+        clauses.append(visible)
+    for param, value in facet_filters.items():
+        fieldname = FACET_PARAMS[param]
+        if fieldname == "year":
+            if not value.isdigit():
+                notices.append(f"'{value}' is geen jaartal; dit filter is overgeslagen.")
+                continue
+            clauses.append(Q.Term("year", int(value)))
+        else:
+            clauses.append(Q.Term(fieldname, value))
+    if not clauses:
+        return None, notices
+    return (clauses[0] if len(clauses) == 1 else Q.And(clauses)), notices
+
+
+def _load(raw_hits) -> dict[tuple[str, int], object]:
+    wanted = defaultdict(list)
+    for hit in raw_hits:
+        wanted[hit.kind].append(hit.item_id)
+    loaded = {}
+    for kind, ids in wanted.items():
+        model = MODEL_OF_KIND[kind]
+        for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
+            loaded[(kind, obj.id)] = obj
+    return loaded
+
+
+def _still_visible(user: User, kind: str, obj) -> bool:
+    """The database decides, not the index: a lagging index never shows what was just hidden."""
+    if kind == "project":
+        return permissions.can_view_project(user, obj)
+    if kind == "lesson":
+        return permissions.can_view_lesson(user, obj)
+    return not getattr(obj, "is_deleted", False)
+
+
+def _snippet(kind: str, obj, highlight) -> str:
+    texts = {"project": [("summary", obj.question if kind == "project" else ""),
+                         ("body", getattr(obj, "approach", ""))],
+             "lesson": [("summary", getattr(obj, "context", "")), ("body", getattr(obj, "advice", ""))],
+             "network": [("body", getattr(obj, "description", ""))],
+             "theme": [("summary", getattr(obj, "description", "")), ("body", getattr(obj, "synthesis", ""))],
+             "person": [("summary", f"{getattr(obj, 'department', '')} {getattr(obj, 'organisation', '')}")]}[kind]
+    for fieldname, text in texts:
+        marked = highlight(fieldname, text or "")
+        if marked:
+            return marked
+    first = next((text for _, text in texts if text), "")
+    return first[:240] + ("…" if len(first) > 240 else "")
+
+
+URLS = {"project": ("projects.detail", "project_id"), "lesson": ("lessons.detail", "lesson_id"),
+        "network": ("networks.detail", "slug"), "theme": ("themes.detail", "slug"),
+        "person": ("people.detail", "user_id")}
+
+
+def url_args(kind: str, obj) -> tuple[str, dict]:
+    endpoint, arg = URLS[kind]
+    return endpoint, {arg: obj.slug if arg == "slug" else obj.id}
+
+
+def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None, page: int = 1,
+           order: str = "relevantie", source: str = "zoeken", log_empty: bool = True) -> SearchPage:
+    """One search over projects, lessons, networks, themes and people, as `user` may see them."""
+    facet_filters = {k: v for k, v in (facet_filters or {}).items() if k in FACET_PARAMS and v}
+    parsed = parse(text)
+    result = SearchPage(query=text, notices=list(parsed.notices), order=order)
+    if parsed.is_empty:
+        if text.strip():
+            result.notices.append("We konden geen zoekwoorden vinden in uw zoekvraag. Typ een of meer woorden.")
+        return result
+    restrict, notices = _restriction(user, facet_filters)
+    result.notices += notices
+    raw = engine.run(parsed.query, restrict=restrict, page=max(1, page), per_page=PER_PAGE,
+                     by_date=order == "datum")
+    loaded = _load(raw.hits)
+    for hit in raw.hits:
+        obj = loaded.get((hit.kind, hit.item_id))
+        if obj is None or not _still_visible(user, hit.kind, obj):
+            continue
+        result.hits.append(Hit(hit.kind, obj, hit.score, _snippet(hit.kind, obj, hit.highlight),
+                               url_args(hit.kind, obj)))
+    result.total = raw.total
+    result.page = max(1, page)
+    result.pages = max(1, -(-raw.total // PER_PAGE))
+    result.facets = _facets(raw.facets, facet_filters)
+    if raw.total == 0:
+        result.suggestion = engine.suggest(parsed.words) if parsed.words else None
+        if log_empty:
+            log_search(user, text, 0, parsed.filters.get("thema") or facet_filters.get("thema", ""), source)
+    return result
+
+
+def log_search(user: User | None, text: str, count: int, theme_slug: str = "", source: str = "zoeken") -> None:
+    db.session.add(SearchLog(query=text.strip()[:500], result_count=count, theme_slug=(theme_slug or "")[:80],
+                             source=source, user_id=user.id if user else None))
+
+
+def _facets(counts: dict, active: dict[str, str]) -> dict[str, list[FacetValue]]:
+    themes = {t.slug: t.name for t in db.session.scalars(select(Theme))}
+    labels = {
+        "type": lambda v: KIND_LABELS.get(v, v),
+        "thema": lambda v: themes.get(v, v),
+        "gemeente": lambda v: m.display_name if (m := municipalities.by_code(v)) else v,
+        "soort": lambda v: v.capitalize(),
+        "status": lambda v: v.capitalize(),
+        "jaar": str,
+    }
+    facets = {}
+    for param, fieldname in FACET_PARAMS.items():
+        values = counts.get(fieldname, {})
+        ordered = sorted(values.items(), key=lambda kv: (-kv[0], 0) if param == "jaar" else (-kv[1], str(kv[0])))
+        facets[param] = [FacetValue(param, str(v), labels[param](str(v)), n, active.get(param) == str(v))
+                         for v, n in ordered[:12]]
+    return facets
+
+
+# People who know about something -------------------------------------------------------------------------
+
+@dataclass
+class Knower:
+    user: User
+    score: float = 0.0
+    led: list[Project] = field(default_factory=list)
+    wrote: list[Lesson] = field(default_factory=list)
+    networks: list[Network] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        out = []
+        if self.led:
+            out.append(f"leidde {len(self.led)} project{'en' if len(self.led) > 1 else ''}: "
+                       + ", ".join(p.title for p in self.led[:2]))
+        if self.wrote:
+            out.append(f"schreef {len(self.wrote)} les{'sen' if len(self.wrote) > 1 else ''}: "
+                       + ", ".join(lesson.title for lesson in self.wrote[:2]))
+        if self.networks:
+            out.append("zit in " + ", ".join(n.name for n in self.networks[:2]))
+        return out
+
+
+def people_who_know(user: User, text: str, limit: int = 20, today: date | None = None) -> tuple[list[Knower], list[str]]:
+    """People ranked by the matching projects they led, lessons they wrote and networks they are in."""
+    today = today or date.today()
+    parsed = parse(text)
+    if parsed.is_empty:
+        return [], parsed.notices
+    restrict, _ = _restriction(user, {})
+    kinds = Q.Or([Q.Term("kind", k) for k in ("project", "lesson", "network")])
+    raw = engine.run(parsed.query, restrict=Q.And([kinds, restrict]) if restrict is not None else kinds,
+                     page=1, per_page=200, by_date=False, facets=False)
+    loaded = _load(raw.hits)
+    knowers: dict[int, Knower] = {}
+
+    def credit(person: User, score: float) -> Knower:
+        knower = knowers.setdefault(person.id, Knower(person))
+        knower.score += score
+        return knower
+
+    for hit in raw.hits:
+        obj = loaded.get((hit.kind, hit.item_id))
+        if obj is None or not _still_visible(user, hit.kind, obj):
+            continue
+        if hit.kind == "project" and obj.lead.active:
+            credit(obj.lead, 3 * hit.score).led.append(obj)
+        elif hit.kind == "lesson" and obj.author.active and not obj.on_behalf_of_team \
+                and obj.review_state != ReviewState.ARCHIVED:
+            credit(obj.author, 2 * hit.score).wrote.append(obj)
+        elif hit.kind == "network":
+            for membership in obj.memberships:
+                if membership.is_current(today) and membership.user.active:
+                    credit(membership.user, hit.score).networks.append(obj)
+    ranked = sorted(knowers.values(), key=lambda k: (-k.score, k.user.name))
+    return ranked[:limit], parsed.notices

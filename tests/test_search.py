@@ -1,0 +1,288 @@
+"""Dutch full-text search: word forms, compounds, syntax, facets, suggestions, visibility — over the
+service and over HTTP. The index is drained explicitly (SEARCH_SYNC=manual)."""
+import pytest
+from sqlalchemy import func, select
+
+from kennisbank.models import LessonKind, ProjectStatus, ReviewState, SearchLog
+from kennisbank.search import sync
+from kennisbank.services import search
+from kennisbank.services.editing import soft_delete
+
+from .conftest import csrf_token
+
+
+@pytest.fixture
+def index(app):
+    """Call after creating data: writes the outbox into the index."""
+    return lambda: sync.drain(app)
+
+
+def titles(page) -> list[str]:
+    return [getattr(hit.item, "title", None) or hit.item.name for hit in page.hits]
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user(name="Kijker")
+
+
+@pytest.mark.parametrize("query, stored", [
+    ("gemeente", "Samenwerking tussen gemeenten"),
+    ("gemeenten", "Een gemeente alleen"),
+    ("les", "Lessen uit de pilot"),
+    ("lessen", "Een les over inkoop"),
+    ("haalde", "Wat we halen uit netwerken"),
+    ("verlichting", "Straatverlichting vervangen"),
+    ("energie", "Energietransitie in de wijk"),
+    ("lantaarnpaal", "Lantaarnpalen met sensoren"),
+])
+def test_dutch_word_forms_and_compound_parts(db, index, viewer, make_lesson, query, stored):
+    make_lesson(title=stored)
+    make_lesson(title="Iets heel anders over water")
+    index()
+    assert titles(search.search(viewer, query, facet_filters={"type": "lesson"})) == [stored]
+
+
+def test_exact_match_ranks_before_compound_part(db, index, viewer, make_lesson):
+    make_lesson(title="Straatverlichting in de wijk")
+    make_lesson(title="Verlichting in de wijk")
+    index()
+    assert titles(search.search(viewer, "verlichting")) == ["Verlichting in de wijk", "Straatverlichting in de wijk"]
+
+
+def test_title_outranks_body(db, index, viewer, make_lesson):
+    make_lesson(title="Over inkoop", advice="Let op de aanbesteding.")
+    make_lesson(title="Aanbesteding", advice="Begin op tijd.")
+    index()
+    assert titles(search.search(viewer, "aanbesteding"))[0] == "Aanbesteding"
+
+
+def test_query_syntax(db, index, viewer, make_lesson, make_theme):
+    energy = make_theme(slug="energie", name="Energie")
+    make_lesson(title="Slimme verlichting in de straat", themes=[energy])
+    make_lesson(title="Verlichting die slim werd", kind=LessonKind.SUCCESS)
+    make_lesson(title="Warmtenet en warmte", themes=[energy])
+    index()
+    assert titles(search.search(viewer, '"slimme verlichting"')) == ["Slimme verlichting in de straat"]
+    assert set(titles(search.search(viewer, "verlichting -straat"))) == {"Verlichting die slim werd"}
+    assert set(titles(search.search(viewer, "warmtenet OF straat"))) == {"Warmtenet en warmte",
+                                                                         "Slimme verlichting in de straat"}
+    assert set(titles(search.search(viewer, "verlichting NIET straat"))) == {"Verlichting die slim werd"}
+    assert set(titles(search.search(viewer, "thema:energie"))) == {"Slimme verlichting in de straat",
+                                                                   "Warmtenet en warmte", "Energie"}
+    assert titles(search.search(viewer, "verlichting soort:succes")) == ["Verlichting die slim werd"]
+
+
+@pytest.mark.parametrize("query, notice", [
+    ('"slimme verlichting', "afsluitend aanhalingsteken"),
+    ("OF", "geen zoekwoorden"),
+    ("verlichting OF", "losse OF"),
+    ("-", "geen zoekwoorden"),
+    ("-verlichting", "Alleen uitsluiten kan niet"),
+    ("x" * 10_000, "erg lang"),
+    ("type:vliegtuig verlichting", "geen soort resultaat"),
+    ("gemeente:Atlantis verlichting", "geen Nederlandse gemeente"),
+    ("jaar:vorig verlichting", "geen jaartal"),
+])
+def test_malformed_queries_give_a_dutch_notice_never_an_error(db, index, viewer, make_lesson, query, notice):
+    make_lesson(title="Slimme verlichting")
+    index()
+    page = search.search(viewer, query)
+    assert any(notice in n for n in page.notices), page.notices
+
+
+def test_control_characters_are_dropped(db, index, viewer, make_lesson):
+    make_lesson(title="Slimme verlichting")
+    index()
+    assert titles(search.search(viewer, "verlich\x00ting\x07")) == ["Slimme verlichting"]
+
+
+def test_no_result_suggests_and_is_logged(db, index, viewer, make_lesson):
+    make_lesson(title="Slimme verlichting")
+    index()
+    page = search.search(viewer, "verlichtng")
+    assert page.total == 0 and page.suggestion == "verlichting"
+    db.session.commit()
+    logged = db.session.scalars(select(SearchLog)).one()
+    assert logged.query == "verlichtng" and logged.result_count == 0 and logged.user == viewer
+
+
+def test_facets_count_and_narrow(db, index, viewer, make_lesson, make_project, make_theme):
+    theme = make_theme(slug="licht", name="Licht")
+    make_lesson(title="Verlichting A", kind=LessonKind.FAILURE, themes=[theme])
+    make_lesson(title="Verlichting B", kind=LessonKind.FAILURE)
+    make_lesson(title="Verlichting C", kind=LessonKind.SUCCESS)
+    make_project(title="Verlichting project", status=ProjectStatus.STARTED, municipality_code="GM0772")
+    index()
+    page = search.search(viewer, "verlichting")
+    counts = {f.param + "=" + f.value: f.count for values in page.facets.values() for f in values}
+    assert counts["type=lesson"] == 3 and counts["type=project"] == 1
+    assert counts["soort=mislukking"] == 2 and counts["thema=licht"] == 1 and counts["gemeente=GM0772"] == 1
+    narrowed = search.search(viewer, "verlichting", facet_filters={"soort": "mislukking"})
+    assert set(titles(narrowed)) == {"Verlichting A", "Verlichting B"}
+    assert set(titles(search.search(viewer, "verlichting", facet_filters={"gemeente": "GM0772"}))) == \
+        {"Verlichting project"}
+
+
+def test_pagination_and_date_order(db, index, viewer, make_lesson):
+    for n in range(23):
+        make_lesson(title=f"Verlichting {n:02d}")
+    index()
+    first, third = search.search(viewer, "verlichting"), search.search(viewer, "verlichting", page=3)
+    assert first.total == 23 and first.pages == 3 and len(first.hits) == 10 and len(third.hits) == 3
+    newest = search.search(viewer, "verlichting", order="datum")
+    assert titles(newest)[0] == "Verlichting 22"
+
+
+# Never out of step -----------------------------------------------------------------------------------
+
+def test_rolled_back_change_never_reaches_the_index(app, db, index, viewer, make_lesson):
+    lesson = make_lesson(title="Oorspronkelijk")
+    index()
+    lesson.title = "Teruggedraaid"
+    db.session.flush()
+    db.session.rollback()
+    assert index() == 0
+    assert search.search(viewer, "teruggedraaid").total == 0
+    assert search.search(viewer, "oorspronkelijk").total == 1
+
+
+def test_deleted_items_disappear_and_restored_come_back(db, index, viewer, make_user, make_lesson):
+    lesson = make_lesson(title="Verlichting verwijderd")
+    index()
+    admin = make_user(is_admin=True)
+    soft_delete(lesson, by=admin)
+    db.session.commit()
+    index()
+    assert search.search(viewer, "verlichting").total == 0
+
+
+def test_archived_lessons_stay_findable(db, index, viewer, make_lesson):
+    make_lesson(title="Oude verlichting", review_state=ReviewState.ARCHIVED)
+    index()
+    page = search.search(viewer, "verlichting")
+    assert titles(page) == ["Oude verlichting"] and page.hits[0].item.review_state == ReviewState.ARCHIVED
+
+
+def test_drafts_only_for_their_own_people(db, index, viewer, make_project, make_lesson, make_user):
+    concept = make_project(title="Geheime verlichting")
+    make_lesson(title="Les uit geheime verlichting", project=concept, author=concept.lead)
+    index()
+    assert search.search(viewer, "verlichting").total == 0
+    assert search.search(concept.lead, "verlichting").total == 2
+    assert search.search(make_user(is_admin=True), "verlichting").total == 2
+    concept.status = ProjectStatus.STARTED  # starting it makes project and lessons public
+    db.session.commit()
+    index()
+    assert search.search(viewer, "verlichting").total == 2
+
+
+def test_results_come_from_the_database_not_the_index(db, index, viewer, make_lesson):
+    lesson = make_lesson(title="Verlichting oud")
+    index()
+    lesson.title = "Verlichting nieuw"
+    db.session.commit()  # not drained yet: the index still has the old text
+    page = search.search(viewer, "verlichting oud")
+    assert titles(page) == ["Verlichting nieuw"]
+
+
+def test_renamed_theme_updates_the_items_that_carry_it(db, index, viewer, make_user, make_theme, make_lesson):
+    from kennisbank.services import themes
+
+    theme = make_theme(slug="t", name="Watermanagement")
+    make_lesson(title="Een les", themes=[theme])
+    index()
+    themes.update_theme(theme, name="Klimaatadaptatie", description="d", synthesis="",
+                        expected_version=theme.version, by=make_user(is_admin=True))
+    db.session.commit()
+    index()
+    assert "Een les" in titles(search.search(viewer, "klimaatadaptatie type:les"))
+
+
+# CLI: reindex and search-check -----------------------------------------------------------------------
+
+def test_search_check_reports_drift_and_reindex_repairs_it(app, db, runner, make_lesson):
+    from kennisbank.models import SearchOutbox
+
+    make_lesson(title="Kwijtgeraakt")
+    db.session.query(SearchOutbox).delete()  # as if the change never reached the index
+    db.session.commit()
+    drift = runner.invoke(args=["kb", "search-check"])
+    assert drift.exit_code != 0 and "Ontbreekt in de index: 2" in drift.output  # the lesson and its author
+    rebuilt = runner.invoke(args=["kb", "reindex"])
+    assert rebuilt.exit_code == 0 and "documenten geïndexeerd" in rebuilt.output
+    clean = runner.invoke(args=["kb", "search-check"])
+    assert clean.exit_code == 0, clean.output
+    assert "De zoekindex klopt met de database." in clean.output
+
+
+# HTTP, API and people --------------------------------------------------------------------------------
+
+def test_search_page_over_http(auth, client, index, make_user, make_lesson):
+    make_user(email="a@gemeente.example")
+    make_lesson(title="Straatverlichting met sensoren", context="Sensoren in de <b>straat</b>.")
+    index()
+    auth.login("a@gemeente.example")
+    html = client.get("/zoeken?q=verlichting").get_data(as_text=True)
+    assert "Straatverlichting met sensoren" in html and "1 resultaat" in html
+    assert "<b>straat</b>" not in html
+    for query in ['"kapot', "OF", "\x00", "x" * 10_000]:
+        assert client.get("/zoeken", query_string={"q": query}).status_code == 200
+
+
+def test_api_with_session_and_token(app, db, client, auth, index, make_user, make_lesson):
+    from kennisbank.services import api_tokens
+
+    admin, user = make_user(is_admin=True), make_user(email="api@gemeente.example")
+    make_lesson(title="Verlichting via de API")
+    index()
+    assert client.get("/api/v1/zoeken?q=verlichting").status_code == 401
+    record, token = api_tokens.create_token("Intranet", user, by=admin)
+    db.session.commit()
+    assert token not in record.token_hash
+    response = client.get("/api/v1/zoeken?q=verlichting", headers={"Authorization": f"Bearer {token}"})
+    data = response.get_json()
+    assert response.status_code == 200 and data["total"] == 1
+    assert data["hits"][0]["title"] == "Verlichting via de API" and data["hits"][0]["type"] == "lesson"
+    assert data["hits"][0]["url"].endswith(f"/lessen/{data['hits'][0]['id']}")
+    assert "facets" in data and data["facets"]["type"][0]["value"] == "lesson"
+    api_tokens.revoke(record, by=admin)
+    db.session.commit()
+    assert client.get("/api/v1/zoeken?q=x", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    auth.login("api@gemeente.example")
+    assert client.get("/api/v1/zoeken?q=verlichting").get_json()["total"] == 1
+    assert client.get("/api/v1/zoeken").status_code == 400
+
+
+def test_people_who_know(auth, client, index, make_user, make_project, make_lesson, make_network):
+    from datetime import date
+
+    lead = make_user(name="Lotte Lantaarn")
+    make_project(lead=lead, title="Slimme verlichting", status=ProjectStatus.STARTED)
+    make_lesson(title="Verlichting en privacy", author=make_user(name="Sam Schrijver"))
+    make_lesson(title="Verlichting anoniem", author=make_user(name="Anne Anoniem"), on_behalf_of_team=True)
+    make_network(name="Verlichtingsnetwerk", description="Over verlichting",
+                 members=[{"user": make_user(name="Nina Netwerk"), "since": date(2020, 1, 1)}])
+    make_user(email="kijker@gemeente.example")
+    index()
+    auth.login("kijker@gemeente.example")
+    html = client.get("/mensen/?q=verlichting").get_data(as_text=True)
+    assert "Lotte Lantaarn" in html and "leidde 1 project: Slimme verlichting" in html
+    assert "Sam Schrijver" in html and "schreef 1 les" in html
+    assert "Nina Netwerk" in html and "zit in Verlichtingsnetwerk" in html
+    assert "Anne Anoniem" not in html
+
+
+def test_api_token_admin_screen(auth, client, db, make_user):
+    make_user(email="beheer@gemeente.example", is_admin=True)
+    auth.login("beheer@gemeente.example")
+    url = "/beheer/tokens"
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), "name": "Intranet",
+                                      "email": "beheer@gemeente.example"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "kb_" in html and "Bewaar dit token nu" in html
+    refused = client.post(url, data={"csrf_token": csrf_token(client, url), "name": "", "email": "x@y.example"})
+    assert refused.status_code == 400
+    from kennisbank.models import ApiToken
+
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1

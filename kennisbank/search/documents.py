@@ -7,6 +7,8 @@ from sqlalchemy import inspect, select
 
 from ..models import (Lesson, Network, Project, ProjectStatus, Theme, User, lesson_themes, network_themes,
                       project_themes)
+from .analysis import compound_parts_text, section
+from .schema import WEIGHTS
 
 MODEL_OF_KIND = {"project": Project, "lesson": Lesson, "network": Network, "theme": Theme, "person": User}
 KIND_OF_MODEL = {model: kind for kind, model in MODEL_OF_KIND.items()}
@@ -56,7 +58,7 @@ def _project(p: Project) -> dict:
     text = _join(p.goal, p.approach, p.partners, p.area, p.outcome, " ".join(p.tags),
                  " ".join(t.name for t in p.themes), p.organisation, p.department)
     return {
-        "title": p.title, "summary": p.question, "body": text, "parts": _join(p.title, p.question, text),
+        "title": p.title, "summary": p.question, "body": text,
         "municipality": p.municipality_code or "", "status": p.status.value,
         "year": (p.start_date or p.created_at.date()).year, "date": p.updated_at,
         "draft": draft, "viewers": ",".join(str(u.id) for u in [p.lead, *p.team]) if draft else "",
@@ -72,7 +74,6 @@ def _lesson(lesson: Lesson) -> dict:
                  project.title if project else "", lesson.network.name if lesson.network else "")
     return {
         "title": lesson.title, "summary": lesson.context, "body": text,
-        "parts": _join(lesson.title, lesson.context, text),
         "municipality": (project.municipality_code or "") if project else "", "lesson_kind": lesson.kind.value,
         "state": lesson.review_state.value, "year": lesson.created_at.year, "date": lesson.created_at,
         "draft": draft, "viewers": ",".join(str(u.id) for u in [project.lead, *project.team]) if draft else "",
@@ -82,28 +83,35 @@ def _lesson(lesson: Lesson) -> dict:
 
 def _network(n: Network) -> dict:
     text = _join(n.description, " ".join(t.name for t in n.themes), n.kind.label)
-    return {"title": n.name, "summary": "", "body": text, "parts": _join(n.name, text),
+    return {"title": n.name, "summary": "", "body": text,
             "year": n.created_at.year, "date": n.updated_at, "draft": False, **_themes(n.themes)}
 
 
 def _theme(t: Theme) -> dict:
     return {"title": t.name, "summary": t.description, "body": t.synthesis,
-            "parts": _join(t.name, t.description, t.synthesis), "year": t.created_at.year, "date": t.updated_at,
+            "year": t.created_at.year, "date": t.updated_at,
             "draft": False, **_themes([t])}
 
 
 def _person(u: User) -> dict:
     owned = [t for t in u.owned_themes if not t.is_deleted]
     return {"title": u.name, "summary": _join(u.department, u.organisation),
-            "body": " ".join(t.name for t in owned), "parts": "", "year": u.created_at.year,
+            "body": " ".join(t.name for t in owned), "year": u.created_at.year,
             "date": u.created_at, "draft": False, **_themes(owned)}
 
 
 BUILDERS = {"project": _project, "lesson": _lesson, "network": _network, "theme": _theme, "person": _person}
 
 
+def _text(title: str, summary: str, body: str) -> str:
+    parts = compound_parts_text(" ".join((title, summary, body)))
+    return "".join((section(title, WEIGHTS["title"]), section(summary, WEIGHTS["summary"]),
+                    section(body, WEIGHTS["body"]), section(parts, WEIGHTS["parts"])))
+
+
 def document(kind: str, obj) -> dict:
     doc = BUILDERS[kind](obj)
+    doc["text"] = _text(doc.pop("title"), doc.pop("summary") or "", doc.pop("body") or "")
     doc.update(key=key(kind, obj.id), kind=kind, item_id=obj.id)
     for field in ("municipality", "lesson_kind", "status", "state"):
         doc.setdefault(field, "")

@@ -41,13 +41,35 @@ def searchers() -> Searchers:
     return found
 
 
-def visibility(user_id: int | None, is_admin: bool) -> Q.Query | None:
-    """Drafts only for their own people (administrators see everything)."""
-    if is_admin:
+@dataclass(frozen=True)
+class Visibility:
+    """Who is searching: drafts are hidden except from their own people (administrators see all)."""
+
+    user_id: int | None
+    is_admin: bool = False
+
+
+_draft_cache: dict = {}
+
+
+def _hidden_docnums(searcher, who: Visibility) -> set[int] | None:
+    """The documents this user may not see: drafts, minus their own. Drafts are few, so this is a
+    small set, computed once per index version (a NOT query over every document would be slow)."""
+    if who.is_admin:
         return None
-    if user_id is None:
-        return Q.Not(Q.Term("draft", True))
-    return Q.Or([Q.Not(Q.Term("draft", True)), Q.Term("viewers", str(user_id))])
+    key = id(searcher.reader())
+    if key not in _draft_cache:
+        _draft_cache.clear()
+        _draft_cache[key] = frozenset(searcher.docs_for_query(Q.Term("draft", True)))
+    drafts = _draft_cache[key]
+    if not drafts or who.user_id is None:
+        return set(drafts) or None
+    own = set(searcher.docs_for_query(Q.Term("viewers", str(who.user_id))))
+    return set(drafts - own) or None
+
+
+def visibility(user_id: int | None, is_admin: bool) -> Visibility:
+    return Visibility(user_id, is_admin)
 
 
 class _Columns:
@@ -82,18 +104,18 @@ def _count(searcher, docnums, name: str) -> Counter:
     return Counter(value for docnum in docnums if (value := values[docnum]) not in ("", None, b""))
 
 
-def run(query: Q.Query, *, restrict: Q.Query | None, page: int, per_page: int, by_date: bool,
-        facets: bool = True) -> RawResults:
+def run(query: Q.Query, *, who: Visibility, restrict: Q.Query | None = None, page: int, per_page: int,
+        by_date: bool, facets: bool = True) -> RawResults:
     searcher = searchers().get()
     full = Q.And([query, restrict]) if restrict is not None else query
     results = searcher.search_page(full, page, pagelen=per_page, sortedby="date" if by_date else None,
-                                   reverse=by_date, terms=True)
+                                   reverse=by_date, mask=_hidden_docnums(searcher, who))
     raw = RawResults(hits=[], total=len(results))
     for hit in results:
         raw.hits.append(RawHit(kind=hit["kind"], item_id=hit["item_id"], score=hit.score,
                                highlight=_highlighter(hit)))
     if facets and raw.total:
-        docnums = results.results.docs()
+        docnums = results.results.docs()  # all matches, with the mask already applied
         raw.facets = {name: _count(searcher, docnums, name) for name in FACET_FIELDS}
     return raw
 
@@ -115,9 +137,8 @@ def suggest(words: list[str]) -> str | None:
     changed, out = False, []
     for word in words:
         terms = [t.text for t in analyzer(word)]
-        if len(word) >= 4 and terms and not any(reader.doc_frequency(f, terms[0])
-                                                for f in ("title", "summary", "body", "parts")):
-            options = searcher.corrector("title").suggest(word.lower(), limit=1, maxdist=1 if len(word) < 7 else 2)
+        if len(word) >= 4 and terms and not reader.doc_frequency("text", terms[0]):
+            options = searcher.corrector("text").suggest(word.lower(), limit=1, maxdist=1 if len(word) < 7 else 2)
             if options:
                 out.append(options[0])
                 changed = True

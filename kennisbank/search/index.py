@@ -44,6 +44,7 @@ def set_current(root: Path, generation: Path) -> None:
 
 
 def new_generation(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
     generation = root / f"gen-{max(numbers, default=0) + 1}"
     generation.mkdir()

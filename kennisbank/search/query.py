@@ -15,10 +15,8 @@ from whoosh import query as Q
 from ..services import municipalities
 from ..services.errors import DomainError
 from .analysis import dutch_analyzer
-from .schema import BOOSTS
 
 MAX_LENGTH = 500
-TEXT_FIELDS = ("title", "summary", "body")
 TYPE_WORDS = {"project": "project", "projecten": "project", "les": "lesson", "lessen": "lesson",
               "netwerk": "network", "netwerken": "network", "thema": "theme", "themas": "theme",
               "thema's": "theme", "persoon": "person", "mensen": "person", "mens": "person"}
@@ -61,13 +59,12 @@ def _terms(text: str) -> list[str]:
 
 
 def text_query(terms: list[str], phrase: bool = False) -> Q.Query | None:
-    """Match analysed terms in title, summary, body (and, for single words, compound parts)."""
+    """Match analysed terms in the text field (title, summary, body and compound parts, weighted)."""
     if not terms:
         return None
     if phrase and len(terms) > 1:
-        return Q.Or([Q.Phrase(name, terms, boost=BOOSTS[name]) for name in TEXT_FIELDS])
-    per_term = [Q.Or([Q.Term(name, term, boost=BOOSTS[name]) for name in (*TEXT_FIELDS, "parts")])
-                for term in terms]
+        return Q.Phrase("text", terms)
+    per_term = [Q.Term("text", term) for term in terms]
     return per_term[0] if len(per_term) == 1 else Q.And(per_term)
 
 

@@ -5,24 +5,21 @@ load rows from the database by id, so a lagging index never shows stale titles.
 """
 from whoosh import fields
 
-from .analysis import compound_parts_analyzer, dutch_analyzer
+from .analysis import dutch_analyzer
 
 KINDS = ("project", "lesson", "network", "theme", "person")
 
-# Boosts: title > summary > body; compound parts lowest, so exact words rank first.
-BOOSTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4}
+# Section weights in the one text field: title > summary > body; compound parts lowest, so exact words
+# rank first.
+WEIGHTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4}
 
 
 def build_schema() -> fields.Schema:
-    text = dutch_analyzer()
     return fields.Schema(
         key=fields.ID(unique=True, stored=True),           # "project:12"
         kind=fields.ID(stored=True, sortable=True),
         item_id=fields.NUMERIC(int, stored=True),
-        title=fields.TEXT(analyzer=text, field_boost=BOOSTS["title"], spelling=True),
-        summary=fields.TEXT(analyzer=text, field_boost=BOOSTS["summary"]),
-        body=fields.TEXT(analyzer=text, field_boost=BOOSTS["body"]),
-        parts=fields.TEXT(analyzer=compound_parts_analyzer(), field_boost=BOOSTS["parts"]),
+        text=fields.TEXT(analyzer=dutch_analyzer(), phrase=True),
         theme=fields.KEYWORD(commas=True, lowercase=True),   # theme slugs, for thema: filters
         themes_col=fields.COLUMN(fields.columns.VarBytesColumn()),  # the same, for facet counts
         municipality=fields.ID(sortable=True),
@@ -31,7 +28,7 @@ def build_schema() -> fields.Schema:
         state=fields.ID(sortable=True),                      # lesson review state
         year=fields.NUMERIC(int, sortable=True),
         date=fields.DATETIME(sortable=True),
-        # Concepts (and their lessons) are drafts: visible only to the user ids in `viewers`.
+        # Concepts (and their lessons) are drafts: hidden except from the user ids in `viewers`.
         draft=fields.BOOLEAN(),
         viewers=fields.KEYWORD(commas=True),
     )

@@ -57,12 +57,13 @@ class SearchPage:
     order: str = "relevantie"
 
 
-def _restriction(user: User | None, facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
-    """What the user may see, narrowed by the chosen facets (values are index values: codes, slugs)."""
+def _who(user: User | None) -> engine.Visibility:
+    return engine.visibility(user.id if user else None, permissions.is_admin(user) if user else False)
+
+
+def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
+    """The chosen facets as a query (values are index values: codes, slugs, kinds)."""
     clauses, notices = [], []
-    visible = engine.visibility(user.id if user else None, permissions.is_admin(user) if user else False)
-    if visible is not None:
-        clauses.append(visible)
     for param, value in facet_filters.items():
         fieldname = FACET_PARAMS[param]
         if fieldname == "year":
@@ -99,12 +100,12 @@ def _still_visible(user: User, kind: str, obj) -> bool:
 
 
 def _snippet(kind: str, obj, highlight) -> str:
-    texts = {"project": [("summary", obj.question if kind == "project" else ""),
-                         ("body", getattr(obj, "approach", ""))],
-             "lesson": [("summary", getattr(obj, "context", "")), ("body", getattr(obj, "advice", ""))],
-             "network": [("body", getattr(obj, "description", ""))],
-             "theme": [("summary", getattr(obj, "description", "")), ("body", getattr(obj, "synthesis", ""))],
-             "person": [("summary", f"{getattr(obj, 'department', '')} {getattr(obj, 'organisation', '')}")]}[kind]
+    texts = {"project": [("text", obj.question if kind == "project" else ""),
+                         ("text", getattr(obj, "approach", ""))],
+             "lesson": [("text", getattr(obj, "context", "")), ("text", getattr(obj, "advice", ""))],
+             "network": [("text", getattr(obj, "description", ""))],
+             "theme": [("text", getattr(obj, "description", "")), ("text", getattr(obj, "synthesis", ""))],
+             "person": [("text", f"{getattr(obj, 'department', '')} {getattr(obj, 'organisation', '')}")]}[kind]
     for fieldname, text in texts:
         marked = highlight(fieldname, text or "")
         if marked:
@@ -133,9 +134,9 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
         if text.strip():
             result.notices.append("We konden geen zoekwoorden vinden in uw zoekvraag. Typ een of meer woorden.")
         return result
-    restrict, notices = _restriction(user, facet_filters)
+    restrict, notices = _restriction(facet_filters)
     result.notices += notices
-    raw = engine.run(parsed.query, restrict=restrict, page=max(1, page), per_page=PER_PAGE,
+    raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=max(1, page), per_page=PER_PAGE,
                      by_date=order == "datum")
     loaded = _load(raw.hits)
     for hit in raw.hits:
@@ -209,10 +210,9 @@ def people_who_know(user: User, text: str, limit: int = 20, today: date | None =
     parsed = parse(text)
     if parsed.is_empty:
         return [], parsed.notices
-    restrict, _ = _restriction(user, {})
     kinds = Q.Or([Q.Term("kind", k) for k in ("project", "lesson", "network")])
-    raw = engine.run(parsed.query, restrict=Q.And([kinds, restrict]) if restrict is not None else kinds,
-                     page=1, per_page=200, by_date=False, facets=False)
+    raw = engine.run(parsed.query, who=_who(user), restrict=kinds, page=1, per_page=200, by_date=False,
+                     facets=False)
     loaded = _load(raw.hits)
     knowers: dict[int, Knower] = {}
 

@@ -19,6 +19,8 @@ def expect(anonymous=LOGIN, medewerker=OK, lead=OK, owner=OK, other_owner=OK, ad
                 admin=admin)
 
 
+# The voortoets of a concept: its lead (and administrators) act; theme owners see it; others not at all.
+VOORTOETS_LEAD = expect(medewerker=HIDDEN, other_owner=HIDDEN, owner=FORBIDDEN, lead=REDIRECT, admin=REDIRECT)
 ONLY_ADMIN = expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=FORBIDDEN, other_owner=FORBIDDEN)
 LEAD_OWNER_ADMIN = expect(medewerker=FORBIDDEN, other_owner=FORBIDDEN)
 OWNER_ADMIN = expect(medewerker=FORBIDDEN, lead=FORBIDDEN, other_owner=FORBIDDEN)
@@ -34,6 +36,18 @@ MATRIX = [
     ("GET", "/projecten/{p}/bewerken", "projects.edit", LEAD_OWNER_ADMIN),
     ("POST", "/projecten/{p}/verwijderen", "projects.delete", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("POST", "/projecten/{p}/herstellen", "projects.restore", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/projecten/vergelijkbaar?titel=Slimme+verlichting", "projects.similar_panel", expect()),
+    ("GET", "/projecten/{c}/voortoets", "projects.voortoets", expect(medewerker=HIDDEN, other_owner=HIDDEN)),
+    ("POST", "/projecten/{c}/voortoets/vernieuwen", "projects.refresh", VOORTOETS_LEAD),
+    ("POST", "/projecten/{c}/voortoets/oordeel/{s}", "projects.verdict", VOORTOETS_LEAD),
+    ("POST", "/projecten/{c}/voortoets/zoeken", "projects.own_search",
+     expect(medewerker=HIDDEN, other_owner=HIDDEN)),
+    ("POST", "/projecten/{c}/voortoets/toevoegen", "projects.add",
+     expect(medewerker=HIDDEN, other_owner=HIDDEN, lead=REDIRECT, owner=REDIRECT, admin=REDIRECT)),
+    ("POST", "/projecten/{c}/voortoets/afronden", "projects.complete", VOORTOETS_LEAD),
+    ("POST", "/projecten/{c}/starten", "projects.start", VOORTOETS_LEAD),
+    ("POST", "/projecten/{c}/starten-zonder-voortoets", "projects.override",
+     expect(medewerker=HIDDEN, other_owner=HIDDEN, lead=FORBIDDEN, owner=FORBIDDEN, admin=REDIRECT)),
     ("GET", "/lessen/", "lessons.index", expect()),
     ("GET", "/lessen/nieuw", "lessons.new", expect()),
     ("GET", "/lessen/nieuw?project={p}", "lessons.new", LEAD_OWNER_ADMIN),
@@ -75,6 +89,12 @@ MATRIX = [
 ]
 
 
+# Every POST gets these fields; each route reads the ones it needs.
+FORM_DATA = {"remark": "Graag aanvullen.", "oordeel": "relevant", "zoekvraag": "verlichting", "soort": "lesson",
+             "conclusie": "Een conclusie die lang genoeg is om te worden geaccepteerd.",
+             "reden": "Een reden die lang genoeg is voor de beheerder."}
+
+
 def build_world():
     users = factories.UserFactory(_db)
     people = {"medewerker": users(email="medewerker@x.example"), "lead": users(email="lead@x.example"),
@@ -89,11 +109,19 @@ def build_world():
                                                  kind=LessonKind.FAILURE)
     network = factories.NetworkFactory(_db)(themes=[theme], members=[
         {"user": people["medewerker"], "role": MembershipRole.MEMBER, "since": date(2020, 1, 1)}])
+    from kennisbank.models import PriorWorkCheck, PriorWorkSuggestion
     from kennisbank.services import api_tokens
 
     token, _ = api_tokens.create_token("t", people["admin"], by=people["admin"])
+    basis, lesson_id = f"{concept.title}\n{concept.question}", lesson.id  # load before building the check
+    check = PriorWorkCheck(basis_text=basis)
+    _db.session.add(check)
+    check.project = concept
+    check.suggestions.append(PriorWorkSuggestion(item_type="lesson", item_id=lesson_id, rank=1))
+    _db.session.flush()
+    suggestion = check.suggestions[0]
     _db.session.commit()
-    return people, {"k": token.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+    return people, {"k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
                     "u": people["medewerker"].id, "m": network.memberships[0].id}
 
 
@@ -109,7 +137,7 @@ def test_route_by_role(tmp_path, method, template, endpoint, expected, role):
             assert client.post("/inloggen", data={"email": people[role].email, "password": PASSWORD}).status_code \
                 == 302
         url = template.format(**ids)
-        response = client.open(url, method=method, data={"remark": "Graag aanvullen."})
+        response = client.open(url, method=method, data=FORM_DATA | {"id": str(ids["l"])})
         want = expected[role]
         if want == LOGIN:
             assert response.status_code == 302 and "/inloggen" in response.headers["Location"]

@@ -147,7 +147,7 @@ def test_create_project_over_http(auth, client, db, make_user, make_theme):
         "themes": [str(theme.id)], "version": "0", "start_date": "2026-01-05"})
     assert response.status_code == 302
     project = db.session.scalars(select(Project)).one()
-    assert response.headers["Location"] == f"/projecten/{project.id}"
+    assert response.headers["Location"] == f"/projecten/{project.id}/voortoets"
     page = client.get(f"/projecten/{project.id}").get_data(as_text=True)
     assert "Digitale tweeling" in page and "&#39;s-Hertogenbosch (Den Bosch)" in page and "Concept" in page
 

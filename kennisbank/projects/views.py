@@ -4,7 +4,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Project
-from ..services import editing, municipalities, permissions, projects, revisions, themes
+from ..services import editing, municipalities, permissions, projects, revisions, themes, voortoets
 from ..services.editing import EditConflict
 from ..services.errors import DomainError
 from ..web import conflict_page, get_or_404, int_arg, page_arg, put_on_form
@@ -43,22 +43,46 @@ def index():
                            municipalities=projects.municipalities_in_use(), years=projects.years_in_use())
 
 
+def _similar_for(form: ProjectForm) -> dict:
+    """The suggestions panel for what the form holds (also the no-JavaScript 'Zoek vergelijkbaar werk')."""
+    text = voortoets.basis_text(form.title.data or "", form.question.data or "", form.goal.data or "",
+                                form.approach.data or "")
+    theme_ids = [t for t in (form.themes.data or []) if isinstance(t, int)]
+    suggestions = voortoets.similar_work(text, theme_ids=theme_ids, municipality=form.municipality.data or "") \
+        if len(text) >= 10 else []
+    return {"suggestions": suggestions, "enough_text": len(text) >= 10,
+            "people": voortoets.people_to_ask(suggestions, theme_ids, exclude=current_user)}
+
+
 @bp.route("/nieuw", methods=["GET", "POST"])
 def new():
-    """Create a project as concept, with the current user as lead."""
+    """Create a project as concept, with the current user as lead; similar earlier work beside the form."""
     form = _form()
     form.version.data = 0
+    if request.method == "POST" and request.form.get("actie") == "vergelijk":
+        form.validate()  # fills the data; nothing is saved, and no errors are shown yet
+        return render_template("projects/form.html", form=_without_errors(form), project=None,
+                               all_municipalities=municipalities.all_municipalities(), **_similar_for(form))
     if form.validate_on_submit():
         try:
             project = projects.create_project(form.to_input(), by=current_user)
+            voortoets.refresh_check(project, current_user)
         except DomainError as error:
             put_on_form(form, error)
         else:
             db.session.commit()
-            flash("Het concept is opgeslagen. Kijk nu wat er al eerder is gedaan (de voortoets).", "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
+            flash("Het concept is opgeslagen. Kijk nu wat er al eerder is gedaan: geef bij elke suggestie uw "
+                  "oordeel en schrijf een korte conclusie.", "success")
+            return redirect(url_for("projects.voortoets", project_id=project.id))
     return render_template("projects/form.html", form=form, project=None,
-                           all_municipalities=municipalities.all_municipalities()), 400 if form.errors else 200
+                           all_municipalities=municipalities.all_municipalities(), **_similar_for(form)), \
+        400 if form.errors or form.form_errors else 200
+
+
+def _without_errors(form: ProjectForm) -> ProjectForm:
+    for field in form:
+        field.errors = []
+    return form
 
 
 @bp.get("/<int:project_id>")
@@ -67,6 +91,10 @@ def detail(project_id: int):
     project = _viewable(project_id)
     return render_template("projects/detail.html", project=project,
                            revision_log=revisions.history(project),
+                           check_items=voortoets.suggestion_items(project.prior_work_check)
+                           if project.prior_work_check else [],
+                           start_problems=voortoets.start_problems(project)
+                           if project.status.value == "concept" else [],
                            can_edit=permissions.can_edit_project(current_user, project),
                            can_log_lesson=permissions.can_log_lesson_on(current_user, project=project),
                            can_delete=permissions.can_delete(current_user))

@@ -1,0 +1,375 @@
+"""The voortoets "Wat is er al eerder gedaan?" and the start gate.
+
+A project lead sees the most similar earlier projects, lessons and networks while writing, gives each
+a verdict, may search further, and writes a conclusion. Only then can the project start. The check
+keeps the text it was based on; when the concept changes substantially it must be looked at again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (Lesson, LessonUse, LessonUseSource, Network, PriorWorkCheck, PriorWorkSearch,
+                      PriorWorkSuggestion, Project, ProjectStatus, Theme, User, Verdict)
+from ..models.base import utcnow
+from ..search import documents
+from ..search.analysis import dutch_analyzer
+from ..search.similar import Similar, find_similar
+from . import municipalities, permissions, revisions
+from .errors import DomainError, GateRefused, NotAllowed
+from .search import log_search
+from .search import search as run_search
+
+SUGGESTION_KINDS = ("project", "lesson", "network")
+SHOWN = 5
+MIN_CONCLUSION = 40
+# Below this share of shared words the concept is no longer the text the check looked at.
+STALE_BELOW = 0.6
+MODELS = {"project": Project, "lesson": Lesson, "network": Network}
+KIND_LABELS = {"project": "Project", "lesson": "Les", "network": "Netwerk"}
+
+
+@dataclass
+class Suggestion:
+    kind: str
+    item: object
+    reason: str
+    score: float
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class Person:
+    user: User
+    why: list[str] = field(default_factory=list)
+
+
+def basis_text(title: str, question: str, goal: str = "", approach: str = "") -> str:
+    return "\n".join(part.strip() for part in (title, question, goal, approach) if part and part.strip())
+
+
+def _reason(similar: Similar, theme_names: dict[str, str]) -> str:
+    parts = []
+    if similar.same_themes:
+        label = "zelfde thema" if len(similar.same_themes) == 1 else "zelfde thema's"
+        parts.append(f"{label}: {', '.join(theme_names.get(s, s) for s in similar.same_themes)}")
+    if similar.matched:
+        parts.append("overeenkomende woorden: " + ", ".join(similar.matched[:4]))
+    if similar.same_municipality:
+        parts.append("zelfde gemeente")
+    return "; ".join(parts) or "vergelijkbare beschrijving"
+
+
+def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality: str = "",
+                 exclude_project: Project | None = None, limit: int = SHOWN) -> list[Suggestion]:
+    """The earlier projects, lessons and networks most like `text` (never drafts or the project itself)."""
+    themes = db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids or []))).all()
+    code = None
+    if municipality.strip():
+        try:
+            code = municipalities.resolve(municipality).code
+        except DomainError:
+            code = None
+    exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
+    found = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
+                         exclude_keys=exclude, limit=limit * 2)
+    names = {t.slug: t.name for t in db.session.scalars(select(Theme))}
+    suggestions = []
+    for similar in found:
+        item = db.session.get(MODELS[similar.kind], similar.item_id)
+        if item is None or getattr(item, "is_deleted", False):
+            continue
+        if similar.kind == "project" and item.status == ProjectStatus.CONCEPT:
+            continue
+        suggestions.append(Suggestion(similar.kind, item, _reason(similar, names), similar.score))
+        if len(suggestions) == limit:
+            break
+    return suggestions
+
+
+def people_to_ask(suggestions: list[Suggestion], theme_ids: list[int], exclude: User | None = None,
+                  today: date | None = None, limit: int = 6) -> list[Person]:
+    """Leads and team members of matching projects, members of matching networks, authors of matching
+    lessons, and the owners of the chosen themes — each with why."""
+    today = today or date.today()
+    people: dict[int, Person] = {}
+
+    def add(user: User, why: str) -> None:
+        if user.active and (exclude is None or user.id != exclude.id):
+            person = people.setdefault(user.id, Person(user))
+            if why not in person.why:
+                person.why.append(why)
+
+    for suggestion in suggestions:
+        item = suggestion.item
+        if suggestion.kind == "project":
+            add(item.lead, f"leidde '{item.title}'")
+            for member in item.team:
+                add(member, f"werkte mee aan '{item.title}'")
+        elif suggestion.kind == "network":
+            for membership in item.memberships:
+                if membership.is_current(today):
+                    add(membership.user, f"zit in {item.name}")
+        elif suggestion.kind == "lesson" and not item.on_behalf_of_team:
+            add(item.author, f"schreef de les '{item.title}'")
+    for theme in db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids or []))):
+        for owner in theme.owners:
+            add(owner, f"themaeigenaar van {theme.name}")
+    return list(people.values())[:limit]
+
+
+# The check --------------------------------------------------------------------------------------------
+
+def project_text(project: Project) -> str:
+    return basis_text(project.title, project.question, project.goal, project.approach)
+
+
+def _words(text: str) -> set[str]:
+    return {token.text for token in dutch_analyzer()(text) if len(token.text) > 2}
+
+
+def is_stale(check: PriorWorkCheck, project: Project) -> bool:
+    """The concept's question, goal or approach changed substantially since the check was made."""
+    before, now = _words(check.basis_text), _words(project_text(project))
+    if not before or not now:
+        return before != now
+    return len(before & now) / len(before | now) < STALE_BELOW
+
+
+def _require_lead(project: Project, by: User) -> None:
+    if not (project.lead_id == by.id or permissions.is_admin(by)):
+        raise NotAllowed("Alleen de projectleider doet de voortoets van dit project.")
+
+
+def refresh_check(project: Project, by: User) -> PriorWorkCheck:
+    """Create the check, or look again: compute suggestions for the concept's current text. Verdicts on
+    items that are still suggested are kept; the conclusion must be confirmed again."""
+    _require_lead(project, by)
+    if project.status != ProjectStatus.CONCEPT:
+        raise DomainError("De voortoets hoort bij een concept; dit project is al gestart.")
+    check = project.prior_work_check
+    if check is None:
+        check = PriorWorkCheck(project=project)
+        db.session.add(check)
+    check.basis_text = project_text(project)
+    check.completed_at = None
+    found = similar_work(check.basis_text, theme_ids=[t.id for t in project.themes],
+                         municipality=project.municipality_code or "", exclude_project=project)
+    existing = {(s.item_type, s.item_id): s for s in check.suggestions}
+    for rank, suggestion in enumerate(found, start=1):
+        row = existing.get((suggestion.kind, suggestion.item.id))
+        if row is None:
+            check.suggestions.append(PriorWorkSuggestion(item_type=suggestion.kind, item_id=suggestion.item.id,
+                                                         rank=rank, reason=suggestion.reason[:500]))
+        elif row.suggested_by_id is None:
+            row.rank, row.reason = rank, suggestion.reason[:500]
+    shown = {(s.kind, s.item.id) for s in found}
+    for row in list(check.suggestions):
+        # System suggestions the new text no longer brings up go, unless the lead already judged them.
+        if row.suggested_by_id is None and row.verdict is None and (row.item_type, row.item_id) not in shown:
+            check.suggestions.remove(row)
+    db.session.flush()
+    return check
+
+
+def _suggestion(check: PriorWorkCheck, suggestion_id: int) -> PriorWorkSuggestion:
+    row = db.session.get(PriorWorkSuggestion, suggestion_id)
+    if row is None or row.check_id != check.id:
+        raise DomainError("Deze suggestie hoort niet bij deze voortoets.")
+    return row
+
+
+def give_verdict(check: PriorWorkCheck, suggestion_id: int, verdict: Verdict, note: str, by: User) -> None:
+    _require_lead(check.project, by)
+    row = _suggestion(check, suggestion_id)
+    row.verdict, row.note, row.decided_at = verdict, note.strip()[:2000], utcnow()
+    db.session.flush()
+
+
+def record_search(check: PriorWorkCheck, query: str, by: User) -> PriorWorkSearch:
+    """An own search during the voortoets, kept with what it returned."""
+    _require_lead(check.project, by)
+    if not query.strip():
+        raise DomainError("Typ waar u naar zoekt.", {"query": "Typ waar u naar zoekt."})
+    page = run_search(by, query, facet_filters={}, page=1, source="voortoets")
+    hits = [[hit.kind, hit.item.id] for hit in page.hits if hit.kind in SUGGESTION_KINDS]
+    record = PriorWorkSearch(check=check, user=by, query=query.strip()[:500], result_count=page.total,
+                             results=hits)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def add_suggestion(check: PriorWorkCheck, kind: str, item_id: int, by: User, note: str = "",
+                   verdict: Verdict | None = None) -> PriorWorkSuggestion:
+    """Add an item found by an own search (by the lead, with a verdict), or a "kijk ook naar …" by an
+    owner of one of the project's themes."""
+    project = check.project
+    is_lead = project.lead_id == by.id
+    if not (is_lead or permissions.owns_any_theme(by, project.themes) or permissions.is_admin(by)):
+        raise NotAllowed("Alleen de projectleider en de eigenaren van de thema's van dit project kunnen "
+                         "suggesties toevoegen.")
+    model = MODELS.get(kind)
+    item = db.session.get(model, item_id) if model else None
+    if item is None or getattr(item, "is_deleted", False) or (kind == "project" and item.id == project.id):
+        raise DomainError("Dit item bestaat niet (meer) of kan niet worden voorgesteld.")
+    row = next((s for s in check.suggestions if s.item_type == kind and s.item_id == item_id), None)
+    if row is None:
+        row = PriorWorkSuggestion(item_type=kind, item_id=item_id, rank=len(check.suggestions) + 1,
+                                  reason="kijk ook naar (themaeigenaar)" if not is_lead else "eigen zoekopdracht",
+                                  suggested_by=None if is_lead else by, note="" if is_lead else note.strip())
+        check.suggestions.append(row)
+    if verdict is not None and is_lead:
+        row.verdict, row.decided_at = verdict, utcnow()
+        row.note = note.strip()[:2000]
+    db.session.flush()
+    return row
+
+
+def completion_problems(check: PriorWorkCheck | None) -> list[str]:
+    if check is None:
+        return ["Er is nog geen voortoets gedaan."]
+    problems = []
+    open_rows = [s for s in check.suggestions if s.verdict is None]
+    if open_rows:
+        problems.append(f"Geef een oordeel over elke suggestie ({len(open_rows)} nog open).")
+    if not check.suggestions and not check.searches:
+        problems.append("Er waren geen suggesties: zoek minstens één keer zelf naar eerder werk.")
+    return problems
+
+
+def complete_check(check: PriorWorkCheck, conclusion: str, by: User) -> None:
+    """Finish the voortoets with a conclusion. Relevant lessons become LessonUse records.
+
+    :raises DomainError: a suggestion without verdict, no own search when nothing was suggested,
+        a missing or too short conclusion.
+    """
+    _require_lead(check.project, by)
+    problems = completion_problems(check)
+    field_errors = {}
+    if len(conclusion.strip()) < MIN_CONCLUSION:
+        field_errors["conclusion"] = (f"Schrijf een korte conclusie (minstens {MIN_CONCLUSION} tekens): wat neemt "
+                                      "u mee uit eerder werk, met wie neemt u contact op, waarom gaat u door?")
+        problems.append(field_errors["conclusion"])
+    if problems:
+        raise DomainError(" ".join(problems), field_errors)
+    check.conclusion = conclusion.strip()
+    check.completed_at = utcnow()
+    check.completed_by = by
+    project = check.project
+    for row in check.suggestions:
+        if row.item_type == "lesson" and row.verdict == Verdict.RELEVANT:
+            exists = db.session.scalar(select(LessonUse.id).where(LessonUse.lesson_id == row.item_id,
+                                                                  LessonUse.project_id == project.id))
+            if exists is None:
+                db.session.add(LessonUse(lesson_id=row.item_id, project=project, user=by, note=row.note,
+                                         source=LessonUseSource.PRIOR_WORK_CHECK))
+    if not check.suggestions:
+        # Nothing similar existed: what people need and we do not have, for the theme owners.
+        for theme in project.themes or [None]:
+            log_search(by, project.title, 0, theme.slug if theme else "", source="voortoets")
+    revisions.record(project, "voortoets afgerond", by)
+    db.session.flush()
+
+
+# The start gate ---------------------------------------------------------------------------------------
+
+def start_problems(project: Project) -> list[str]:
+    """What still stands between this concept and its start (empty: it may start)."""
+    if project.status != ProjectStatus.CONCEPT:
+        return ["Alleen een concept kan worden gestart."]
+    check = project.prior_work_check
+    if check is None:
+        return ["Doe eerst de voortoets: kijk wat er al eerder is gedaan."]
+    if is_stale(check, project):
+        return ["De beschrijving is sinds de voortoets flink veranderd. Kijk opnieuw wat er al eerder is gedaan."]
+    if not check.is_complete:
+        return (completion_problems(check) or []) + ["Rond de voortoets af met een conclusie."]
+    return []
+
+
+def start_project(project: Project, by: User) -> None:
+    """:raises GateRefused: without a completed, current voortoets (the Dutch message says what is missing).
+    :raises NotAllowed: not the lead."""
+    if project.lead_id != by.id and not permissions.is_admin(by):
+        raise NotAllowed("Alleen de projectleider kan het project starten.")
+    problems = start_problems(project)
+    if problems:
+        raise GateRefused("Het project kan nog niet starten: " + " ".join(problems), problems)
+    _start(project, by)
+
+
+def override_start(project: Project, by: User, reason: str) -> None:
+    """An administrator starts a project without voortoets; the written reason is shown on the project.
+
+    :raises NotAllowed: not an administrator. :raises DomainError: no reason, or not a concept."""
+    if not permissions.is_admin(by):
+        raise NotAllowed("Alleen een beheerder kan een project zonder voortoets starten.")
+    if project.status != ProjectStatus.CONCEPT:
+        raise DomainError("Alleen een concept kan worden gestart.")
+    if len(reason.strip()) < 20 or not re.search(r"\w{3,}", reason):
+        raise DomainError("Schrijf waarom dit project zonder voortoets start (minstens 20 tekens).",
+                          {"reason": "Schrijf waarom dit project zonder voortoets start (minstens 20 tekens)."})
+    project.start_override_reason = reason.strip()
+    project.start_override_by = by
+    _start(project, by, action="gestart zonder voortoets")
+
+
+def _start(project: Project, by: User, action: str = "gestart") -> None:
+    before = project.status
+    project.status = ProjectStatus.STARTED
+    project.started_at = utcnow()
+    revisions.record(project, action, by, {"status": [before.value, ProjectStatus.STARTED.value]})
+    db.session.flush()
+
+
+# For the pages ----------------------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    kind: str
+    item: object
+    row: PriorWorkSuggestion | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+def items_for(pairs) -> list[Item]:
+    """[[kind, id], ...] as loaded items (deleted ones left out)."""
+    found = []
+    for kind, item_id in pairs:
+        model = MODELS.get(kind)
+        item = db.session.get(model, item_id) if model else None
+        if item is not None and not getattr(item, "is_deleted", False):
+            found.append(Item(kind, item))
+    return found
+
+
+def suggestion_items(check: PriorWorkCheck) -> list[Item]:
+    items = []
+    for row in sorted(check.suggestions, key=lambda r: (r.suggested_by_id is not None, r.rank)):
+        loaded = items_for([(row.item_type, row.item_id)])
+        if loaded:
+            items.append(Item(row.item_type, loaded[0].item, row))
+    return items
+
+
+def search_items(check: PriorWorkCheck) -> list[tuple[PriorWorkSearch, list[Item]]]:
+    return [(record, items_for(record.results)) for record in check.searches]
+
+
+def search_for_owner(owner: User, query: str) -> list[Item]:
+    """A theme owner looking for something to suggest (not part of the lead's evidence)."""
+    if not query.strip():
+        raise DomainError("Typ waar u naar zoekt.")
+    page = run_search(owner, query, facet_filters={}, page=1, source="voortoets", log_empty=False)
+    return [Item(hit.kind, hit.item) for hit in page.hits if hit.kind in SUGGESTION_KINDS]

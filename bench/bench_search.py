@@ -79,7 +79,7 @@ def time_engine(app, texts: list[str]) -> list[float]:
 
 def build_fts5(app, path: Path) -> sqlite3.Connection:
     """The same documents, analysed by the same Dutch analyzer in Python, in an FTS5 table."""
-    from kennisbank.search.analysis import dutch_analyzer
+    from kennisbank.search.analysis import SECTION, dutch_analyzer
     from kennisbank.search.rebuild import _documents
 
     analyzer = dutch_analyzer()
@@ -90,8 +90,11 @@ def build_fts5(app, path: Path) -> sqlite3.Connection:
         rows = []
         for doc in _documents():
             if doc:
-                rows.append((doc["key"], *(" ".join(t.text for t in analyzer(doc[f] or ""))
-                                           for f in ("title", "summary", "body")), doc["parts"] and ""))
+                # The same four sections as the Whoosh document (title, summary, body, compound parts).
+                pieces = doc["text"].split(SECTION)
+                sections = dict(zip(pieces[1::2], pieces[2::2]))
+                rows.append((doc["key"], *(" ".join(t.text for t in analyzer(sections.get(weight, "")))
+                                           for weight in ("4.0", "2.0", "1.0", "0.4"))))
         connection.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows)
     connection.commit()
     return connection

@@ -29,6 +29,7 @@ OWNER_ADMIN = expect(medewerker=FORBIDDEN, lead=FORBIDDEN, other_owner=FORBIDDEN
 # {n}=network slug, {t}=theme slug, {u}=a user id, {m}=membership id of the medewerker.
 MATRIX = [
     ("GET", "/", "core.home", expect()),
+    ("GET", "/mijn", "core.mine", expect()),
     ("GET", "/projecten/", "projects.index", expect()),
     ("GET", "/projecten/nieuw", "projects.new", expect()),
     ("GET", "/projecten/{p}", "projects.detail", expect()),

@@ -236,3 +236,18 @@ def test_bad_verdict_input_changes_nothing(auth, client, db, concept):
     assert "Kies relevant, niet relevant of contact opnemen." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(row), row.id).verdict is None
+
+
+def test_theme_owner_sees_completed_voortoets_on_dashboard(auth, client, db, earlier_work, concept, make_user):
+    make_user(email="eigenaar@gemeente.example", name="Thea Eigenaar")
+    from kennisbank.services import users
+
+    earlier_work["theme"].owners.append(users.find_by_email("eigenaar@gemeente.example"))
+    check = voortoets.refresh_check(concept, concept.lead)
+    for row in check.suggestions:
+        voortoets.give_verdict(check, row.id, Verdict.NOT_RELEVANT, "", concept.lead)
+    voortoets.complete_check(check, CONCLUSION, concept.lead)
+    db.session.commit()
+    auth.login("eigenaar@gemeente.example")
+    html = client.get("/mijn").get_data(as_text=True)
+    assert "Afgeronde voortoetsen in mijn thema" in html and concept.title in html

@@ -1,8 +1,8 @@
 """More-like-this over the index: the earlier work most similar to a description.
 
-The description is analysed like the documents; its most distinctive terms (tf·idf against the index)
-form a weighted OR query, with the chosen themes and municipality as extra boosts. Drafts and the
-project itself are never suggested.
+The description is analysed like the documents; its most distinctive terms (tf·idf against the index,
+very common words left out) form a weighted OR query, with the chosen themes and municipality as extra
+boosts. Drafts and the project itself are never suggested.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from whoosh import query as Q
 from .analysis import dutch_analyzer
 from .engine import searchers
 
-MAX_TERMS = 25
+MAX_TERMS = 12
+TOO_COMMON = 0.25  # a term in more than a quarter of all documents says little about similarity
 THEME_BOOST = 1.5
 MUNICIPALITY_BOOST = 0.5
 
@@ -25,9 +26,6 @@ class Similar:
     kind: str
     item_id: int
     score: float
-    matched: list[str]       # the description's terms this item shares, most distinctive first
-    same_themes: list[str]   # theme slugs it shares
-    same_municipality: bool
 
 
 def key_terms(text: str, reader) -> list[tuple[str, float]]:
@@ -37,35 +35,25 @@ def key_terms(text: str, reader) -> list[tuple[str, float]]:
     weighted = []
     for term, tf in counts.items():
         df = reader.doc_frequency("text", term)
-        if df == 0:
-            continue
-        weighted.append((term, (1 + math.log(tf)) * math.log(1 + total / df)))
+        if 0 < df <= TOO_COMMON * total:
+            weighted.append((term, (1 + math.log(tf)) * math.log(1 + total / df)))
     return sorted(weighted, key=lambda tw: -tw[1])[:MAX_TERMS]
 
 
 def find_similar(text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
-                 exclude_keys: set[str], limit: int) -> list[Similar]:
+                 exclude_keys: set[str], limit: int) -> tuple[list[Similar], list[str]]:
+    """The most similar documents, and the description's key terms (for the "why")."""
     searcher = searchers().get()
-    reader = searcher.reader()
-    terms = key_terms(text, reader)
-    if not terms and not themes:
-        return []
+    terms = key_terms(text, searcher.reader())
+    if not terms:
+        return [], []
     should = [Q.Term("text", term, boost=weight) for term, weight in terms]
     should += [Q.Term("theme", slug, boost=THEME_BOOST) for slug in themes]
     if municipality:
         should.append(Q.Term("municipality", municipality, boost=MUNICIPALITY_BOOST))
     query = Q.And([Q.Or(should), Q.Or([Q.Term("kind", kind) for kind in kinds])])
-    drafts = set(searcher.docs_for_query(Q.Term("draft", True)))
-    excluded = {docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))}
-    results = searcher.search(query, limit=limit, mask=(drafts | excluded) or None, terms=True)
-    term_weight = dict(terms)
-    found = []
-    for hit in results:
-        matched = sorted({text.decode() if isinstance(text, bytes) else text
-                          for field, text in hit.matched_terms() if field == "text"},
-                         key=lambda t: -term_weight.get(t, 0))
-        shared = sorted({(text.decode() if isinstance(text, bytes) else text)
-                         for field, text in hit.matched_terms() if field == "theme"})
-        same_place = any(field == "municipality" for field, _ in hit.matched_terms())
-        found.append(Similar(hit["kind"], hit["item_id"], hit.score, matched, shared, same_place))
-    return found
+    hidden = set(searcher.docs_for_query(Q.Term("draft", True)))
+    hidden |= {docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))}
+    results = searcher.search(query, limit=limit, mask=hidden or None)
+    found = [Similar(hit["kind"], hit["item_id"], hit.score) for hit in results]
+    return found, [term for term, _ in terms]

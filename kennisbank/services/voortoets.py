@@ -18,7 +18,7 @@ from ..models import (Lesson, LessonUse, LessonUseSource, Network, PriorWorkChec
 from ..models.base import utcnow
 from ..search import documents
 from ..search.analysis import dutch_analyzer
-from ..search.similar import Similar, find_similar
+from ..search.similar import find_similar
 from . import municipalities, permissions, revisions
 from .errors import DomainError, GateRefused, NotAllowed
 from .search import log_search
@@ -55,14 +55,25 @@ def basis_text(title: str, question: str, goal: str = "", approach: str = "") ->
     return "\n".join(part.strip() for part in (title, question, goal, approach) if part and part.strip())
 
 
-def _reason(similar: Similar, theme_names: dict[str, str]) -> str:
+def _item_text(kind: str, item) -> str:
+    if kind == "project":
+        return basis_text(item.title, item.question, item.goal, item.approach)
+    if kind == "lesson":
+        return basis_text(item.title, item.context, item.what_happened, item.lesson_learned + " " + item.advice)
+    return basis_text(item.name, item.description)
+
+
+def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: str | None) -> str:
+    """Why this suggestion: shared themes, the description's distinctive words it shares, same place."""
     parts = []
-    if similar.same_themes:
-        label = "zelfde thema" if len(similar.same_themes) == 1 else "zelfde thema's"
-        parts.append(f"{label}: {', '.join(theme_names.get(s, s) for s in similar.same_themes)}")
-    if similar.matched:
-        parts.append("overeenkomende woorden: " + ", ".join(similar.matched[:4]))
-    if similar.same_municipality:
+    shared = [t.name for t in themes if t in getattr(item, "themes", [])]
+    if shared:
+        parts.append(("zelfde thema: " if len(shared) == 1 else "zelfde thema's: ") + ", ".join(shared))
+    words = _words(_item_text(kind, item))
+    matched = [term for term in key_terms if term in words]
+    if matched:
+        parts.append("overeenkomende woorden: " + ", ".join(matched[:4]))
+    if code and getattr(item, "municipality_code", None) == code:
         parts.append("zelfde gemeente")
     return "; ".join(parts) or "vergelijkbare beschrijving"
 
@@ -78,17 +89,17 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
         except DomainError:
             code = None
     exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
-    found = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
-                         exclude_keys=exclude, limit=limit * 2)
-    names = {t.slug: t.name for t in db.session.scalars(select(Theme))}
+    found, terms = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
+                                exclude_keys=exclude, limit=limit * 2)
     suggestions = []
     for similar in found:
         item = db.session.get(MODELS[similar.kind], similar.item_id)
         if item is None or getattr(item, "is_deleted", False):
-            continue
+            continue  # the index lags a deletion: the database decides
         if similar.kind == "project" and item.status == ProjectStatus.CONCEPT:
             continue
-        suggestions.append(Suggestion(similar.kind, item, _reason(similar, names), similar.score))
+        suggestions.append(Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code),
+                                      similar.score))
         if len(suggestions) == limit:
             break
     return suggestions

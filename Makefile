@@ -27,7 +27,8 @@ db: install ## Create or migrate the database under instance/
 demo: db ## Load the starting themes and the demo data set (idempotent)
 	$(FLASK) kb load-content --demo
 
-bench: install ## Run the benchmarks under bench/ (prints figures; not part of CI)
+bench: install ## Run the benchmarks under bench/ (prints figures; not part of CI; about 20 minutes)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # The PostgreSQL tests start a throwaway server; install the server binaries when a machine lacks them.

@@ -3,6 +3,7 @@ from real Dutch sentences (UD Dutch LassySmall) and the domain's vocabulary, and
 from __future__ import annotations
 
 import csv
+from itertools import accumulate
 import random
 import sys
 from datetime import date, datetime, timedelta
@@ -20,7 +21,20 @@ europees project consortium kennisinstelling netwerk themaeigenaar gemeente prov
 zonnepanelen mijnwater koude opwek buurt binnenstad drukte tellingen passanten evaluatie lessen kennisdeling
 bibliotheek mobiliteit deelauto parkeren afval containers riolering dijken bomen biodiversiteit
 jongeren ouderen zorg wijkteam schuldhulp armoede werkgelegenheid ondernemers winkelgebied""".split()
-ZIPF = [1 / (rank + 1) for rank in range(len(DOMAIN))]
+
+
+def _vocabulary() -> list[str]:
+    """The domain words first, then the nouns of real Dutch text (UD LassySmall): a vocabulary of
+    thousands, as real documents have; the domain words are the most frequent."""
+    with (SHARED / "ud-dutch-lemmas" / "forms.tsv").open(encoding="utf-8") as handle:
+        nouns = sorted({row["lemma"] for row in csv.DictReader(handle, delimiter="\t")
+                        if row["upos"] == "NOUN" and row["lemma"].isalpha() and len(row["lemma"]) > 3})
+    return DOMAIN + [noun for noun in nouns if noun not in DOMAIN]
+
+
+VOCABULARY = _vocabulary()
+ZIPF = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+CUMULATIVE = list(accumulate(ZIPF))
 TITLE_PATTERNS = ["{a} in de {w}", "{A} en {b}", "Proef met {a} voor {b}", "{A}: lessen uit de {w}",
                   "Samen werken aan {a}", "{A} zonder {b}", "Van pilot naar {a}", "{A} voor {b} in {m}"]
 WIJKEN = ["wijk", "binnenstad", "buurt", "regio", "gemeente", "proeftuin"]
@@ -47,7 +61,7 @@ class Generator:
 
     def words(self, n: int) -> str:
         # Zipf-like: a few domain words are common, most are rare (as in real collections).
-        return " ".join(self.rng.choices(DOMAIN, weights=ZIPF)[0] for _ in range(n))
+        return " ".join(self.rng.choices(VOCABULARY, cum_weights=CUMULATIVE)[0] for _ in range(n))
 
     def text(self, n_sentences: int) -> str:
         picked = [self.rng.choice(self.sentences) for _ in range(n_sentences)]

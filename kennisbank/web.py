@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request
+from flask_login import current_user
 
 from .extensions import db
-from .services import municipalities
+from .services import editing, municipalities
 from .services.editing import EditConflict
 from .services.errors import DomainError
 from .services.revisions import as_text
@@ -86,3 +87,36 @@ def conflict_page(conflict: EditConflict, form, *, fields: dict[str, tuple[str, 
     form.version.data = entity.version
     return render_template("conflict.html", form=form, rows=rows, entity=entity, action_url=action_url,
                            back_url=back_url), 409
+
+
+def save_edit(form, save, *, conflict_fields: dict, edit_url: str, done_url: str, render):
+    """The edit-view pattern shared by projects, lessons, themes and networks.
+
+    `save()` applies the form through a service; a conflict shows the conflict page, a domain error goes
+    onto the form (re-rendered with `render()` and status 400), success commits and redirects.
+    """
+    if form.validate_on_submit():
+        try:
+            save()
+        except EditConflict as conflict:
+            return conflict_page(conflict, form, fields=conflict_fields, action_url=edit_url, back_url=done_url)
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("De wijzigingen zijn opgeslagen.", "success")
+            return redirect(done_url)
+    return render(), 400 if form.errors or form.form_errors else 200
+
+
+def delete_or_restore(entity, *, restore: bool, what: str, back_url: str):
+    """Soft delete or restore (services refuse anyone but an administrator)."""
+    if restore:
+        editing.restore(entity, by=current_user)
+        message = f"{what} is teruggezet."
+    else:
+        editing.soft_delete(entity, by=current_user)
+        message = f"{what} is verwijderd. Een beheerder kan dit terugzetten."
+    db.session.commit()
+    flash(message, "success" if restore else "info")
+    return redirect(back_url)

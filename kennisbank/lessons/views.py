@@ -4,10 +4,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Lesson, Network, Project
-from ..services import editing, lessons, permissions, projects, revisions, themes
-from ..services.editing import EditConflict
+from ..services import lessons, permissions, projects, revisions, themes
 from ..services.errors import DomainError
-from ..web import conflict_page, get_or_404, int_arg, page_arg, put_on_form, safe_next
+from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, safe_next, save_edit
 from . import bp
 from .forms import CONFLICT_FIELDS, LessonForm, ReviewForm
 
@@ -91,21 +90,13 @@ def edit(lesson_id: int):
     if not permissions.can_edit_lesson(current_user, lesson):
         abort(403)
     form = _form(lesson)
-    if form.validate_on_submit():
-        try:
-            lessons.update_lesson(lesson, form.to_input(), expected_version=form.version.data, by=current_user)
-        except EditConflict as conflict:
-            return conflict_page(conflict, form, fields=CONFLICT_FIELDS,
-                                 action_url=url_for("lessons.edit", lesson_id=lesson_id),
-                                 back_url=url_for("lessons.detail", lesson_id=lesson_id))
-        except DomainError as error:
-            put_on_form(form, error)
-        else:
-            db.session.commit()
-            flash("De wijzigingen zijn opgeslagen.", "success")
-            return redirect(url_for("lessons.detail", lesson_id=lesson.id))
-    return render_template("lessons/form.html", form=form, lesson=lesson, project=lesson.project,
-                           network=lesson.network), 400 if form.errors or form.form_errors else 200
+    return save_edit(
+        form, lambda: lessons.update_lesson(lesson, form.to_input(), expected_version=form.version.data,
+                                            by=current_user),
+        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("lessons.edit", lesson_id=lesson_id),
+        done_url=url_for("lessons.detail", lesson_id=lesson_id),
+        render=lambda: render_template("lessons/form.html", form=form, lesson=lesson, project=lesson.project,
+                                       network=lesson.network))
 
 
 @bp.post("/<int:lesson_id>/toetsen")
@@ -140,18 +131,12 @@ def archive(lesson_id: int):
 @bp.post("/<int:lesson_id>/verwijderen")
 def delete(lesson_id: int):
     """Soft delete (administrators)."""
-    lesson = get_or_404(Lesson, lesson_id)
-    editing.soft_delete(lesson, by=current_user)
-    db.session.commit()
-    flash("De les is verwijderd. Een beheerder kan haar terugzetten.", "info")
-    return redirect(url_for("lessons.detail", lesson_id=lesson_id))
+    return delete_or_restore(get_or_404(Lesson, lesson_id), restore=False, what="De les",
+                             back_url=url_for("lessons.detail", lesson_id=lesson_id))
 
 
 @bp.post("/<int:lesson_id>/herstellen")
 def restore(lesson_id: int):
     """Undo a soft delete (administrators)."""
-    lesson = get_or_404(Lesson, lesson_id)
-    editing.restore(lesson, by=current_user)
-    db.session.commit()
-    flash("De les is teruggezet.", "success")
-    return redirect(url_for("lessons.detail", lesson_id=lesson_id))
+    return delete_or_restore(get_or_404(Lesson, lesson_id), restore=True, what="De les",
+                             back_url=url_for("lessons.detail", lesson_id=lesson_id))

@@ -4,10 +4,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Membership, MembershipRole
-from ..services import editing, networks, permissions, revisions, themes, users
-from ..services.editing import EditConflict
+from ..services import networks, permissions, revisions, themes, users
 from ..services.errors import DomainError
-from ..web import conflict_page, get_or_404, page_arg, put_on_form
+from ..web import delete_or_restore, get_or_404, page_arg, put_on_form, save_edit
 from . import bp
 from .forms import CONFLICT_FIELDS, MembershipForm, NetworkForm
 
@@ -77,21 +76,12 @@ def edit(slug: str):
     if not permissions.can_edit_network(current_user, network):
         abort(403)
     form = _form(network)
-    if form.validate_on_submit():
-        try:
-            networks.update_network(network, form.to_input(), expected_version=form.version.data, by=current_user)
-        except EditConflict as conflict:
-            return conflict_page(conflict, form, fields=CONFLICT_FIELDS,
-                                 action_url=url_for("networks.edit", slug=slug),
-                                 back_url=url_for("networks.detail", slug=slug))
-        except DomainError as error:
-            put_on_form(form, error)
-        else:
-            db.session.commit()
-            flash("Het netwerk is bijgewerkt.", "success")
-            return redirect(url_for("networks.detail", slug=slug))
-    return render_template("networks/form.html", form=form, network=network), 400 if form.errors or \
-        form.form_errors else 200
+    return save_edit(
+        form, lambda: networks.update_network(network, form.to_input(), expected_version=form.version.data,
+                                              by=current_user),
+        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("networks.edit", slug=slug),
+        done_url=url_for("networks.detail", slug=slug),
+        render=lambda: render_template("networks/form.html", form=form, network=network))
 
 
 @bp.post("/<slug>/leden")
@@ -137,18 +127,12 @@ def end_member(slug: str, membership_id: int):
 @bp.post("/<slug>/verwijderen")
 def delete(slug: str):
     """Soft delete (administrators)."""
-    network = _network_or_404(slug)
-    editing.soft_delete(network, by=current_user)
-    db.session.commit()
-    flash("Het netwerk is verwijderd. Een beheerder kan het terugzetten.", "info")
-    return redirect(url_for("networks.detail", slug=slug))
+    return delete_or_restore(_network_or_404(slug), restore=False, what="Het netwerk",
+                             back_url=url_for("networks.detail", slug=slug))
 
 
 @bp.post("/<slug>/herstellen")
 def restore(slug: str):
     """Undo a soft delete (administrators)."""
-    network = _network_or_404(slug)
-    editing.restore(network, by=current_user)
-    db.session.commit()
-    flash("Het netwerk is teruggezet.", "success")
-    return redirect(url_for("networks.detail", slug=slug))
+    return delete_or_restore(_network_or_404(slug), restore=True, what="Het netwerk",
+                             back_url=url_for("networks.detail", slug=slug))

@@ -4,10 +4,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Project
-from ..services import editing, municipalities, permissions, projects, revisions, themes, voortoets
-from ..services.editing import EditConflict
+from ..services import municipalities, permissions, projects, revisions, themes, voortoets
 from ..services.errors import DomainError
-from ..web import conflict_page, get_or_404, int_arg, page_arg, put_on_form
+from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, save_edit
 from . import bp
 from .forms import CONFLICT_FIELDS, ProjectForm
 
@@ -109,38 +108,24 @@ def edit(project_id: int):
     form = _form(project)
     if request.method == "GET":
         form.version.data = project.version
-    if form.validate_on_submit():
-        try:
-            projects.update_project(project, form.to_input(), expected_version=form.version.data, by=current_user)
-        except EditConflict as conflict:
-            return conflict_page(conflict, form, fields=CONFLICT_FIELDS,
-                                 action_url=url_for("projects.edit", project_id=project_id),
-                                 back_url=url_for("projects.detail", project_id=project_id))
-        except DomainError as error:
-            put_on_form(form, error)
-        else:
-            db.session.commit()
-            flash("De wijzigingen zijn opgeslagen.", "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
-    return render_template("projects/form.html", form=form, project=project,
-                           all_municipalities=municipalities.all_municipalities()), 400 if form.errors else 200
+    return save_edit(
+        form, lambda: projects.update_project(project, form.to_input(), expected_version=form.version.data,
+                                              by=current_user),
+        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("projects.edit", project_id=project_id),
+        done_url=url_for("projects.detail", project_id=project_id),
+        render=lambda: render_template("projects/form.html", form=form, project=project,
+                                       all_municipalities=municipalities.all_municipalities()))
 
 
 @bp.post("/<int:project_id>/verwijderen")
 def delete(project_id: int):
     """Soft delete (administrators)."""
-    project = get_or_404(Project, project_id)
-    editing.soft_delete(project, by=current_user)
-    db.session.commit()
-    flash("Het project is verwijderd. Een beheerder kan het terugzetten.", "info")
-    return redirect(url_for("projects.detail", project_id=project_id))
+    return delete_or_restore(get_or_404(Project, project_id), restore=False, what="Het project",
+                             back_url=url_for("projects.detail", project_id=project_id))
 
 
 @bp.post("/<int:project_id>/herstellen")
 def restore(project_id: int):
     """Undo a soft delete (administrators)."""
-    project = get_or_404(Project, project_id)
-    editing.restore(project, by=current_user)
-    db.session.commit()
-    flash("Het project is teruggezet.", "success")
-    return redirect(url_for("projects.detail", project_id=project_id))
+    return delete_or_restore(get_or_404(Project, project_id), restore=True, what="Het project",
+                             back_url=url_for("projects.detail", project_id=project_id))

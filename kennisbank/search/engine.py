@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def visibility(user_id: int | None, is_admin: bool) -> Visibility:
 
 
 class _Columns:
-    """Facet values per document, read once per searcher generation (fast counting at 50,000 docs)."""
+    """Facet values per document, read once per index version, so counting is a C-speed pass."""
 
     def __init__(self):
         self._cache = {}
@@ -84,39 +85,48 @@ class _Columns:
         if cache_key not in self._cache:
             if len(self._cache) > 32:
                 self._cache.clear()
-            column = reader.column_reader("themes_col" if name == "theme" else name)
-            self._cache[cache_key] = list(column)
+            if name == "theme":
+                values = [tuple(raw.decode().split(",")) if raw else () for raw in reader.column_reader("themes_col")]
+            else:
+                values = list(reader.column_reader(name))
+            self._cache[cache_key] = values
         return self._cache[cache_key]
 
 
 _columns = _Columns()
+_EMPTY = ("", None, b"")
 
 
 def _count(searcher, docnums, name: str) -> Counter:
     values = _columns.get(searcher, name)
     if name == "theme":
-        counts = Counter()
-        for docnum in docnums:
-            raw = values[docnum]
-            if raw:
-                counts.update(raw.decode().split(","))
-        return counts
-    return Counter(value for docnum in docnums if (value := values[docnum]) not in ("", None, b""))
+        return Counter(chain.from_iterable(map(values.__getitem__, docnums)))
+    counts = Counter(map(values.__getitem__, docnums))
+    for empty in _EMPTY:
+        counts.pop(empty, None)
+    return counts
 
 
 def run(query: Q.Query, *, who: Visibility, restrict: Q.Query | None = None, page: int, per_page: int,
         by_date: bool, facets: bool = True) -> RawResults:
+    """Two passes: all matching documents unscored (the total and the facet counts), then the page of
+    best-scoring ones, where Whoosh may skip blocks that cannot make the top."""
     searcher = searchers().get()
     full = Q.And([query, restrict]) if restrict is not None else query
-    results = searcher.search_page(full, page, pagelen=per_page, sortedby="date" if by_date else None,
-                                   reverse=by_date, mask=_hidden_docnums(searcher, who))
-    raw = RawResults(hits=[], total=len(results))
-    for hit in results:
+    hidden = _hidden_docnums(searcher, who)
+    matching = set(searcher.docs_for_query(full))
+    if hidden:
+        matching -= hidden
+    raw = RawResults(hits=[], total=len(matching))
+    if not matching:
+        return raw
+    results = searcher.search(full, limit=page * per_page, sortedby="date" if by_date else None,
+                              reverse=by_date, mask=hidden)
+    for hit in results[(page - 1) * per_page: page * per_page]:
         raw.hits.append(RawHit(kind=hit["kind"], item_id=hit["item_id"], score=hit.score,
                                highlight=_highlighter(hit)))
-    if facets and raw.total:
-        docnums = results.results.docs()  # all matches, with the mask already applied
-        raw.facets = {name: _count(searcher, docnums, name) for name in FACET_FIELDS}
+    if facets:
+        raw.facets = {name: _count(searcher, matching, name) for name in FACET_FIELDS}
     return raw
 
 

@@ -99,18 +99,26 @@ def _still_visible(user: User, kind: str, obj) -> bool:
     return not getattr(obj, "is_deleted", False)
 
 
+def _snippet_sources(kind: str, obj) -> list[str]:
+    """The texts a result's snippet is taken from, best first (always from the database)."""
+    if kind == "project":
+        return [obj.question, obj.approach, obj.goal]
+    if kind == "lesson":
+        return [obj.context, obj.advice, obj.what_happened]
+    if kind == "network":
+        return [obj.description]
+    if kind == "theme":
+        return [obj.description, obj.synthesis]
+    return [f"{obj.department} {obj.organisation}"]
+
+
 def _snippet(kind: str, obj, highlight) -> str:
-    texts = {"project": [("text", obj.question if kind == "project" else ""),
-                         ("text", getattr(obj, "approach", ""))],
-             "lesson": [("text", getattr(obj, "context", "")), ("text", getattr(obj, "advice", ""))],
-             "network": [("text", getattr(obj, "description", ""))],
-             "theme": [("text", getattr(obj, "description", "")), ("text", getattr(obj, "synthesis", ""))],
-             "person": [("text", f"{getattr(obj, 'department', '')} {getattr(obj, 'organisation', '')}")]}[kind]
-    for fieldname, text in texts:
-        marked = highlight(fieldname, text or "")
+    sources = [text for text in _snippet_sources(kind, obj) if text]
+    for text in sources:
+        marked = highlight("text", text)
         if marked:
             return marked
-    first = next((text for _, text in texts if text), "")
+    first = sources[0] if sources else ""
     return first[:240] + ("…" if len(first) > 240 else "")
 
 

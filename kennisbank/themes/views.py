@@ -6,9 +6,8 @@ from ..extensions import db
 from ..forms import as_choices
 from ..models import User
 from ..services import permissions, revisions, themes
-from ..services.editing import EditConflict
 from ..services.errors import DomainError
-from ..web import conflict_page, put_on_form
+from ..web import put_on_form, save_edit
 from . import bp
 from .forms import CONFLICT_FIELDS, NewThemeForm, OwnersForm, ThemeForm
 
@@ -54,21 +53,14 @@ def edit(slug: str):
     if not permissions.can_edit_theme(current_user, theme):
         abort(403)
     form = ThemeForm(obj=theme) if request.method == "GET" else ThemeForm()
-    if form.validate_on_submit():
-        try:
-            themes.update_theme(theme, description=form.description.data, synthesis=form.synthesis.data or "",
-                                name=form.name.data, expected_version=form.version.data, by=current_user)
-        except EditConflict as conflict:
-            return conflict_page(conflict, form, fields=CONFLICT_FIELDS, action_url=url_for("themes.edit", slug=slug),
-                                 back_url=url_for("themes.detail", slug=slug))
-        except DomainError as error:
-            put_on_form(form, error)
-        else:
-            db.session.commit()
-            flash("Het thema is bijgewerkt.", "success")
-            return redirect(url_for("themes.detail", slug=slug))
-    return render_template("themes/form.html", form=form, theme=theme,
-                           can_rename=permissions.can_manage_themes(current_user)), 400 if form.errors else 200
+    return save_edit(
+        form, lambda: themes.update_theme(theme, description=form.description.data,
+                                          synthesis=form.synthesis.data or "", name=form.name.data,
+                                          expected_version=form.version.data, by=current_user),
+        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("themes.edit", slug=slug),
+        done_url=url_for("themes.detail", slug=slug),
+        render=lambda: render_template("themes/form.html", form=form, theme=theme,
+                                       can_rename=permissions.can_manage_themes(current_user)))
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])

@@ -12,7 +12,6 @@ import argparse
 import json
 import resource
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path

@@ -13,7 +13,6 @@ from whoosh import query as Q
 
 from .analysis import dutch_analyzer
 from .index import Searchers
-from .schema import KINDS
 
 FACET_FIELDS = ("kind", "theme", "municipality", "lesson_kind", "status", "year")
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
@@ -53,16 +52,21 @@ class Visibility:
 _draft_cache: dict = {}
 
 
+def draft_docnums(searcher) -> frozenset[int]:
+    """All draft documents, read once per index version."""
+    key = id(searcher.reader())
+    if key not in _draft_cache:
+        _draft_cache.clear()
+        _draft_cache[key] = frozenset(searcher.docs_for_query(Q.Term("draft", True)))
+    return _draft_cache[key]
+
+
 def _hidden_docnums(searcher, who: Visibility) -> set[int] | None:
     """The documents this user may not see: drafts, minus their own. Drafts are few, so this is a
     small set, computed once per index version (a NOT query over every document would be slow)."""
     if who.is_admin:
         return None
-    key = id(searcher.reader())
-    if key not in _draft_cache:
-        _draft_cache.clear()
-        _draft_cache[key] = frozenset(searcher.docs_for_query(Q.Term("draft", True)))
-    drafts = _draft_cache[key]
+    drafts = draft_docnums(searcher)
     if not drafts or who.user_id is None:
         return set(drafts) or None
     own = set(searcher.docs_for_query(Q.Term("viewers", str(who.user_id))))
@@ -156,6 +160,3 @@ def suggest(words: list[str]) -> str | None:
         out.append(word)
     return " ".join(out) if changed else None
 
-
-def kinds() -> tuple[str, ...]:
-    return KINDS

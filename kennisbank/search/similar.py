@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from whoosh import query as Q
 
 from .analysis import dutch_analyzer
-from .engine import searchers
+from .engine import draft_docnums, searchers
 
 MAX_TERMS = 12
 TOO_COMMON = 0.25  # a term in more than a quarter of all documents says little about similarity
@@ -52,7 +52,7 @@ def find_similar(text: str, *, themes: list[str], municipality: str | None, kind
     if municipality:
         should.append(Q.Term("municipality", municipality, boost=MUNICIPALITY_BOOST))
     query = Q.And([Q.Or(should), Q.Or([Q.Term("kind", kind) for kind in kinds])])
-    hidden = set(searcher.docs_for_query(Q.Term("draft", True)))
+    hidden = set(draft_docnums(searcher))
     hidden |= {docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))}
     results = searcher.search(query, limit=limit, mask=hidden or None)
     found = [Similar(hit["kind"], hit["item_id"], hit.score) for hit in results]

@@ -21,7 +21,7 @@ from ..search.analysis import dutch_analyzer
 from ..search.similar import find_similar
 from . import municipalities, permissions, revisions
 from .errors import DomainError, GateRefused, NotAllowed
-from .search import log_search
+from .search import KIND_LABELS, log_search
 from .search import search as run_search
 
 SUGGESTION_KINDS = ("project", "lesson", "network")
@@ -30,7 +30,6 @@ MIN_CONCLUSION = 40
 # Below this share of shared words the concept is no longer the text the check looked at.
 STALE_BELOW = 0.6
 MODELS = {"project": Project, "lesson": Lesson, "network": Network}
-KIND_LABELS = {"project": "Project", "lesson": "Les", "network": "Netwerk"}
 
 
 @dataclass

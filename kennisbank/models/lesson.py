@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, Text, false,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +54,8 @@ class Lesson(Versioned, Timestamps, SoftDeletable, db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     review_remark: Mapped[str] = mapped_column(Text, nullable=False, default="")
     last_viewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Marked by the lead at closure: this lesson says why the project was stopped (gestopt).
+    explains_stop: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

@@ -1,11 +1,11 @@
 """A medewerker. Roles are derived from relations (lead of, owner of); `is_admin` is the only flag."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, Date, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Known departure date (set by an administrator): the dashboard warns before knowledge walks out.
+    leaves_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     owned_themes: Mapped[list[Theme]] = relationship(secondary="theme_owners", viewonly=True,
                                                      order_by="Theme.name")

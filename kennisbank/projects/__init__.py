@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("projects", __name__, url_prefix="/projecten")
 
-from . import views, voortoets_views  # noqa: E402,F401
+from . import closure_views, views, voortoets_views  # noqa: E402,F401

@@ -1,8 +1,10 @@
-from wtforms import DateField, SelectField
+from wtforms import BooleanField, DateField, RadioField, SelectField
 from wtforms.validators import Optional
 
 from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, split_list, text
-from ..models import InnovationStage
+from ..models import InnovationStage, LessonKind, ProjectStatus
+from ..services.closure import ClosureInput
+from ..services.lessons import LessonInput
 from ..services.projects import ProjectInput
 
 
@@ -45,3 +47,52 @@ CONFLICT_FIELDS = {
     "goal": ("goal", "Doel"), "approach": ("approach", "Aanpak"), "partners": ("partners", "Partners"),
     "stage": ("stage", "Innovatiefase"), "themes": ("themes", "Thema's"), "end_date": ("end_date", "Einddatum"),
 }
+
+
+class ClosureForm(BaseForm):
+    """The closure screen: how it ended, the outcome, the stage reached, the lessons used — and a quick
+    lesson, so that the lesson that is still missing can be written right here."""
+
+    status = RadioField("Hoe eindigt het project?", default=ProjectStatus.CLOSED.value, choices=as_choices([
+        (ProjectStatus.CLOSED.value, "Afgesloten: het project is klaar"),
+        (ProjectStatus.STOPPED.value, "Gestopt: het project is voortijdig beëindigd")]))
+    outcome = text("Resultaat: wat is er bereikt, en wat niet?", 5000, area=True)
+    stage = RadioField("Welke innovatiefase heeft het project bereikt?", choices=as_choices(InnovationStage.choices()))
+    closure_note = text("Geen mislukking of verbeterpunt? Leg uit waarom niets slechter ging dan verwacht", 5000,
+                        area=True)
+    stop_lesson = RadioField("Welke les legt uit waarom het project stopte?", coerce=int, validators=[Optional()])
+    used_lessons = CheckboxesField("Welke lessen uit eerder werk heeft het project gebruikt?", coerce=int)
+    lesson_title = text("Titel van de les", 200)
+    lesson_kind = RadioField("Soort les", choices=as_choices(LessonKind.choices()), default=LessonKind.FAILURE.value)
+    lesson_context = text("Context: wat maakte dat het hier zo liep?", 5000, area=True)
+    lesson_what_happened = text("Wat gebeurde er?", 5000, area=True)
+    lesson_learned = text("Wat is de les?", 5000, area=True)
+    lesson_advice = text("Advies voor het volgende project", 5000, area=True)
+    lesson_explains_stop = BooleanField("Deze les legt uit waarom het project stopte")
+    version = VersionField()
+
+    LESSON_FIELDS = ("lesson_title", "lesson_context", "lesson_what_happened", "lesson_learned", "lesson_advice")
+
+    def has_new_lesson(self) -> bool:
+        return any((getattr(self, name).data or "").strip() for name in self.LESSON_FIELDS)
+
+    def lesson_input(self) -> LessonInput:
+        return LessonInput(title=self.lesson_title.data or "", kind=LessonKind(self.lesson_kind.data),
+                           advice=self.lesson_advice.data or "", context=self.lesson_context.data or "",
+                           what_happened=self.lesson_what_happened.data or "",
+                           lesson_learned=self.lesson_learned.data or "")
+
+    def clear_new_lesson(self) -> None:
+        for name in self.LESSON_FIELDS:
+            getattr(self, name).data = ""
+        self.lesson_explains_stop.data = False
+
+    def to_input(self) -> ClosureInput:
+        return ClosureInput(status=ProjectStatus(self.status.data), outcome=self.outcome.data or "",
+                            stage=InnovationStage(self.stage.data), closure_note=self.closure_note.data or "",
+                            stop_lesson_id=self.stop_lesson.data or None, used_lesson_ids=self.used_lessons.data or [])
+
+
+# Where the closure service's reasons and the lesson service's reasons land on the closure form.
+CLOSURE_ERROR_FIELDS = {"lessons": "lesson_title", "title": "lesson_title", "advice": "lesson_advice",
+                        "themes": "lesson_title"}

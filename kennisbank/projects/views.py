@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import as_choices
-from ..models import Project
+from ..models import Project, ProjectStatus
 from ..services import municipalities, permissions, projects, revisions, themes, voortoets
 from ..services.errors import DomainError
 from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, save_edit
@@ -96,6 +96,8 @@ def detail(project_id: int):
                            if project.status.value == "concept" else [],
                            can_edit=permissions.can_edit_project(current_user, project),
                            can_log_lesson=permissions.can_log_lesson_on(current_user, project=project),
+                           can_close=project.status == ProjectStatus.STARTED and permissions.can_close_project(
+                               current_user, project),
                            can_delete=permissions.can_delete(current_user))
 
 

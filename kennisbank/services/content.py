@@ -225,7 +225,8 @@ def _load_lesson(doc, entry: dict, report: LoadReport, *, project: Project | Non
         lesson_learned=entry.get("lesson", ""), advice=entry["advice"],
         transferability=entry.get("transferability", ""), tags=list(entry.get("tags", [])),
         author=author, on_behalf_of_team=bool(entry.get("on_behalf_of_team", False)),
-        project=project, network=network, review_state=state, themes=themes)
+        explains_stop=bool(entry.get("explains_stop", False)), project=project, network=network,
+        review_state=state, themes=themes)
     if state != ReviewState.UNREVIEWED:
         lesson.reviewed_by = reviewer
         lesson.reviewed_at = utcnow()

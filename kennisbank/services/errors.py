@@ -23,6 +23,6 @@ class NotAllowed(Exception):
 class GateRefused(DomainError):
     """The start or closure gate refused: `problems` lists what is missing, in Dutch."""
 
-    def __init__(self, message: str, problems: list[str]):
-        super().__init__(message)
+    def __init__(self, message: str, problems: list[str], field_errors: dict[str, str] | None = None):
+        super().__init__(message, field_errors)
         self.problems = problems

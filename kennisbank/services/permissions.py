@@ -51,6 +51,11 @@ def can_edit_project(user: User, project: Project) -> bool:
     return project.lead_id == user.id or owns_any_theme(user, project.themes) or is_admin(user)
 
 
+def can_close_project(user: User, project: Project) -> bool:
+    """The start and the end of a project are its lead's decisions (administrators may stand in)."""
+    return _is_user(user) and not project.is_deleted and (project.lead_id == user.id or is_admin(user))
+
+
 # Lessons ----------------------------------------------------------------------------------------------
 
 def can_view_lesson(user: User, lesson: Lesson) -> bool:

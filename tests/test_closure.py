@@ -1,0 +1,268 @@
+"""The closure gate: every rule at the service level (closed and stopped), the closure screen over HTTP
+(quick lesson, lessons used, refusal that keeps what was typed), and the lessons report."""
+import pytest
+from sqlalchemy import func, select
+
+from kennisbank.models import (InnovationStage, Lesson, LessonKind, LessonUse, LessonUseSource, PriorWorkCheck,
+                               PriorWorkSuggestion, ProjectStatus, Verdict)
+from kennisbank.services import closure
+from kennisbank.services.closure import ClosureInput
+from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
+
+from .conftest import csrf_token
+
+OUTCOME = "De pilot leverde een werkend netwerk van sensoren op, maar werd niet opgeschaald."
+
+
+@pytest.fixture
+def lead(make_user):
+    return make_user(email="leider@gemeente.example", name="Lotte Leider")
+
+
+@pytest.fixture
+def started(make_project, lead):
+    return make_project(title="Slimme lantaarnpalen", lead=lead, status=ProjectStatus.STARTED)
+
+
+def closing(**kw) -> ClosureInput:
+    values = dict(status=ProjectStatus.CLOSED, outcome=OUTCOME, stage=InnovationStage.PILOT)
+    values.update(kw)
+    return ClosureInput(**values)
+
+
+def refusal(project, data, by) -> dict[str, str]:
+    with pytest.raises(GateRefused) as caught:
+        closure.close_project(project, data, by=by)
+    return caught.value.field_errors
+
+
+# Service rules ----------------------------------------------------------------------------------------
+
+def test_closes_with_outcome_and_a_failure_lesson(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    closure.close_project(started, closing(), by=lead)
+    db.session.commit()
+    assert started.status == ProjectStatus.CLOSED and started.closed_at is not None
+    assert started.stage == InnovationStage.PILOT and started.outcome == OUTCOME
+    assert started.end_date is not None
+
+
+def test_refused_without_outcome(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    problems = refusal(started, closing(outcome="  "), lead)
+    assert set(problems) == {"outcome"} and "resultaat" in problems["outcome"]
+    assert started.status == ProjectStatus.STARTED
+
+
+def test_refused_without_any_lesson(db, started, lead):
+    problems = refusal(started, closing(), lead)
+    assert "minstens één les" in problems["lessons"]
+
+
+def test_deleted_lessons_do_not_count(db, started, lead, make_lesson):
+    lesson = make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    lesson.deleted_at = lesson.created_at
+    db.session.commit()
+    assert "lessons" in refusal(started, closing(), lead)
+
+
+def test_only_successes_need_a_note_why_nothing_went_worse(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.SUCCESS)
+    problems = refusal(started, closing(), lead)
+    assert set(problems) == {"closure_note"} and "mislukking of verbeterpunt" in problems["closure_note"]
+    closure.close_project(started, closing(closure_note="Alles liep volgens plan; de risico's waren vooraf bekend."),
+                          by=lead)
+    assert started.status == ProjectStatus.CLOSED and started.closure_note.startswith("Alles liep")
+
+
+def test_an_improvement_lesson_counts_like_a_failure(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.IMPROVEMENT)
+    closure.close_project(started, closing(), by=lead)
+    assert started.status == ProjectStatus.CLOSED
+
+
+def test_stopped_project_needs_a_lesson_saying_why(db, started, lead, make_lesson):
+    lesson = make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    problems = refusal(started, closing(status=ProjectStatus.STOPPED), lead)
+    assert set(problems) == {"stop_lesson"} and "waarom het stopte" in problems["stop_lesson"]
+    closure.close_project(started, closing(status=ProjectStatus.STOPPED, stop_lesson_id=lesson.id), by=lead)
+    db.session.commit()
+    assert started.status == ProjectStatus.STOPPED and lesson.explains_stop
+
+
+def test_stop_reason_must_be_one_of_the_projects_own_lessons(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    elsewhere = make_lesson(kind=LessonKind.FAILURE)
+    assert "stop_lesson" in refusal(started, closing(status=ProjectStatus.STOPPED, stop_lesson_id=elsewhere.id), lead)
+
+
+def test_a_lesson_already_marked_as_stop_reason_is_enough(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE, explains_stop=True)
+    closure.close_project(started, closing(status=ProjectStatus.STOPPED), by=lead)
+    assert started.status == ProjectStatus.STOPPED
+
+
+def test_only_a_started_project_can_close(db, make_project, lead, make_lesson):
+    concept = make_project(lead=lead)
+    make_lesson(project=concept, author=lead, kind=LessonKind.FAILURE)
+    assert "gestart" in refusal(concept, closing(), lead)["status"]
+
+
+def test_all_missing_things_are_named_at_once(db, started, lead):
+    problems = refusal(started, closing(outcome="", status=ProjectStatus.STOPPED), lead)
+    assert {"outcome", "lessons", "stop_lesson"} <= set(problems)
+
+
+def test_only_the_lead_or_an_administrator_closes(db, started, lead, make_user, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    with pytest.raises(NotAllowed):
+        closure.close_project(started, closing(), by=make_user())
+    closure.close_project(started, closing(), by=make_user(is_admin=True))
+    assert started.status == ProjectStatus.CLOSED
+
+
+def test_closure_records_the_earlier_lessons_used(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    earlier, dropped = make_lesson(title="Eerdere les"), make_lesson(title="Toch niet gebruikt")
+    db.session.add(LessonUse(lesson=dropped, project=started, user=lead, source=LessonUseSource.PRIOR_WORK_CHECK))
+    db.session.commit()
+    closure.close_project(started, closing(used_lesson_ids=[earlier.id]), by=lead)
+    db.session.commit()
+    uses = {use.lesson_id: use.source for use in db.session.scalars(select(LessonUse))}
+    assert uses == {earlier.id: LessonUseSource.CLOSURE}
+
+
+def test_own_or_unknown_lessons_cannot_be_recorded_as_used(db, started, lead, make_lesson):
+    own = make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    for ids in ([own.id], [987654]):
+        with pytest.raises(DomainError) as caught:
+            closure.close_project(started, closing(used_lesson_ids=ids), by=lead)
+        assert "used_lessons" in caught.value.field_errors
+    assert started.status == ProjectStatus.STARTED
+
+
+def test_voortoets_relevant_lessons_are_preselected(db, started, lead, make_lesson):
+    relevant, other = make_lesson(title="Relevant"), make_lesson(title="Niet relevant")
+    with db.session.no_autoflush:
+        check = PriorWorkCheck(basis_text="tekst")
+        db.session.add(check)
+        check.project = started
+        check.suggestions = [
+            PriorWorkSuggestion(item_type="lesson", item_id=relevant.id, rank=1, reason="", verdict=Verdict.RELEVANT),
+            PriorWorkSuggestion(item_type="lesson", item_id=other.id, rank=2, reason="",
+                                verdict=Verdict.NOT_RELEVANT)]
+    db.session.commit()
+    assert closure.preselected_lessons(started) == [relevant.id]
+    assert [lesson.id for lesson in closure.candidate_earlier_lessons(started)] == [relevant.id, other.id]
+
+
+def test_closure_needs_tell_the_lead_what_is_missing(db, started, lead, make_lesson):
+    assert closure.closure_needs(started) == ["Beschrijf het resultaat.", "Leg minstens één les vast."]
+    make_lesson(project=started, author=lead, kind=LessonKind.SUCCESS)
+    assert any("mislukking" in need for need in closure.closure_needs(started))
+
+
+# Over HTTP --------------------------------------------------------------------------------------------
+
+def _form(started, **kw) -> dict:
+    data = {"status": "afgesloten", "outcome": OUTCOME, "stage": "pilot", "version": str(started.version),
+            "actie": "afsluiten"}
+    data.update(kw)
+    return data
+
+
+def test_closure_screen_refuses_then_closes_with_a_quick_lesson(client, auth, db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.SUCCESS, title="Het sensornetwerk werkte")
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    page = client.get(url).get_data(as_text=True)
+    assert "Slimme lantaarnpalen (Utrecht): Welk maatschappelijk vraagstuk lossen we op?</textarea>" in page
+    refused = client.post(url, data={**_form(started), "csrf_token": csrf_token(client, url)})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "mislukking of verbeterpunt" in html and OUTCOME in html  # what was typed is kept
+    assert db.session.get(type(started), started.id).status == ProjectStatus.STARTED
+    closed = client.post(url, data={**_form(started), "csrf_token": csrf_token(client, url),
+                                    "lesson_title": "Bewoners te laat betrokken", "lesson_kind": "verbeterpunt",
+                                    "lesson_what_happened": "Klachten over de sensoren.",
+                                    "lesson_advice": "Organiseer een bewonersavond voordat de palen er staan."})
+    assert closed.status_code == 302 and closed.headers["Location"].endswith(f"/projecten/{started.id}/lessenrapport")
+    project = db.session.get(type(started), started.id)
+    assert project.status == ProjectStatus.CLOSED
+    added = db.session.scalar(select(Lesson).where(Lesson.title == "Bewoners te laat betrokken"))
+    assert added.project_id == project.id and added.kind == LessonKind.IMPROVEMENT
+    report = client.get(f"/projecten/{started.id}/lessenrapport").get_data(as_text=True)
+    for text in ("Lessenrapport", OUTCOME, "Bewoners te laat betrokken", "Het sensornetwerk werkte",
+                 "Organiseer een bewonersavond", "Pilot", "Lotte Leider"):
+        assert text in report
+
+
+def test_quick_lesson_is_kept_when_the_gate_still_refuses(client, auth, db, started, lead):
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    response = client.post(url, data={**_form(started, outcome=""), "csrf_token": csrf_token(client, url),
+                                      "lesson_title": "Succes zonder tegenslag", "lesson_kind": "succes",
+                                      "lesson_advice": "Begin klein en meet vanaf dag één."})
+    assert response.status_code == 400
+    assert "Beschrijf het resultaat" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Lesson)) == 1  # the lesson was saved anyway
+
+
+def test_add_lesson_button_keeps_the_closure_fields(client, auth, db, started, lead):
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    response = client.post(url, data={**_form(started, actie="les", outcome="Half af, maar bruikbaar resultaat."),
+                                      "csrf_token": csrf_token(client, url), "lesson_title": "Te weinig budget",
+                                      "lesson_kind": "mislukking", "lesson_advice": "Reserveer geld voor beheer."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Half af, maar bruikbaar resultaat." in html
+    assert "Te weinig budget" in html and 'name="lesson_title" type="text" value=""' in html
+    assert db.session.get(type(started), started.id).status == ProjectStatus.STARTED
+
+
+def test_quick_lesson_without_advice_is_refused_with_the_field_named(client, auth, db, started, lead):
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    response = client.post(url, data={**_form(started, actie="les"), "csrf_token": csrf_token(client, url),
+                                      "lesson_title": "Zonder advies"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="lesson_advice-error"' in html and "Zonder advies" in html
+    assert db.session.scalar(select(func.count()).select_from(Lesson)) == 0
+
+
+def test_stopping_over_http_with_the_stop_reason_from_the_quick_lesson(client, auth, db, started, lead):
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    response = client.post(url, data={**_form(started, status="gestopt"), "csrf_token": csrf_token(client, url),
+                                      "lesson_title": "De leverancier ging failliet", "lesson_kind": "mislukking",
+                                      "lesson_advice": "Spreid het risico over twee leveranciers.",
+                                      "lesson_explains_stop": "y"})
+    assert response.status_code == 302
+    project = db.session.get(type(started), started.id)
+    assert project.status == ProjectStatus.STOPPED and project.lessons[0].explains_stop
+    assert "legt uit waarom het project stopte" in client.get(f"/projecten/{started.id}/lessenrapport").get_data(
+        as_text=True)
+
+
+def test_stale_closure_form_is_refused_without_losing_input(client, auth, db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    response = client.post(url, data={**_form(started, version=str(started.version - 1)),
+                                      "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 409 and "intussen gewijzigd" in response.get_data(as_text=True)
+    assert db.session.get(type(started), started.id).status == ProjectStatus.STARTED
+
+
+def test_others_cannot_open_the_closure_screen(client, auth, started, make_user):
+    colleague = make_user()
+    auth.login(colleague.email)
+    assert client.get(f"/projecten/{started.id}/afsluiten").status_code == 403
+
+
+def test_closed_project_sends_the_lead_to_its_report(client, auth, db, started, lead):
+    started.status = ProjectStatus.CLOSED
+    db.session.commit()
+    auth.login(lead.email)
+    response = client.get(f"/projecten/{started.id}/afsluiten")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/lessenrapport")

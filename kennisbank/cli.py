@@ -126,6 +126,35 @@ def index_worker_command(interval: float, once: bool) -> None:
     sync.run_worker(app, interval)
 
 
+@kb.command("digest")
+@click.option("--dry-run", is_flag=True, help="Toon wie wat zou krijgen, zonder iets te versturen.")
+@with_appcontext
+def digest_command(dry_run: bool) -> None:
+    """Stuur het wekelijkse overzicht aan themaeigenaren en projectleiders (elk punt zegt waarom).
+
+    Zonder KENNISBANK_SMTP_HOST komen de e-mails als .eml-bestanden in instance/outbox/."""
+    import smtplib
+
+    from . import mailer
+    from .services import digest
+
+    app = current_app._get_current_object()
+    digests = digest.build_digests()
+    for one in digests:
+        click.echo(f"{one.user.email}: {len(one.items)} punten")
+    if dry_run or not digests:
+        click.echo("Niets verstuurd." if dry_run else "Niemand heeft iets dat wacht; niets verstuurd.")
+        return
+    messages = [digest.as_email(one, sender=app.config["MAIL_FROM"], base_url=app.config["BASE_URL"])
+                for one in digests]
+    try:
+        where = mailer.deliver(app, messages)
+    except (OSError, smtplib.SMTPException) as error:
+        raise click.ClickException(f"De e-mails zijn niet verstuurd: {error}. Controleer de SMTP-instellingen "
+                                   "(KENNISBANK_SMTP_HOST en verder) en probeer het opnieuw.") from error
+    click.echo(f"{len(messages)} e-mails afgeleverd bij {where}.")
+
+
 def main() -> None:
     """The `kennisbank` console script: the same commands as `flask --app wsgi`."""
     from . import create_app

@@ -20,8 +20,15 @@ ENV_KEYS = {
     "KENNISBANK_CONTENT_DIR": "CONTENT_DIR",
     "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "KENNISBANK_SEARCH_SYNC": "SEARCH_SYNC",
+    "KENNISBANK_BASE_URL": "BASE_URL",
+    "KENNISBANK_MAIL_FROM": "MAIL_FROM",
+    "KENNISBANK_SMTP_HOST": "SMTP_HOST",
+    "KENNISBANK_SMTP_PORT": "SMTP_PORT",
+    "KENNISBANK_SMTP_USER": "SMTP_USER",
+    "KENNISBANK_SMTP_PASSWORD": "SMTP_PASSWORD",
+    "KENNISBANK_SMTP_STARTTLS": "SMTP_STARTTLS",
 }
-BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS"}
 
 
 def defaults(instance_path: Path) -> dict:
@@ -41,6 +48,15 @@ def defaults(instance_path: Path) -> dict:
         # "background": a thread drains the search outbox after each commit; "manual": only explicit
         # drains (tests, the index-worker process).
         "SEARCH_SYNC": "background",
+        # Links in e-mails point here.
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_FROM": "kennisbank <kennisbank@localhost>",
+        # Without an SMTP host, e-mails are written to instance/outbox/ as .eml files (development).
+        "SMTP_HOST": "",
+        "SMTP_PORT": 25,
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_STARTTLS": False,
     }
 
 

@@ -81,6 +81,7 @@ MATRIX = [
     ("GET", "/mensen/{u}", "people.detail", expect()),
     ("GET", "/beheer/", "admin.index", ONLY_ADMIN),
     ("GET", "/beheer/gebruikers/{u}/deactiveren", "admin.deactivate", ONLY_ADMIN),
+    ("POST", "/beheer/gebruikers/{u}/vertrekdatum", "admin.departure", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("POST", "/beheer/gebruikers/{u}/heractiveren", "admin.reactivate", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("GET", "/beheer/tokens", "admin.tokens", ONLY_ADMIN),
     ("POST", "/beheer/tokens/{k}/intrekken", "admin.revoke_token", dict(ONLY_ADMIN, admin=REDIRECT)),

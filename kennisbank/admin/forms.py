@@ -1,5 +1,5 @@
-from wtforms import EmailField
-from wtforms.validators import InputRequired
+from wtforms import DateField, EmailField
+from wtforms.validators import InputRequired, Optional
 
 from ..forms import BaseForm, text
 
@@ -8,3 +8,7 @@ class TokenForm(BaseForm):
     name = text("Naam (waarvoor is het token?)", 200, required="Geef het token een naam.")
     email = EmailField("Werkt namens (e-mailadres van een medewerker)",
                        validators=[InputRequired("Vul het e-mailadres in van de medewerker namens wie het token werkt.")])
+
+
+class DepartureForm(BaseForm):
+    leaves_on = DateField("Vertrekdatum", validators=[Optional()])

@@ -8,7 +8,7 @@ from ..services import accounts, api_tokens, users
 from ..services.errors import DomainError
 from ..web import get_or_404, put_on_form
 from . import bp
-from .forms import TokenForm
+from .forms import DepartureForm, TokenForm
 
 
 @bp.get("/")
@@ -55,8 +55,29 @@ def deactivate(user_id: int):
             flash(f"{user.name} is gedeactiveerd. Lessen blijven staan, getoond als oud-medewerker.", "success")
             return redirect(url_for("admin.index"))
     candidates = [u for u in accounts.all_users() if u.active and u.id != user.id]
+    departure_form = DepartureForm(formdata=None, leaves_on=user.leaves_on)
     return render_template("admin/deactivate.html", person=user, held=held, candidates=candidates, errors=errors,
-                           chosen=request.form), 400 if errors else 200
+                           chosen=request.form, departure_form=departure_form), 400 if errors else 200
+
+
+@bp.post("/gebruikers/<int:user_id>/vertrekdatum")
+def departure(user_id: int):
+    """Record when a colleague leaves (empty: not leaving); /mijn then lists what they still hold."""
+    user = get_or_404(User, user_id)
+    form = DepartureForm()
+    if not form.validate_on_submit():
+        flash("Vul een geldige datum in (dag-maand-jaar), of laat het veld leeg.", "error")
+        return redirect(url_for("admin.deactivate", user_id=user_id))
+    try:
+        accounts.set_departure(user, current_user, form.leaves_on.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Vertrekdatum van {user.name} vastgelegd." if form.leaves_on.data
+              else f"Vertrekdatum van {user.name} verwijderd.", "success")
+    return redirect(url_for("admin.deactivate", user_id=user_id))
 
 
 @bp.post("/gebruikers/<int:user_id>/heractiveren")

@@ -1,7 +1,8 @@
 from flask import render_template
 from flask_login import current_user
 
-from ..services import dashboard, overview
+from ..lessons.forms import ReviewForm
+from ..services import dashboard, overview, permissions
 from . import bp
 
 
@@ -13,6 +14,11 @@ def home():
 
 @bp.get("/mijn")
 def mine():
-    """My projects and what each still needs; for theme owners, new voortoetsen in their themes."""
+    """My projects, lessons and networks; per owned theme what waits; for administrators what is unowned."""
+    is_admin = permissions.is_admin(current_user)
     return render_template("core/mine.html", projects=dashboard.my_projects(current_user),
-                           checks=dashboard.completed_checks_in_my_themes(current_user))
+                           lessons=dashboard.my_lessons(current_user),
+                           memberships=dashboard.my_memberships(current_user),
+                           boards=dashboard.theme_dashboards(current_user), review_form=ReviewForm(),
+                           orphan_themes=dashboard.themes_without_owner() if is_admin else [],
+                           leavers=dashboard.leaving_soon() if is_admin else [], is_admin=is_admin)

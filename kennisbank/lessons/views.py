@@ -125,7 +125,7 @@ def archive(lesson_id: int):
     lessons.set_archived(lesson, current_user, archived=request.form.get("archief") != "uit")
     db.session.commit()
     flash("De status van de les is aangepast.", "success")
-    return redirect(url_for("lessons.detail", lesson_id=lesson_id))
+    return redirect(safe_next(request.form.get("terug"), url_for("lessons.detail", lesson_id=lesson_id)))
 
 
 @bp.post("/<int:lesson_id>/verwijderen")

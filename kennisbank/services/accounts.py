@@ -98,3 +98,16 @@ def all_users() -> list[User]:
 def themes_without_owner() -> list[Theme]:
     themes = db.session.scalars(select(Theme).where(Theme.deleted_at.is_(None)).order_by(Theme.name)).all()
     return [t for t in themes if not any(o.active for o in t.owners)]
+
+
+def set_departure(user: User, by: User, leaves_on: date | None) -> None:
+    """Record (or clear) the date a colleague leaves, so the dashboard warns while there is time to hand over.
+
+    :raises NotAllowed: not an administrator. :raises DomainError: a date for a deactivated account.
+    """
+    if not permissions.is_admin(by):
+        raise NotAllowed("Alleen een beheerder kan een vertrekdatum vastleggen.")
+    if not user.active and leaves_on is not None:
+        raise DomainError(f"{user.name} is al gedeactiveerd.")
+    user.leaves_on = leaves_on
+    db.session.flush()

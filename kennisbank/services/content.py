@@ -227,11 +227,12 @@ def _load_lesson(doc, entry: dict, report: LoadReport, *, project: Project | Non
         author=author, on_behalf_of_team=bool(entry.get("on_behalf_of_team", False)),
         explains_stop=bool(entry.get("explains_stop", False)), project=project, network=network,
         review_state=state, themes=themes)
-    if state != ReviewState.UNREVIEWED:
-        lesson.reviewed_by = reviewer
-        lesson.reviewed_at = utcnow()
     if entry.get("date"):
         lesson.created_at = _as_datetime(entry["date"])
+    if state != ReviewState.UNREVIEWED:
+        # Reviewed when it was written: old demo lessons then show up as due for a fresh look.
+        lesson.reviewed_by = reviewer
+        lesson.reviewed_at = lesson.created_at or utcnow()
     db.session.add(lesson)
     db.session.flush()
     revisions.record(lesson, CONTENT_ACTION, None)

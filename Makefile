@@ -5,13 +5,16 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install db demo bench postgres-binaries clean
+.PHONY: run test test-browser install db demo bench postgres-binaries chromium clean
 
 run: demo ## Set everything up and serve the demo on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install postgres-binaries ## Set everything up and run the whole test suite
+test: install postgres-binaries chromium ## Set everything up and run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest
+
+test-browser: install chromium ## Only the browser tests (flows, axe, CSP); screenshots in test-artifacts/
+	$(BIN)/python -m pytest -m browser
 
 install: $(STAMP)
 
@@ -37,6 +40,13 @@ postgres-binaries:
 	else echo "PostgreSQL server binaries missing: installing Debian package postgresql"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; fi
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@if [ -x /usr/bin/chromium ] || [ -n "$$KENNISBANK_CHROMIUM" ]; then :; \
+	else echo "Chromium missing: installing Debian package chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

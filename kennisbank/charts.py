@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 # Colours with at least 3:1 contrast against white (WCAG 1.4.11 non-text contrast), told apart by
 # lightness too, and named in the legend and the table, so colour is never the only cue.
 PALETTE = ["#1f4e8c", "#b3261e", "#8a5a00", "#1e7b34", "#5b3c88", "#4d4d4d"]
+BLUE, RED, AMBER, GREEN, PURPLE, GREY = PALETTE
 
 LABEL_WIDTH = 190
 BAR_WIDTH = 360
@@ -64,9 +65,10 @@ class BarChart:
 
 
 def bar_chart(ident: str, title: str, row_heading: str, series_names: list[str],
-              rows: list[tuple[str, list[int]]]) -> BarChart:
+              rows: list[tuple[str, list[int]]], colours: list[str] | None = None) -> BarChart:
     """Lay out a stacked horizontal bar chart: one row per (label, values per series)."""
-    series = [Series(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(series_names)]
+    colours = colours or PALETTE
+    series = [Series(name, colours[i % len(colours)]) for i, name in enumerate(series_names)]
     laid_out = [Row(label, list(values), _short(label)) for label, values in rows]
     biggest = max((row.total for row in laid_out), default=0) or 1
     for index, row in enumerate(laid_out):

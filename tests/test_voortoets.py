@@ -250,4 +250,4 @@ def test_theme_owner_sees_completed_voortoets_on_dashboard(auth, client, db, ear
     db.session.commit()
     auth.login("eigenaar@gemeente.example")
     html = client.get("/mijn").get_data(as_text=True)
-    assert "Afgeronde voortoetsen in mijn thema" in html and concept.title in html
+    assert "Afgeronde voortoetsen van nieuwe projecten" in html and concept.title in html

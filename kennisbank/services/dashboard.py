@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import extract, func, or_, select
 
+from .. import charts
 from ..charts import BarChart, bar_chart
 from ..extensions import db
 from ..models import (InnovationStage, Lesson, LessonKind, LessonUse, Membership, Network, PriorWorkCheck, Project,
@@ -170,6 +171,10 @@ def networks_without_municipality(theme: Theme, today: date) -> list[Network]:
 
 # Pictures ---------------------------------------------------------------------------------------------
 
+# Failures red and successes green, as the badges on the pages.
+KIND_COLOURS = {LessonKind.SUCCESS: charts.GREEN, LessonKind.FAILURE: charts.RED,
+                LessonKind.IMPROVEMENT: charts.AMBER, LessonKind.INSIGHT: charts.BLUE}
+
 def lessons_per_kind_per_year(theme: Theme) -> BarChart:
     lessons = _theme_lessons(theme).subquery()
     counts = db.session.execute(select(extract("year", lessons.c.created_at), lessons.c.kind, func.count())
@@ -178,7 +183,8 @@ def lessons_per_kind_per_year(theme: Theme) -> BarChart:
     years = sorted({int(y) for y, _, _ in counts})
     table = {(int(y), LessonKind(k)): n for y, k, n in counts}
     return bar_chart(f"lessen-{theme.slug}", "Lessen per soort per jaar", "Jaar", [k.label for k in kinds],
-                     [(str(y), [table.get((y, k), 0) for k in kinds]) for y in years])
+                     [(str(y), [table.get((y, k), 0) for k in kinds]) for y in years],
+                     colours=[KIND_COLOURS[k] for k in kinds])
 
 
 def projects_per_stage(theme: Theme) -> BarChart:
@@ -189,7 +195,8 @@ def projects_per_stage(theme: Theme) -> BarChart:
     statuses = list(ProjectStatus)
     return bar_chart(f"projecten-{theme.slug}", "Projecten per innovatiefase en status", "Fase",
                      [s.label for s in statuses],
-                     [(stage.label, [table.get((stage, s), 0) for s in statuses]) for stage in InnovationStage])
+                     [(stage.label, [table.get((stage, s), 0) for s in statuses]) for stage in InnovationStage],
+                     colours=[charts.GREY, charts.BLUE, charts.GREEN, charts.RED])
 
 
 def most_used_lessons(theme: Theme, limit: int = 5) -> BarChart:

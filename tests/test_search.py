@@ -286,3 +286,42 @@ def test_api_token_admin_screen(auth, client, db, make_user):
     from kennisbank.models import ApiToken
 
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+
+
+@pytest.mark.parametrize("text", ["verlichting", "slimme verlichting", "verlichting OF warmte",
+                                  "verlichting -sensoren", "thema:energie verlichting", "type:les wijk"])
+def test_fast_ranking_gives_whoosh_own_matches_and_scores(app, db, index, make_lesson, make_theme, text):
+    """The decoded-postings ranking (search/postings.py) must equal Whoosh's matchers, also across
+    several segments with deleted documents."""
+    from kennisbank.search import engine, postings
+    from kennisbank.search.query import parse
+
+    energy = make_theme(slug="energie", name="Energie")
+    words = ["slimme verlichting", "straatverlichting", "verlichting met sensoren", "warmte in de wijk",
+             "verlichting en warmte", "sensoren", "wijk"]
+    lessons = []
+    for round_ in range(3):  # three drains: three segments
+        for n, words_ in enumerate(words):
+            lessons.append(make_lesson(title=f"{words_} {round_}", advice=f"Advies {n} over de wijk {words_}",
+                                       themes=[energy] if n % 2 else []))
+        index()
+    for lesson in lessons[::4]:  # updates delete the old document in its segment
+        lesson.advice = lesson.advice + " opnieuw verlichting"
+    db.session.commit()
+    index()
+    query = parse(text).query
+    searcher = engine.searchers().get()
+    assert len(searcher.reader().leaf_readers()) > 1 and searcher.reader().has_deletions()
+    fast = postings.score_all(searcher, query)
+    slow = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+    assert fast.keys() == slow.keys() and fast
+    for docnum, score in slow.items():
+        assert fast[docnum] == pytest.approx(score, rel=1e-6)
+    assert [d for d, _ in postings.top(fast, 5)] == [hit.docnum for hit in searcher.search(query, limit=5)]
+
+
+def test_phrases_fall_back_to_whoosh(db, index, viewer, make_lesson):
+    make_lesson(title="Slimme verlichting in de wijk")
+    make_lesson(title="Verlichting die slim is")
+    index()
+    assert titles(search.search(viewer, '"slimme verlichting"')) == ["Slimme verlichting in de wijk"]

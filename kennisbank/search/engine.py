@@ -12,6 +12,7 @@ from whoosh import highlight
 from whoosh import query as Q
 
 from .analysis import dutch_analyzer
+from . import postings
 from .index import Searchers
 
 FACET_FIELDS = ("kind", "theme", "municipality", "lesson_kind", "status", "year")
@@ -91,6 +92,8 @@ class _Columns:
                 self._cache.clear()
             if name == "theme":
                 values = [tuple(raw.decode().split(",")) if raw else () for raw in reader.column_reader("themes_col")]
+            elif name == "date":  # raw numbers: comparable, also where a document has no date
+                values = list(reader.column_reader("date", translate=False))
             else:
                 values = list(reader.column_reader(name))
             self._cache[cache_key] = values
@@ -113,11 +116,36 @@ def _count(searcher, docnums, name: str) -> Counter:
 
 def run(query: Q.Query, *, who: Visibility, restrict: Q.Query | None = None, page: int, per_page: int,
         by_date: bool, facets: bool = True) -> RawResults:
-    """Two passes: all matching documents unscored (the total and the facet counts), then the page of
-    best-scoring ones, where Whoosh may skip blocks that cannot make the top."""
+    """All matching documents with their scores in one pass over decoded postings (the total, the facet
+    counts and the page of best ones). Phrases go through Whoosh's own matchers instead."""
     searcher = searchers().get()
     full = Q.And([query, restrict]) if restrict is not None else query
     hidden = _hidden_docnums(searcher, who)
+    try:
+        scores = postings.score_all(searcher, full)
+    except postings.Unsupported:
+        return _run_with_whoosh(searcher, full, hidden, page=page, per_page=per_page, by_date=by_date,
+                                facets=facets)
+    if hidden:
+        for docnum in hidden & scores.keys():
+            del scores[docnum]
+    raw = RawResults(hits=[], total=len(scores))
+    if not scores:
+        return raw
+    dates = _columns.get(searcher, "date") if by_date else None
+    ranked = postings.top(scores, page * per_page, dates)[(page - 1) * per_page:]
+    highlight_text = _text_highlighter(searcher, postings.positive_terms(full, "text"))
+    for docnum, score in ranked:
+        stored = searcher.stored_fields(docnum)
+        raw.hits.append(RawHit(kind=stored["kind"], item_id=stored["item_id"], score=score,
+                               highlight=highlight_text))
+    if facets:
+        raw.facets = {name: _count(searcher, scores.keys(), name) for name in FACET_FIELDS}
+    return raw
+
+
+def _run_with_whoosh(searcher, full: Q.Query, hidden: set[int] | None, *, page: int, per_page: int,
+                     by_date: bool, facets: bool) -> RawResults:
     matching = set(searcher.docs_for_query(full))
     if hidden:
         matching -= hidden
@@ -140,6 +168,18 @@ def _highlighter(hit):
             return Markup("")
         hit.results.formatter = _FORMATTER
         return Markup(hit.highlights(fieldname, text=text, top=2))
+    return highlight_text
+
+
+def _text_highlighter(searcher, terms: set[str]):
+    """Mark the query's words (as the analyzer sees them) in a text from the database."""
+    analyzer = searcher.schema["text"].analyzer
+
+    def highlight_text(fieldname: str, text: str) -> Markup:
+        if not text or not terms:
+            return Markup("")
+        return Markup(highlight.highlight(text, terms, analyzer, highlight.ContextFragmenter(), _FORMATTER,
+                                          top=2))
     return highlight_text
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from whoosh import query as Q
 
+from . import postings
 from .analysis import dutch_analyzer
 from .engine import draft_docnums, searchers
 
@@ -54,6 +55,11 @@ def find_similar(text: str, *, themes: list[str], municipality: str | None, kind
     query = Q.And([Q.Or(should), Q.Or([Q.Term("kind", kind) for kind in kinds])])
     hidden = set(draft_docnums(searcher))
     hidden |= {docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))}
-    results = searcher.search(query, limit=limit, mask=hidden or None)
-    found = [Similar(hit["kind"], hit["item_id"], hit.score) for hit in results]
+    scores = postings.score_all(searcher, query)  # the same scores as searcher.search, much faster
+    for docnum in hidden & scores.keys():
+        del scores[docnum]
+    found = []
+    for docnum, score in postings.top(scores, limit):
+        stored = searcher.stored_fields(docnum)
+        found.append(Similar(stored["kind"], stored["item_id"], score))
     return found, [term for term, _ in terms]

@@ -141,7 +141,7 @@ def digest_command(dry_run: bool) -> None:
     app = current_app._get_current_object()
     digests = digest.build_digests()
     for one in digests:
-        click.echo(f"{one.user.email}: {len(one.items)} punten")
+        click.echo(f"{one.user.email}: {len(one.items)} {'punt' if len(one.items) == 1 else 'punten'}")
     if dry_run or not digests:
         click.echo("Niets verstuurd." if dry_run else "Niemand heeft iets dat wacht; niets verstuurd.")
         return

@@ -61,6 +61,7 @@ def test_email_says_why_and_links_back(db, owner_with_work):
                            base_url="https://kennisbank.gemeente.example/")
     body = mail.get_content()
     assert mail["Subject"] == "kennisbank: 1 punt wacht op u"
+    assert mail["Message-ID"].endswith("@gemeente.example>") and mail["Date"]
     assert "Waarom u dit krijgt: U bent eigenaar van het thema Energie." in body
     assert "https://kennisbank.gemeente.example/lessen/" in body
 
@@ -77,7 +78,7 @@ def test_command_writes_eml_files_to_the_outbox_without_smtp(app, db, runner, ow
 
 def test_dry_run_sends_nothing(app, db, runner, owner_with_work, tmp_path):
     result = runner.invoke(args=["kb", "digest", "--dry-run"])
-    assert "eigenaar@gemeente.example: 1 punten" in result.output and "Niets verstuurd." in result.output
+    assert "eigenaar@gemeente.example: 1 punt\n" in result.output and "Niets verstuurd." in result.output
     assert not (tmp_path / "instance" / "outbox").exists()
 
 

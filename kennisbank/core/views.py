@@ -2,7 +2,7 @@ from flask import render_template
 from flask_login import current_user
 
 from ..lessons.forms import ReviewForm
-from ..services import dashboard, overview, permissions
+from ..services import accounts, dashboard, overview, permissions
 from . import bp
 
 
@@ -20,5 +20,5 @@ def mine():
                            lessons=dashboard.my_lessons(current_user),
                            memberships=dashboard.my_memberships(current_user),
                            boards=dashboard.theme_dashboards(current_user), review_form=ReviewForm(),
-                           orphan_themes=dashboard.themes_without_owner() if is_admin else [],
+                           orphan_themes=accounts.themes_without_owner() if is_admin else [],
                            leavers=dashboard.leaving_soon() if is_admin else [], is_admin=is_admin)

@@ -224,7 +224,3 @@ def leaving_soon(today: date | None = None) -> list[Leaver]:
         User.active.is_(True), User.leaves_on.is_not(None), User.leaves_on <= today + LEAVING_WITHIN)
         .order_by(User.leaves_on)).all()
     return [Leaver(person, accounts.holdings(person, today)) for person in people]
-
-
-def themes_without_owner() -> list[Theme]:
-    return accounts.themes_without_owner()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 
 from sqlalchemy import select
 
@@ -105,6 +106,8 @@ def as_email(digest: Digest, *, sender: str, base_url: str, today: date | None =
     message["From"] = sender
     message["To"] = f"{digest.user.name} <{digest.user.email}>"
     message["Subject"] = f"kennisbank: {count} {'punt wacht' if count == 1 else 'punten wachten'} op u"
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
     lines = [f"Beste {digest.user.name},", "",
              f"Dit wacht in kennisbank op u (overzicht van {today.strftime('%d-%m-%Y')}):", ""]
     for item in digest.items:

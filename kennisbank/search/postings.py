@@ -29,42 +29,43 @@ class Unsupported(Exception):
     """A query type this module does not evaluate (the caller falls back to Whoosh)."""
 
 
-class _ReaderCache:
-    """Decoded postings and field lengths of one index version; replaced when the index changes."""
+class _VersionCache:
+    """Decoded postings and field lengths of one index version. Every thread has its own searcher, but
+    readers of the same version hold the same documents, so they share one cache."""
 
-    def __init__(self, reader):
-        self.reader = reader
+    def __init__(self):
         self.terms: OrderedDict = OrderedDict()
         self.size = 0
         self.lengths: dict[str, list[float]] = {}
         self.lock = threading.Lock()
 
 
-_caches: dict[int, _ReaderCache] = {}
+_caches: OrderedDict = OrderedDict()
 _caches_lock = threading.Lock()
 
 
-def _cache(reader) -> _ReaderCache:
-    key = id(reader)
+def _cache(searcher) -> _VersionCache:
+    storage = getattr(searcher, "_ix", None) and getattr(searcher._ix, "storage", None)
+    key = (getattr(storage, "folder", id(searcher)), searcher.reader().generation())
     with _caches_lock:
         found = _caches.get(key)
-        if found is None or found.reader is not reader:
-            if len(_caches) > 4:  # old index versions: their readers are closed by now
-                _caches.clear()
-            found = _caches[key] = _ReaderCache(reader)
+        if found is None:
+            found = _caches[key] = _VersionCache()
+            while len(_caches) > 2:  # this version and the one before (threads still on it)
+                _caches.popitem(last=False)
         return found
 
 
-def term_postings(reader, fieldname: str, text) -> dict[int, float]:
+def term_postings(searcher, fieldname: str, text) -> dict[int, float]:
     """docnum → weight for the live documents containing the term (cached per index version)."""
-    cache = _cache(reader)
+    cache = _cache(searcher)
     key = (fieldname, text)
     with cache.lock:
         found = cache.terms.get(key)
         if found is not None:
             cache.terms.move_to_end(key)
             return found
-    found = _read_postings(reader, fieldname, text)
+    found = _read_postings(searcher.reader(), fieldname, text)
     with cache.lock:
         cache.terms[key] = found
         cache.size += len(found)
@@ -125,7 +126,7 @@ def _stepped(matcher):
 def field_lengths(searcher, fieldname: str) -> list[float]:
     """Every document's length in a field, by global docnum (as `doc_field_length` gives one by one)."""
     reader = searcher.reader()
-    cache = _cache(reader)
+    cache = _cache(searcher)
     with cache.lock:
         if fieldname not in cache.lengths:
             lengths: list[float] = []
@@ -175,7 +176,7 @@ def _term_scores(searcher, term: Q.Term) -> dict[int, float]:
         text = field.to_bytes(term.text)
     except ValueError:
         return {}
-    postings = term_postings(searcher.reader(), term.fieldname, text)
+    postings = term_postings(searcher, term.fieldname, text)
     if not postings:
         return {}
     boost = term.boost

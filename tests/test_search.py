@@ -320,7 +320,7 @@ def test_fast_ranking_gives_whoosh_own_matches_and_scores(app, db, index, make_l
     assert [d for d, _ in postings.top(fast, 5)] == [hit.docnum for hit in searcher.search(query, limit=5)]
 
 
-def test_phrases_fall_back_to_whoosh(db, index, viewer, make_lesson):
+def test_phrases_need_the_words_side_by_side(db, index, viewer, make_lesson):
     make_lesson(title="Slimme verlichting in de wijk")
     make_lesson(title="Verlichting die slim is")
     index()

@@ -7,8 +7,8 @@ kept in a small per-index-version cache, and AND / OR / NOT are dict and set ope
 the ones Whoosh computes (BM25F, the same idf, field lengths and boosts; tests compare both), so the
 order of results does not change — only the time it takes.
 
-Only Term, And, Or, AndNot and Not are handled; anything else (phrases) raises `Unsupported` and the
-caller uses Whoosh itself.
+Term, And, Or, AndNot and Not are evaluated here; a phrase is found by Whoosh and ranked here; anything
+else raises `Unsupported` and the caller uses Whoosh itself.
 """
 from __future__ import annotations
 
@@ -158,6 +158,12 @@ def score_all(searcher, query: Q.Query) -> dict[int, float]:
         for q in negative:
             keys -= score_all(searcher, q).keys()
         return {d: sum(part[d] for part in parts) for d in keys}
+    if isinstance(query, Q.Phrase):
+        # Ranked like its words together; only the documents where they stand side by side count.
+        # (Whoosh's phrase matcher gives other scores; which of the phrase matches comes first is ours.)
+        words = score_all(searcher, Q.And([Q.Term(query.fieldname, word) for word in query.words]))
+        exact = set(searcher.docs_for_query(query)) if words else set()
+        return {d: s for d, s in words.items() if d in exact}
     if isinstance(query, Q.Or) and not any(isinstance(q, Q.Not) for q in query.subqueries):
         total: dict[int, float] = {}
         for q in query.subqueries:

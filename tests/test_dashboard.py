@@ -4,6 +4,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import func
 
 from kennisbank.models import (InnovationStage, LessonKind, LessonUse, LessonUseSource, ProjectStatus, ReviewState,
                                SearchLog)
@@ -146,6 +147,15 @@ def test_medewerker_sees_own_things_but_no_theme_dashboard(client, auth, make_us
     assert "Lessen die wachten op toetsing" not in html and "Voor beheerders" not in html
 
 
+def test_lead_sees_what_each_project_still_needs(client, auth, make_user, make_project):
+    lead = make_user()
+    started = make_project(title="Loopt al", lead=lead, status=ProjectStatus.STARTED)
+    auth.login(lead.email)
+    html = client.get("/mijn").get_data(as_text=True)
+    assert "Nog nodig om af te sluiten: Beschrijf het resultaat. Leg minstens één les vast." in html
+    assert f'href="/projecten/{started.id}/afsluiten"' in html
+
+
 def test_owner_reviews_in_place_and_sees_accessible_charts(client, auth, db, owner, theme, make_lesson):
     lesson = make_lesson(title="Warmtenet te laat aanbesteed", themes=[theme], kind=LessonKind.FAILURE)
     auth.login(owner.email)
@@ -194,3 +204,35 @@ def test_invalid_departure_date_is_refused_in_dutch(client, auth, db, make_user)
     assert "Vul een geldige datum in" in response.get_data(as_text=True)
     db.session.refresh(leaver)
     assert leaver.leaves_on is None
+
+
+def test_dashboards_closure_and_digest_on_both_databases(tmp_path, any_database_url):
+    """The aggregate queries (grouping, extract, enums) on SQLite and on a real PostgreSQL server, over
+    the demo data: every theme owner's dashboard, a closure of a demo project, the digest."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from kennisbank.extensions import db as _db
+    from kennisbank.models import Lesson, Project, User
+    from kennisbank.services import closure, digest
+    from kennisbank.services.closure import ClosureInput
+
+    from .conftest import make_app, running
+
+    app = make_app(tmp_path, any_database_url)
+    with running(app):
+        upgrade()
+        assert app.test_cli_runner().invoke(args=["kb", "load-content", "--demo"]).exit_code == 0
+        owners = [u for u in _db.session.scalars(select(User)) if u.owned_themes]
+        boards = [board for owner in owners for board in dashboard.theme_dashboards(owner)]
+        assert boards and all(len(board.charts) == 3 for board in boards)
+        kinds_chart = next(b.charts[0] for b in boards if b.theme.slug == "energietransitie")
+        assert sum(row.total for row in kinds_chart.rows) == _db.session.scalar(
+            select(func.count()).select_from(Lesson).where(Lesson.themes.any(slug="energietransitie")))
+        atelier = _db.session.scalar(select(Project).where(Project.content_key == "atelier-buiksloterham"))
+        closure.close_project(atelier, ClosureInput(status=ProjectStatus.CLOSED, stage=InnovationStage.PILOT,
+                                                    outcome="Een energiepositieve proeftuin met lessen."),
+                              by=atelier.lead)
+        _db.session.commit()
+        assert atelier.status == ProjectStatus.CLOSED
+        assert {d.user.email for d in digest.build_digests()} >= {"femke.dewit@amsterdam.example"}

@@ -325,3 +325,31 @@ def test_phrases_need_the_words_side_by_side(db, index, viewer, make_lesson):
     make_lesson(title="Verlichting die slim is")
     index()
     assert titles(search.search(viewer, '"slimme verlichting"')) == ["Slimme verlichting in de wijk"]
+
+
+def test_first_use_of_the_index_from_many_threads_at_once(tmp_path):
+    """A command's own drain and the background drainer may both open a not-yet-existing index: one
+    creates it, the others use it (this once failed with a half-created index)."""
+    import threading
+
+    from whoosh import index as whoosh_index
+
+    from kennisbank.search import index
+
+    root = tmp_path / "index"
+    start, found, errors = threading.Barrier(8), [], []
+
+    def first_use():
+        start.wait()
+        try:
+            found.append(index.current_generation(root))
+        except Exception as error:  # noqa: BLE001 - the test reports any failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(found)) == 1
+    assert whoosh_index.exists_in(found[0]) and sorted(p.name for p in root.glob("gen-*")) == ["gen-1"]

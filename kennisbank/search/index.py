@@ -5,9 +5,11 @@ new generation next to it and swaps CURRENT atomically, so searchers never see a
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -25,20 +27,38 @@ def _pointer(root: Path) -> Path:
 
 def current_generation(root: Path) -> Path:
     """The active generation directory, creating an empty index on first use."""
-    root.mkdir(parents=True, exist_ok=True)
     pointer = _pointer(root)
     if pointer.exists():
         return root / pointer.read_text().strip()
-    first = root / "gen-1"
-    first.mkdir(exist_ok=True)
-    if not whoosh_index.exists_in(first):
-        whoosh_index.create_in(first, build_schema())
-    set_current(root, first)
-    return first
+    root.mkdir(parents=True, exist_ok=True)
+    # First use can come from several threads and processes at once (a command's own drain and the
+    # background drainer): one creates the index, the others wait and use it.
+    with _creation_lock(root):
+        if pointer.exists():
+            return root / pointer.read_text().strip()
+        first = root / "gen-1"
+        first.mkdir(exist_ok=True)
+        if not whoosh_index.exists_in(first):
+            whoosh_index.create_in(first, build_schema())
+        set_current(root, first)
+        return first
+
+
+@contextmanager
+def _creation_lock(root: Path):
+    with _thread_lock, open(root / ".create.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_thread_lock = threading.Lock()  # flock locks per process; threads of one process queue here first
 
 
 def set_current(root: Path, generation: Path) -> None:
-    temporary = root / f"{POINTER}.{os.getpid()}.tmp"
+    temporary = root / f"{POINTER}.{os.getpid()}.{threading.get_ident()}.tmp"
     temporary.write_text(generation.name)
     os.replace(temporary, _pointer(root))  # atomic: readers see the old or the new name, never half
 

@@ -46,6 +46,15 @@ def new_project_with_suggestions(page: Page) -> None:
     expect(page.locator("#vergelijkbaar-werk ol.suggestions li").first).to_be_visible()
 
 
+def refused_closure(page: Page) -> None:
+    open_link("/projecten/", ATELIER)(page)
+    page.goto(page.url + "/afsluiten")
+    page.get_by_label("Resultaat: wat is er bereikt, en wat niet?").fill("")
+    page.get_by_label("Titel van de les").fill("Zonder advies")
+    page.get_by_role("button", name="Project afsluiten").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
 def refused_new_project(page: Page) -> None:
     page.goto("/projecten/nieuw")
     page.get_by_role("button", name="Concept opslaan").click()
@@ -73,6 +82,7 @@ PAGE_TYPES = [
     PageType("nieuw-project-met-fouten", DAAN, refused_new_project),
     PageType("voortoets", DAAN, then(open_link("/projecten/?status=concept", CONCEPT), "/voortoets")),
     PageType("afsluiten", FEMKE, then(open_link("/projecten/", ATELIER), "/afsluiten")),
+    PageType("afsluiten-met-fouten", FEMKE, refused_closure),
     PageType("lessenrapport", NOOR, then(open_link("/projecten/", "Slimme openbare verlichting Eindhoven"),
                                          "/lessenrapport")),
     PageType("lessen", NOOR, goto("/lessen/")),

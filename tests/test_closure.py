@@ -177,6 +177,7 @@ def test_closure_screen_refuses_then_closes_with_a_quick_lesson(client, auth, db
     url = f"/projecten/{started.id}/afsluiten"
     page = client.get(url).get_data(as_text=True)
     assert "Slimme lantaarnpalen (Utrecht): Welk maatschappelijk vraagstuk lossen we op?</textarea>" in page
+    assert "Nog nodig om af te sluiten" in page and "Leg een mislukking of verbeterpunt vast" in page
     refused = client.post(url, data={**_form(started), "csrf_token": csrf_token(client, url)})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400

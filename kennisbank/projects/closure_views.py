@@ -4,8 +4,8 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import as_choices
-from ..models import Project, ProjectStatus
-from ..services import closure, lessons, municipalities, permissions, revisions, voortoets
+from ..models import Project
+from ..services import closure, lessons, municipalities, permissions, voortoets
 from ..services.editing import EditConflict
 from ..services.errors import DomainError
 from ..web import get_or_404
@@ -136,12 +136,4 @@ def report(project_id: int):
                            own_lessons=closure.project_lessons(project),
                            check_items=voortoets.suggestion_items(check) if check else [],
                            used=[use for use in project.lesson_uses if not use.lesson.is_deleted],
-                           closed_by=_closed_by(project), is_final=project.status != ProjectStatus.CONCEPT
-                           and project.status != ProjectStatus.STARTED)
-
-
-def _closed_by(project: Project):
-    for revision in revisions.history(project):
-        if revision.action in (ProjectStatus.CLOSED.value, ProjectStatus.STOPPED.value):
-            return revision.user
-    return None
+                           closed_by=closure.closed_by(project), is_final=project.status in closure.ENDINGS)

@@ -169,3 +169,11 @@ def closure_needs(project: Project) -> list[str]:
     elif not any(lesson.is_failure_or_improvement for lesson in lessons):
         needs.append("Leg een mislukking of verbeterpunt vast (of leg uit waarom er geen is).")
     return needs
+
+
+def closed_by(project: Project) -> User | None:
+    """Who closed or stopped the project (from its history)."""
+    for revision in revisions.history(project):
+        if revision.action in (ProjectStatus.CLOSED.value, ProjectStatus.STOPPED.value):
+            return revision.user
+    return None

@@ -82,6 +82,17 @@ def test_demo_has_users_in_every_role(app, db):
     assert any(not u.active for u in all_users), "an oud-medewerker shows how leaving works"
 
 
+def test_demo_shows_someone_about_to_leave(app, db):
+    from datetime import date, timedelta
+
+    from kennisbank.services import dashboard
+
+    load()
+    leavers = dashboard.leaving_soon()
+    assert [(l.user.email, l.user.leaves_on) for l in leavers] == [
+        ("sophie.vandijk@heerlen.example", date.today() + timedelta(days=30))]
+
+
 def test_demo_started_projects_carry_their_voortoets(app, db):
     load()
     for project in db.session.scalars(select(Project)):

@@ -126,6 +126,9 @@ def _load_users(doc, password: str, report: LoadReport) -> None:
             if entry.get("active") is False:
                 user.active = False
                 user.deactivated_at = utcnow()
+            if entry.get("leaves_in_days") is not None:
+                # Relative to the day of loading, so the demo always shows someone about to leave.
+                user.leaves_on = date.today() + timedelta(days=int(entry["leaves_in_days"]))
             report.count("gebruikers", created=True)
         else:
             report.count("gebruikers", created=False)

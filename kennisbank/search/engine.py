@@ -11,8 +11,8 @@ from markupsafe import Markup
 from whoosh import highlight
 from whoosh import query as Q
 
-from .analysis import dutch_analyzer
 from . import postings
+from .analysis import dutch_analyzer
 from .index import Searchers
 
 FACET_FIELDS = ("kind", "theme", "municipality", "lesson_kind", "status", "year")
@@ -122,13 +122,10 @@ def run(query: Q.Query, *, who: Visibility, restrict: Q.Query | None = None, pag
     full = Q.And([query, restrict]) if restrict is not None else query
     hidden = _hidden_docnums(searcher, who)
     try:
-        scores = postings.score_all(searcher, full)
+        scores = postings.visible_scores(searcher, full, hidden)
     except postings.Unsupported:
         return _run_with_whoosh(searcher, full, hidden, page=page, per_page=per_page, by_date=by_date,
                                 facets=facets)
-    if hidden:
-        for docnum in hidden & scores.keys():
-            del scores[docnum]
     raw = RawResults(hits=[], total=len(scores))
     if not scores:
         return raw

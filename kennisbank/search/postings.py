@@ -137,6 +137,17 @@ def field_lengths(searcher, fieldname: str) -> list[float]:
         return cache.lengths[fieldname]
 
 
+def visible_scores(searcher, query: Q.Query, hidden: set[int] | None) -> dict[int, float]:
+    """`score_all` without the documents in `hidden` (other people's drafts, the project itself).
+
+    :raises Unsupported: see `score_all`.
+    """
+    scores = score_all(searcher, query)
+    for docnum in (hidden or set()) & scores.keys():
+        del scores[docnum]
+    return scores
+
+
 def score_all(searcher, query: Q.Query) -> dict[int, float]:
     """Every matching live document with the BM25F score Whoosh would give it.
 

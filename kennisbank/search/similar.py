@@ -55,9 +55,7 @@ def find_similar(text: str, *, themes: list[str], municipality: str | None, kind
     query = Q.And([Q.Or(should), Q.Or([Q.Term("kind", kind) for kind in kinds])])
     hidden = set(draft_docnums(searcher))
     hidden |= {docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))}
-    scores = postings.score_all(searcher, query)  # the same scores as searcher.search, much faster
-    for docnum in hidden & scores.keys():
-        del scores[docnum]
+    scores = postings.visible_scores(searcher, query, hidden)  # the scores searcher.search gives, faster
     found = []
     for docnum, score in postings.top(scores, limit):
         stored = searcher.stored_fields(docnum)

@@ -5,7 +5,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Project
-from ..services import closure, lessons, municipalities, permissions, voortoets
+from ..services import closure, municipalities, permissions, voortoets
 from ..services.editing import EditConflict
 from ..services.errors import DomainError
 from ..web import get_or_404
@@ -83,13 +83,12 @@ def close(project_id: int):
     added = None
     if form.has_new_lesson():
         try:
-            added = lessons.create_lesson(form.lesson_input(), current_user, project=project)
+            added = closure.log_closing_lesson(project, form.lesson_input(), current_user,
+                                               explains_stop=bool(form.lesson_explains_stop.data))
         except DomainError as error:
             db.session.rollback()
             _show_errors(form, error)
             return _render(project, form, 400)
-        added.explains_stop = bool(form.lesson_explains_stop.data)
-        db.session.flush()
     if request.form.get("actie") == "les":
         db.session.commit()
         flash("De les is toegevoegd aan het project." if added else "Vul eerst de les in.",

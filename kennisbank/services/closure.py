@@ -16,9 +16,10 @@ from ..extensions import db
 from ..models import (InnovationStage, Lesson, LessonUse, LessonUseSource, Project, ProjectStatus, User,
                       Verdict)
 from ..models.base import utcnow
-from . import editing, permissions, revisions
+from . import editing, lessons, permissions, revisions
 from .editing import EditConflict
 from .errors import DomainError, GateRefused, NotAllowed
+from .lessons import LessonInput
 
 ENDINGS = (ProjectStatus.CLOSED, ProjectStatus.STOPPED)
 MIN_OUTCOME = 20
@@ -36,6 +37,18 @@ class ClosureInput:
     stop_lesson_id: int | None = None
     # Earlier lessons (of other projects, networks) that this project used.
     used_lesson_ids: list[int] = field(default_factory=list)
+
+
+def log_closing_lesson(project: Project, data: LessonInput, by: User, *, explains_stop: bool = False) -> Lesson:
+    """A lesson written on the closure screen; it may be the one that says why the project stopped.
+
+    :raises NotAllowed, DomainError: as `lessons.create_lesson`.
+    """
+    lesson = lessons.create_lesson(data, by, project=project)
+    if explains_stop:
+        lesson.explains_stop = True
+        db.session.flush()
+    return lesson
 
 
 def project_lessons(project: Project) -> list[Lesson]:
@@ -58,15 +71,15 @@ def closure_problems(project: Project, data: ClosureInput) -> dict[str, str]:
     if len(data.outcome.strip()) < MIN_OUTCOME:
         problems["outcome"] = (f"Beschrijf het resultaat van het project (minstens {MIN_OUTCOME} tekens): "
                                "wat is er bereikt, en wat niet?")
-    lessons = project_lessons(project)
-    if not lessons:
+    own = project_lessons(project)
+    if not own:
         problems["lessons"] = "Leg minstens één les van dit project vast."
-    elif not any(lesson.is_failure_or_improvement for lesson in lessons) \
+    elif not any(lesson.is_failure_or_improvement for lesson in own) \
             and len(data.closure_note.strip()) < MIN_NOTE:
         problems["closure_note"] = ("Leg een mislukking of verbeterpunt vast, of schrijf waarom niets slechter "
                                     f"ging dan verwacht (minstens {MIN_NOTE} tekens).")
     if data.status == ProjectStatus.STOPPED:
-        explains = [lesson for lesson in lessons if lesson.id == data.stop_lesson_id or lesson.explains_stop]
+        explains = [lesson for lesson in own if lesson.id == data.stop_lesson_id or lesson.explains_stop]
         if not explains:
             problems["stop_lesson"] = "Een gestopt project heeft een les die uitlegt waarom het stopte: kies of schrijf die."
     return problems
@@ -136,12 +149,8 @@ def candidate_earlier_lessons(project: Project) -> list[Lesson]:
     if check is not None:
         rows = sorted(check.suggestions, key=lambda row: (row.verdict != Verdict.RELEVANT, row.rank))
         ids += [row.item_id for row in rows if row.item_type == "lesson"]
-    seen: list[int] = []
-    for ident in ids:
-        if ident not in seen:
-            seen.append(ident)
-    lessons = [db.session.get(Lesson, ident) for ident in seen]
-    return [lesson for lesson in lessons if lesson is not None and not lesson.is_deleted
+    found = [db.session.get(Lesson, ident) for ident in dict.fromkeys(ids)]  # first mention wins
+    return [lesson for lesson in found if lesson is not None and not lesson.is_deleted
             and lesson.project_id != project.id]
 
 
@@ -161,12 +170,12 @@ def closure_needs(project: Project) -> list[str]:
     if project.status != ProjectStatus.STARTED:
         return []
     needs = []
-    lessons = project_lessons(project)
+    own = project_lessons(project)
     if not project.outcome.strip():
         needs.append("Beschrijf het resultaat.")
-    if not lessons:
+    if not own:
         needs.append("Leg minstens één les vast.")
-    elif not any(lesson.is_failure_or_improvement for lesson in lessons):
+    elif not any(lesson.is_failure_or_improvement for lesson in own):
         needs.append("Leg een mislukking of verbeterpunt vast (of leg uit waarom er geen is).")
     return needs
 

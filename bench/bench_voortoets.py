@@ -95,7 +95,7 @@ def demo_quality() -> dict:
     from sqlalchemy import select
 
     from kennisbank.models import Lesson, Network, Project, ProjectStatus
-    from kennisbank.search import sync
+    from kennisbank.search import indexer
     from kennisbank.services import content, voortoets
 
     root = Path(tempfile.mkdtemp(prefix="kb-voortoets-demo-"))
@@ -105,7 +105,7 @@ def demo_quality() -> dict:
         db.create_all()
         content.load_content(REPO / "content", demo=True, demo_password="benchmark-wachtwoord")
         db.session.commit()
-        sync.drain(app)
+        indexer.catch_up(app)
         candidates = {}
         for p in db.session.scalars(select(Project).where(Project.status != ProjectStatus.CONCEPT)):
             candidates[item_key(p)] = " ".join((p.title, p.question, p.goal, p.approach))

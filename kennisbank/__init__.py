@@ -61,13 +61,14 @@ def register_blueprints(app: Flask) -> None:
     from .help import bp as help_bp
     from .lessons import bp as lessons_bp
     from .networks import bp as networks_bp
+    from .ops import bp as ops_bp
     from .people import bp as people_bp
     from .projects import bp as projects_bp
     from .search import bp as search_bp
     from .themes import bp as themes_bp
 
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
-                      search_bp, admin_bp, api_bp):
+                      search_bp, admin_bp, api_bp, ops_bp):
         app.register_blueprint(blueprint)
     from .auth.guard import require_login_everywhere
 

@@ -33,10 +33,19 @@ def load_content_command(demo: bool, demo_password: str) -> None:
         db.session.rollback()
         raise click.ClickException(f"{error.message} Er is niets geladen.") from None
     db.session.commit()
-    from .search import sync
-
-    indexed = sync.drain(current_app._get_current_object())
+    indexed = _catch_up_index()
     click.echo(f"{report.summary()} Zoekindex bijgewerkt: {indexed} documenten.")
+
+
+def _catch_up_index() -> int:
+    """Apply this command's own changes to the index before it exits (no later request needed)."""
+    from .search import indexer
+
+    try:
+        return indexer.catch_up(current_app._get_current_object(), wait=True)
+    except indexer.IndexBusy as busy:
+        raise click.ClickException(f"{busy} De gegevens zijn wel opgeslagen; de zoekindex neemt ze over "
+                                   "zodra het andere proces klaar is.") from None
 
 
 def _create(email: str, name: str, password: str, department: str, organisation: str, is_admin: bool) -> None:
@@ -85,45 +94,82 @@ def create_admin_command(email, name, password, department, organisation) -> Non
 @with_appcontext
 def reindex_command(procs: int) -> None:
     """Bouw de zoekindex opnieuw op uit de database (in een nieuwe map, daarna omgewisseld)."""
+    from sqlalchemy.orm import Session
+
     from .search import rebuild
 
     app = current_app._get_current_object()
-    total = rebuild.count_items()
-    with click.progressbar(length=total, label="Zoekindex opbouwen", show_pos=True) as bar:
-        written = rebuild.reindex(app, progress=bar.update, procs=procs)
-    click.echo(f"Klaar: {written} documenten geïndexeerd.")
+    with Session(db.engine) as session:
+        total = rebuild.count_items(session)
+        with click.progressbar(length=total, label="Zoekindex opbouwen", show_pos=True) as bar:
+            written = rebuild.rebuild(app, session, progress=bar.update, procs=procs)
+    caught_up = _catch_up_index()
+    click.echo(f"Klaar: {written} documenten geïndexeerd, daarna {caught_up} wijzigingen van tijdens het opbouwen.")
 
 
 @kb.command("search-check")
+@click.option("--repair", is_flag=True, help="Schrijf afwijkende documenten opnieuw vanuit de database.")
 @with_appcontext
-def search_check_command() -> None:
-    """Meld wat in de zoekindex ontbreekt of er te veel in staat (afwijking van de database)."""
-    from .search import rebuild
+def search_check_command(repair: bool) -> None:
+    """Meld per zoekindex de achterstand (wijzigingen die nog komen) en afwijkingen van de database."""
+    from .search import rebuild, replicas
 
-    drift = rebuild.check(current_app._get_current_object())
-    for label, keys in (("Ontbreekt in de index", drift["missing"]), ("Staat te veel in de index", drift["extra"])):
-        click.echo(f"{label}: {len(keys)}")
+    app = current_app._get_current_object()
+    found = rebuild.check(app)
+    click.echo(f"Deze index ({replicas.replica_name(app)}):")
+    if found.cursor is None:
+        click.echo("  Nog niet opgebouwd of van een oudere versie: de indexer bouwt hem opnieuw op.")
+    click.echo(f"  Achterstand: {found.lag} wijzigingen nog niet verwerkt")
+    for label, keys in (("Ontbreekt in de index", found.missing), ("Staat te veel in de index", found.extra),
+                        ("Verouderd in de index", found.stale)):
+        click.echo(f"  {label}: {len(keys)}")
         for key in keys[:50]:
-            click.echo(f"  {key}")
-    if drift["missing"] or drift["extra"]:
-        raise click.ClickException("De zoekindex wijkt af van de database. Herstel: flask --app wsgi kb reindex")
-    click.echo("De zoekindex klopt met de database.")
+            click.echo(f"    {key}")
+    _echo_replicas(app)
+    if found.drift and repair:
+        click.echo(f"Hersteld: {rebuild.repair(app, found.drift)} documenten opnieuw geschreven.")
+        found = rebuild.check(app)
+    if found.drift:
+        raise click.ClickException("De zoekindex wijkt af van de database. Herstel: flask --app wsgi kb search-check "
+                                   "--repair (of kb reindex)")
+    click.echo("De zoekindex klopt met de database" + (" (de achterstand wordt nog verwerkt)." if found.lag else "."))
+
+
+def _echo_replicas(app) -> None:
+    from sqlalchemy.orm import Session
+
+    from .search import replicas
+
+    with Session(db.engine) as session:
+        rows = replicas.all_replicas(session)
+        if not rows:
+            return
+        click.echo("Alle indexen (laatste melding van hun indexer):")
+        for row in rows:
+            state = "geen melding meer" if replicas.is_stale(row) else "actief"
+            line = (f"  {row.name}: achterstand {row.lag}, {row.documents} documenten, "
+                    f"laatste melding {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC ({state})")
+            click.echo(line + (f"; FOUT sinds {row.error_since:%Y-%m-%d %H:%M}: {row.error}" if row.error else ""))
 
 
 @kb.command("index-worker")
 @click.option("--interval", default=1.0, show_default=True, help="Seconden tussen twee rondes.")
-@click.option("--once", is_flag=True, help="Eén ronde: verwerk de wachtrij en stop.")
+@click.option("--once", is_flag=True, help="Eén ronde: werk de index bij en stop.")
 @with_appcontext
 def index_worker_command(interval: float, once: bool) -> None:
-    """Verwerk wijzigingen uit de wachtrij in de zoekindex (voor installaties met meerdere processen)."""
-    from .search import sync
+    """Houd de zoekindex van deze host bij (één per host, bij installaties met meerdere processen)."""
+    from .search import indexer
 
     app = current_app._get_current_object()
     if once:
-        click.echo(f"{sync.drain(app)} documenten bijgewerkt.")
+        worker = indexer.Indexer(app)
+        applied = worker.round(wait=True)
+        if worker.error:
+            raise click.ClickException(f"De zoekindex kon niet worden bijgewerkt: {worker.error}")
+        click.echo(f"{applied} documenten bijgewerkt.")
         return
     click.echo("Index-worker draait; stop met Ctrl+C.")
-    sync.run_worker(app, interval)
+    indexer.run_worker(app, interval)
 
 
 @kb.command("digest")

@@ -20,6 +20,8 @@ ENV_KEYS = {
     "KENNISBANK_CONTENT_DIR": "CONTENT_DIR",
     "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "KENNISBANK_SEARCH_SYNC": "SEARCH_SYNC",
+    "KENNISBANK_SEARCH_LOG_RETENTION_DAYS": "SEARCH_LOG_RETENTION_DAYS",
+    "KENNISBANK_INDEX_NAME": "INDEX_NAME",
     "KENNISBANK_BASE_URL": "BASE_URL",
     "KENNISBANK_MAIL_FROM": "MAIL_FROM",
     "KENNISBANK_SMTP_HOST": "SMTP_HOST",
@@ -45,9 +47,14 @@ def defaults(instance_path: Path) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "WTF_I18N_ENABLED": False,  # use WTForms' own Dutch messages (BaseForm.Meta.locales)
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        # "background": a thread drains the search outbox after each commit; "manual": only explicit
-        # drains (tests, the index-worker process).
+        # "background": a thread in each app process applies the search change log after each commit and
+        # once a second; "worker": app processes never write the index, `kb index-worker` does (one per
+        # host); "manual": only explicit catch-ups (the tests).
         "SEARCH_SYNC": "background",
+        # The change log is pruned by age; a host whose index is further behind rebuilds it.
+        "SEARCH_LOG_RETENTION_DAYS": 30,
+        # This index in the table of replicas; default: host name and index directory.
+        "INDEX_NAME": "",
         # Links in e-mails point here.
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "kennisbank <kennisbank@localhost>",

@@ -1,9 +1,10 @@
 """HTTP error pages, and the mapping of domain errors that escape a view."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, make_response, render_template, request
 
 from .extensions import db
+from .search.index import SearchUnavailable
 from .services.errors import NotAllowed
 
 MESSAGES = {
@@ -12,6 +13,7 @@ MESSAGES = {
     404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Zoek via het zoekvak of ga naar de startpagina."),
     405: ("Niet toegestaan", "Deze actie kan zo niet worden uitgevoerd."),
     413: ("Te groot", "Wat u verstuurde is te groot."),
+    503: ("Zoeken is even niet beschikbaar", SearchUnavailable.message),
     500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het later opnieuw."),
 }
 
@@ -36,3 +38,14 @@ def init_app(app: Flask) -> None:
     def not_allowed(error: NotAllowed):
         db.session.rollback()
         return render_error(403, error.message)
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(error: SearchUnavailable):
+        """The index failed twice in a row (another process was rebuilding it): a moment later it works."""
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            response = make_response(jsonify({"fout": MESSAGES[503][1]}), 503)
+        else:
+            response = make_response(render_error(503))
+        response.headers["Retry-After"] = "30"
+        return response

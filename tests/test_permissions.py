@@ -88,6 +88,11 @@ MATRIX = [
     ("GET", "/zoeken?q=verlichting", "search.results", expect()),
     ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
     ("GET", "/help/", "help.index", expect(anonymous=OK)),
+    ("GET", "/healthz", "ops.healthz", expect(anonymous=OK)),
+    # Open to the orchestrator without login; here the tables come from create_all, not from the
+    # migrations, so every role hears "not ready" (tests/test_ops.py checks the ready case).
+    ("GET", "/readyz", "ops.readyz", expect(anonymous=503, medewerker=503, lead=503, owner=503, other_owner=503,
+                                            admin=503)),
     ("GET", "/help/voortoets", "help.page", expect(anonymous=OK)),
     ("GET", "/inloggen", "auth.login", expect(anonymous=OK)),
     ("POST", "/uitloggen", "auth.logout", expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kennisbank.models import LessonKind, ProjectStatus, ReviewState, SearchLog
-from kennisbank.search import sync
+from kennisbank.search import indexer
 from kennisbank.services import search
 from kennisbank.services.editing import soft_delete
 
@@ -14,7 +14,7 @@ from .conftest import csrf_token
 @pytest.fixture
 def index(app):
     """Call after creating data: writes the outbox into the index."""
-    return lambda: sync.drain(app)
+    return lambda: indexer.catch_up(app)
 
 
 def titles(page) -> list[str]:
@@ -201,19 +201,72 @@ def test_renamed_theme_updates_the_items_that_carry_it(db, index, viewer, make_u
 
 # CLI: reindex and search-check -----------------------------------------------------------------------
 
-def test_search_check_reports_drift_and_reindex_repairs_it(app, db, runner, make_lesson):
-    from kennisbank.models import SearchOutbox
+def _remove_from_index_behind_the_logs_back(app, key: str) -> None:
+    """Real drift: a document disappears while the cursor says the index is up to date."""
+    from pathlib import Path
 
-    make_lesson(title="Kwijtgeraakt")
-    db.session.query(SearchOutbox).delete()  # as if the change never reached the index
+    from kennisbank.search import index
+
+    generation = index.current_generation(Path(app.config["INDEX_DIR"]))
+    writer = index.open_writer(generation, wait=True)
+    writer.delete_by_term("key", key)
+    index.commit(writer, generation, index.read_cursor(generation))
+
+
+def test_search_check_tells_lag_from_drift_and_repairs_drift(app, db, runner, index, make_lesson):
+    from sqlalchemy import update
+
+    from kennisbank.models import Lesson
+
+    lost, renamed = make_lesson(title="Kwijtgeraakt"), make_lesson(title="Oude titel")
+    index()
+    assert runner.invoke(args=["kb", "search-check"]).exit_code == 0
+    _remove_from_index_behind_the_logs_back(app, f"lesson:{lost.id}")
+    db.session.execute(update(Lesson).where(Lesson.id == renamed.id).values(title="Nieuwe titel"))  # no log row
+    make_lesson(title="Nog onderweg")  # committed and logged, not applied yet: lag, not drift
     db.session.commit()
-    drift = runner.invoke(args=["kb", "search-check"])
-    assert drift.exit_code != 0 and "Ontbreekt in de index: 2" in drift.output  # the lesson and its author
-    rebuilt = runner.invoke(args=["kb", "reindex"])
-    assert rebuilt.exit_code == 0 and "documenten geïndexeerd" in rebuilt.output
+    found = runner.invoke(args=["kb", "search-check"])
+    assert found.exit_code != 0
+    assert "Achterstand: 2 wijzigingen" in found.output  # the new lesson and its new author
+    assert "Ontbreekt in de index: 1" in found.output and f"lesson:{lost.id}" in found.output
+    assert "Verouderd in de index: 1" in found.output and f"lesson:{renamed.id}" in found.output
+    assert "Staat te veel in de index: 0" in found.output
+    repaired = runner.invoke(args=["kb", "search-check", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "Hersteld: 2 documenten" in repaired.output
+    assert search.search(db.session.get(Lesson, lost.id).author, "kwijtgeraakt").total == 1
+    assert search.search(db.session.get(Lesson, lost.id).author, "nieuwe titel").total == 1
+    index()
     clean = runner.invoke(args=["kb", "search-check"])
-    assert clean.exit_code == 0, clean.output
+    assert clean.exit_code == 0 and "Achterstand: 0" in clean.output, clean.output
     assert "De zoekindex klopt met de database." in clean.output
+
+
+def test_reindex_swaps_in_a_new_generation_with_its_own_cursor(app, db, runner, index, viewer, make_lesson):
+    from pathlib import Path
+
+    from kennisbank.search import index as search_index
+
+    make_lesson(title="Voor de herbouw")
+    index()
+    root = Path(app.config["INDEX_DIR"])
+    before = search_index.current_generation(root)
+    rebuilt = runner.invoke(args=["kb", "reindex"])
+    assert rebuilt.exit_code == 0 and "3 documenten geïndexeerd" in rebuilt.output, rebuilt.output
+    after = search_index.current_generation(root)
+    assert after != before and search_index.read_cursor(after) is not None
+    make_lesson(title="Na de herbouw")
+    index()
+    assert search.search(viewer, "herbouw").total == 2
+
+
+def test_load_content_applies_its_own_changes_before_it_exits(app, db, runner):
+    loaded = runner.invoke(args=["kb", "load-content", "--demo"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Zoekindex bijgewerkt: 76 documenten" in loaded.output
+    checked = runner.invoke(args=["kb", "search-check"])
+    assert checked.exit_code == 0 and "Achterstand: 0 wijzigingen" in checked.output, checked.output
+    assert "Ontbreekt in de index: 0" in checked.output
 
 
 # HTTP, API and people --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from kennisbank.models import LessonKind, LessonUse, LessonUseSource, ProjectStatus, SearchLog, Verdict
-from kennisbank.search import sync
+from kennisbank.search import indexer
 from kennisbank.services import voortoets
 from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
 
@@ -25,7 +25,7 @@ def earlier_work(app, db, make_user, make_theme, make_project, make_lesson):
                           project=project, author=lead, context="Proef met slimme verlichting in de wijk.",
                           themes=[theme])
     make_lesson(title="Warmtenet in de oude mijnen", context="Aardgasvrij verwarmen met mijnwater.")
-    sync.drain(app)
+    indexer.catch_up(app)
     return {"theme": theme, "project": project, "failure": failure, "lead": lead}
 
 
@@ -51,7 +51,7 @@ def test_suggestions_match_on_text_and_theme_and_show_failures(db, earlier_work,
 def test_never_the_project_itself_nor_drafts(app, db, earlier_work, concept, make_project):
     make_project(title="Slimme lantaarnpalen ander concept", question="Sensoren en verlichting",
                  themes=[earlier_work["theme"]])
-    sync.drain(app)
+    indexer.catch_up(app)
     found = voortoets.similar_work("Slimme lantaarnpalen met sensoren verlichting", exclude_project=concept)
     assert all(s.item.status != ProjectStatus.CONCEPT for s in found if s.kind == "project")
 
@@ -107,7 +107,7 @@ def test_nothing_similar_needs_an_own_search_and_is_logged(app, db, make_user, m
     theme = make_theme(slug="water")
     project = make_project(title="Kwallen tellen in de gracht", question="Zwemmen kwallen in grachten?",
                            themes=[theme])
-    sync.drain(app)
+    indexer.catch_up(app)
     check = voortoets.refresh_check(project, project.lead)
     assert check.suggestions == []
     with pytest.raises(DomainError, match="zoek minstens één keer zelf"):

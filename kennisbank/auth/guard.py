@@ -1,4 +1,4 @@
-"""Every page requires login, except the login page, the help pages and static files."""
+"""Every page requires login, except the login page, the help pages, health checks and static files."""
 from flask import request
 from flask_login import current_user
 
@@ -6,7 +6,7 @@ from ..extensions import db, login_manager
 from ..models import User
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
-PUBLIC_BLUEPRINTS = {"help", "api"}  # the API answers 401 in JSON itself
+PUBLIC_BLUEPRINTS = {"help", "api", "ops"}  # the API answers 401 in JSON itself; ops: health checks
 
 
 @login_manager.user_loader

@@ -6,12 +6,12 @@ from .network import Membership, Network, network_themes
 from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
 from .project import Project, project_members, project_themes
 from .revision import Revision
-from .search import ApiToken, SearchLog, SearchOutbox
+from .search import ApiToken, IndexReplica, SearchChange, SearchChangeHorizon, SearchLog
 from .theme import Theme, theme_owners
 from .user import User
 
 __all__ = [
-    "ApiToken", "SearchLog", "SearchOutbox", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource", "Membership", "MembershipRole",
+    "ApiToken", "IndexReplica", "SearchChange", "SearchChangeHorizon", "SearchLog", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource", "Membership", "MembershipRole",
     "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch", "PriorWorkSuggestion", "Project",
     "ProjectStatus", "Revision", "ReviewState", "Theme", "User", "Verdict", "lesson_themes", "network_themes",
     "project_members", "project_themes", "theme_owners",

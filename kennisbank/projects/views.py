@@ -4,6 +4,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Project, ProjectStatus
+from ..search.index import SearchUnavailable
 from ..services import municipalities, permissions, projects, revisions, themes, voortoets
 from ..services.errors import DomainError
 from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, save_edit
@@ -46,11 +47,8 @@ def _similar_for(form: ProjectForm) -> dict:
     """The suggestions panel for what the form holds (also the no-JavaScript 'Zoek vergelijkbaar werk')."""
     text = voortoets.basis_text(form.title.data or "", form.question.data or "", form.goal.data or "",
                                 form.approach.data or "")
-    theme_ids = [t for t in (form.themes.data or []) if isinstance(t, int)]
-    suggestions = voortoets.similar_work(text, theme_ids=theme_ids, municipality=form.municipality.data or "") \
-        if len(text) >= 10 else []
-    return {"suggestions": suggestions, "enough_text": len(text) >= 10,
-            "people": voortoets.people_to_ask(suggestions, theme_ids, exclude=current_user)}
+    return voortoets.similar_panel(text, theme_ids=[t for t in (form.themes.data or []) if isinstance(t, int)],
+                                   municipality=form.municipality.data or "", viewer=current_user)
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
@@ -68,6 +66,10 @@ def new():
             voortoets.refresh_check(project, current_user)
         except DomainError as error:
             put_on_form(form, error)
+        except SearchUnavailable:  # the voortoets needs the index: keep everything typed, save nothing
+            put_on_form(form, DomainError("Zoeken is even niet beschikbaar, en de voortoets heeft het nodig. Het "
+                                          "concept is nog niet opgeslagen; uw invoer staat er nog. Probeer het "
+                                          "over een minuut opnieuw."))
         else:
             db.session.commit()
             flash("Het concept is opgeslagen. Kijk nu wat er al eerder is gedaan: geef bij elke suggestie uw "

@@ -35,13 +35,11 @@ def similar_panel():
     """The suggestions panel for a description being typed (fetched by voortoets.js, debounced)."""
     text = prior_work.basis_text(request.args.get("titel", "")[:200], request.args.get("vraag", "")[:5000],
                                 request.args.get("doel", "")[:5000], request.args.get("aanpak", "")[:5000])
-    theme_ids = [int(t) for t in request.args.getlist("themas") if t.isdigit()][:20]
     exclude = db.session.get(Project, int_arg("project")) if int_arg("project") else None
-    suggestions = prior_work.similar_work(text, theme_ids=theme_ids, municipality=request.args.get("gemeente", ""),
-                                         exclude_project=exclude) if len(text) >= 10 else []
-    people = prior_work.people_to_ask(suggestions, theme_ids, exclude=current_user)
-    return render_template("projects/_similar.html", suggestions=suggestions, people=people,
-                           enough_text=len(text) >= 10)
+    panel = prior_work.similar_panel(text, theme_ids=[int(t) for t in request.args.getlist("themas") if t.isdigit()][:20],
+                                     municipality=request.args.get("gemeente", ""), viewer=current_user,
+                                     exclude_project=exclude)
+    return render_template("projects/_similar.html", **panel)
 
 
 @bp.get("/<int:project_id>/voortoets")

@@ -1,6 +1,7 @@
 """Turning database rows into index documents (and back to keys)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import inspect, select
@@ -109,12 +110,32 @@ def _text(title: str, summary: str, body: str) -> str:
                     section(body, WEIGHTS["body"]), section(parts, WEIGHTS["parts"])))
 
 
+def _digest(raw: dict) -> str:
+    """A fingerprint of what the document is built from (before analysis, so checking is cheap)."""
+    return hashlib.sha1(repr(sorted(raw.items())).encode()).hexdigest()[:16]
+
+
+def fingerprint(kind: str, obj) -> str:
+    return _digest(BUILDERS[kind](obj))
+
+
 def document(kind: str, obj) -> dict:
     doc = BUILDERS[kind](obj)
+    digest = _digest(doc)
     doc["text"] = _text(doc.pop("title"), doc.pop("summary") or "", doc.pop("body") or "")
-    doc.update(key=key(kind, obj.id), kind=kind, item_id=obj.id)
+    doc.update(key=key(kind, obj.id), kind=kind, item_id=obj.id, digest=digest)
     for field in ("municipality", "lesson_kind", "status", "state"):
         doc.setdefault(field, "")
     if not isinstance(doc.get("date"), datetime):
         doc["date"] = obj.created_at
     return doc
+
+
+def write(session, writer, kind: str, item_id: int) -> None:
+    """Write the item's current document, or remove it (deleted, unknown kind, gone from the database)."""
+    model = MODEL_OF_KIND.get(kind)
+    obj = session.get(model, item_id) if model else None
+    if obj is None or not is_indexed(obj):
+        writer.delete_by_term("key", key(kind, item_id))
+    else:
+        writer.update_document(**document(kind, obj))

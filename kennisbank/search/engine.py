@@ -13,7 +13,7 @@ from whoosh import query as Q
 
 from . import postings
 from .analysis import dutch_analyzer
-from .index import Searchers
+from .index import Searchers, version_key
 
 FACET_FIELDS = ("kind", "theme", "municipality", "lesson_kind", "status", "year")
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
@@ -55,7 +55,7 @@ _draft_cache: dict = {}
 
 def draft_docnums(searcher) -> frozenset[int]:
     """All draft documents, read once per index version."""
-    key = id(searcher.reader())
+    key = version_key(searcher)
     if key not in _draft_cache:
         _draft_cache.clear()
         _draft_cache[key] = frozenset(searcher.docs_for_query(Q.Term("draft", True)))
@@ -86,7 +86,7 @@ class _Columns:
 
     def get(self, searcher, name: str) -> list:
         reader = searcher.reader()
-        cache_key = (id(reader), name)
+        cache_key = (version_key(searcher), name)
         if cache_key not in self._cache:
             if len(self._cache) > 32:
                 self._cache.clear()
@@ -117,8 +117,15 @@ def _count(searcher, docnums, name: str) -> Counter:
 def run(query: Q.Query, *, who: Visibility, restrict: Q.Query | None = None, page: int, per_page: int,
         by_date: bool, facets: bool = True) -> RawResults:
     """All matching documents with their scores in one pass over decoded postings (the total, the facet
-    counts and the page of best ones). Phrases go through Whoosh's own matchers instead."""
-    searcher = searchers().get()
+    counts and the page of best ones). Phrases go through Whoosh's own matchers instead.
+
+    :raises SearchUnavailable: the index could not be read, also not on a freshly opened searcher."""
+    return searchers().run(lambda searcher: _run(searcher, query, who=who, restrict=restrict, page=page,
+                                                 per_page=per_page, by_date=by_date, facets=facets))
+
+
+def _run(searcher, query: Q.Query, *, who: Visibility, restrict: Q.Query | None, page: int, per_page: int,
+         by_date: bool, facets: bool) -> RawResults:
     full = Q.And([query, restrict]) if restrict is not None else query
     hidden = _hidden_docnums(searcher, who)
     try:
@@ -182,7 +189,10 @@ def _text_highlighter(searcher, terms: set[str]):
 
 def suggest(words: list[str]) -> str | None:
     """'Bedoelde u …?': replace words the index does not know by the closest known title or body term."""
-    searcher = searchers().get()
+    return searchers().run(lambda searcher: _suggest(searcher, words))
+
+
+def _suggest(searcher, words: list[str]) -> str | None:
     reader = searcher.reader()
     analyzer = dutch_analyzer()
     changed, out = False, []

@@ -22,6 +22,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
+from .index import version_key
+
 CACHE_POSTINGS = 400_000  # postings kept decoded per index version (about 40 MB at most)
 
 
@@ -45,8 +47,7 @@ _caches_lock = threading.Lock()
 
 
 def _cache(searcher) -> _VersionCache:
-    storage = getattr(searcher, "_ix", None) and getattr(searcher._ix, "storage", None)
-    key = (getattr(storage, "folder", id(searcher)), searcher.reader().generation())
+    key = version_key(searcher)
     with _caches_lock:
         found = _caches.get(key)
         if found is None:

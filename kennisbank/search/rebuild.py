@@ -1,20 +1,17 @@
-"""Rebuilding the index from the database, and checking it for drift."""
+"""Rebuilding an index from the database, and checking it against the database (lag and drift)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
-from whoosh import index as whoosh_index
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import Lesson, Network, Project, Theme, User
-from ..models.base import utcnow
-from . import documents, index
-from .sync import mark
+from . import changes, documents, index
 
 LOADERS = {
     "project": lambda: select(Project).options(selectinload(Project.themes), selectinload(Project.team),
@@ -26,72 +23,110 @@ LOADERS = {
     "person": lambda: select(User).options(selectinload(User.owned_themes)),
 }
 CHUNK = 1000
-# A change committed while the rebuild was reading may be missing from the new index: every item
-# touched since shortly before the start is queued again after the swap.
-SAFETY_MARGIN = timedelta(minutes=2)
 
 
-def count_items() -> int:
-    return sum(db.session.scalar(select(func.count()).select_from(documents.MODEL_OF_KIND[k])) for k in LOADERS)
+def count_items(session: Session) -> int:
+    return sum(session.scalar(select(func.count()).select_from(documents.MODEL_OF_KIND[k])) for k in LOADERS)
 
 
-def _documents() -> Iterator[dict]:
+def _rows(session: Session) -> Iterator[tuple[str, object]]:
+    """Every searchable row, a chunk at a time (memory stays flat over 200,000 rows)."""
     for kind, loader in LOADERS.items():
         last_id = 0
         model = documents.MODEL_OF_KIND[kind]
         while True:
-            batch = db.session.scalars(loader().where(model.id > last_id).order_by(model.id).limit(CHUNK)).all()
+            batch = session.scalars(loader().where(model.id > last_id).order_by(model.id).limit(CHUNK)).all()
             if not batch:
                 break
             for obj in batch:
-                if documents.is_indexed(obj):
-                    yield documents.document(kind, obj)
-                else:
-                    yield {}
+                yield kind, obj
             last_id = batch[-1].id
-            db.session.expunge_all()  # keep memory flat over 50,000 rows
+            session.expunge_all()
 
 
-def reindex(app: Flask, progress: Callable[[int], None] = lambda n: None, procs: int = 1) -> int:
-    """Build a fresh index generation from the database, swap it in, queue what changed meanwhile."""
+def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = lambda n: None, procs: int = 1,
+            wait: bool = True) -> int | None:
+    """Build a fresh generation from the database and swap it in. Returns the documents written, or None
+    when another process of this host is rebuilding already (and `wait` is off).
+
+    The change-log position is taken *before* reading, and stored as the new index's cursor: whatever
+    commits while the rebuild reads comes after it and is applied by the indexer afterwards.
+    """
     root = Path(app.config["INDEX_DIR"])
-    started = utcnow()
-    written = 0
-    with app.app_context():
+    with index.rebuild_lock(root, wait) as ours:
+        if not ours:
+            return None
+        start = changes.rebuild_start(session)
+        session.rollback()
         generation = index.new_generation(root)
-        writer = whoosh_index.open_dir(generation).writer(procs=procs, limitmb=256, multisegment=procs > 1)
+        writer = index.open_generation(generation).writer(procs=procs, limitmb=256, multisegment=procs > 1)
+        written = 0
         try:
-            for doc in _documents():
-                if doc:
-                    writer.add_document(**doc)
+            for kind, obj in _rows(session):
+                if documents.is_indexed(obj):
+                    writer.add_document(**documents.document(kind, obj))
                     written += 1
                 progress(1)
-            writer.commit()
+            index.commit(writer, generation, start)
         except BaseException:
-            writer.cancel()
+            index.cancel(writer)
             raise
+        finally:
+            session.rollback()
         index.set_current(root, generation)
-        _requeue_changed_since(started - SAFETY_MARGIN)
-        db.session.commit()
         index.remove_old_generations(root)
     return written
 
 
-def _requeue_changed_since(moment) -> None:
-    for kind in ("project", "lesson", "network", "theme"):
-        model = documents.MODEL_OF_KIND[kind]
-        for item_id in db.session.scalars(select(model.id).where(model.updated_at >= moment)):
-            mark(kind, item_id)
+@dataclass
+class Check:
+    """How one index compares with the database. Items with changes still queued for the index are lag,
+    not drift: they are on their way."""
+
+    cursor: changes.Position | None
+    lag: int = 0
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def drift(self) -> list[str]:
+        return self.missing + self.extra + self.stale
 
 
-def check(app: Flask) -> dict[str, list[str]]:
-    """Keys that should be in the index but are not, and keys in the index that should not be."""
-    with app.app_context():
-        expected = set()
-        for kind, loader in LOADERS.items():
-            for obj in db.session.scalars(loader()):
-                if documents.is_indexed(obj):
-                    expected.add(documents.key(kind, obj.id))
-        with index.open_index(Path(app.config["INDEX_DIR"])).searcher() as searcher:
-            present = {fields["key"] for fields in searcher.all_stored_fields()}
-    return {"missing": sorted(expected - present), "extra": sorted(present - expected)}
+def check(app: Flask) -> Check:
+    """Compare this host's index with the database: what is queued (lag), and what differs (drift)."""
+    with app.app_context(), Session(db.engine) as session:
+        generation = index.current_generation(Path(app.config["INDEX_DIR"]))
+        cursor = index.read_cursor(generation)
+        # The index first, then the database, then the queue: a change committed in between is queued.
+        with index.open_generation(generation).searcher() as searcher:
+            present = {fields["key"]: fields.get("digest") for fields in searcher.all_stored_fields()}
+        expected = {}
+        for kind, obj in _rows(session):
+            if documents.is_indexed(obj):
+                expected[documents.key(kind, obj.id)] = documents.fingerprint(kind, obj)
+        start = cursor or changes.START
+        queued = changes.pending_keys(session, start)
+        result = Check(cursor=cursor, lag=changes.pending(session, start))
+    result.missing = sorted(set(expected) - set(present) - queued)
+    result.extra = sorted(set(present) - set(expected) - queued)
+    result.stale = sorted(k for k in set(expected) & set(present) if expected[k] != present[k] and k not in queued)
+    return result
+
+
+def repair(app: Flask, keys: list[str]) -> int:
+    """Write the given documents afresh from the database (or remove them), keeping the cursor."""
+    generation = index.current_generation(Path(app.config["INDEX_DIR"]))
+    with app.app_context(), Session(db.engine) as session:
+        writer = index.open_writer(generation, wait=True)
+        try:
+            cursor = index.read_cursor(generation) or changes.START
+            for key in keys:
+                kind, _, item_id = key.partition(":")
+                documents.write(session, writer, kind, int(item_id))
+            index.commit(writer, generation, cursor)
+        except BaseException:
+            index.cancel(writer)
+            raise
+    return len(keys)

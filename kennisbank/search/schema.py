@@ -9,6 +9,10 @@ from .analysis import dutch_analyzer
 
 KINDS = ("project", "lesson", "network", "theme", "person")
 
+# Bump when the schema or what documents contain changes: every index built for another version
+# rebuilds itself from the database (its cursor no longer counts).
+SCHEMA_VERSION = 2
+
 # Section weights in the one text field: title > summary > body; compound parts lowest, so exact words
 # rank first.
 WEIGHTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4}
@@ -17,6 +21,7 @@ WEIGHTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4}
 def build_schema() -> fields.Schema:
     return fields.Schema(
         key=fields.ID(unique=True, stored=True),           # "project:12"
+        digest=fields.STORED(),                              # fingerprint of the source row (drift checks)
         kind=fields.ID(stored=True, sortable=True),
         item_id=fields.NUMERIC(int, stored=True),
         text=fields.TEXT(analyzer=dutch_analyzer(), phrase=True),

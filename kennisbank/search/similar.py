@@ -43,8 +43,15 @@ def key_terms(text: str, reader) -> list[tuple[str, float]]:
 
 def find_similar(text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
                  exclude_keys: set[str], limit: int) -> tuple[list[Similar], list[str]]:
-    """The most similar documents, and the description's key terms (for the "why")."""
-    searcher = searchers().get()
+    """The most similar documents, and the description's key terms (for the "why").
+
+    :raises SearchUnavailable: the index could not be read, also not on a freshly opened searcher."""
+    return searchers().run(lambda searcher: _find_similar(searcher, text, themes=themes, municipality=municipality,
+                                                          kinds=kinds, exclude_keys=exclude_keys, limit=limit))
+
+
+def _find_similar(searcher, text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
+                  exclude_keys: set[str], limit: int) -> tuple[list[Similar], list[str]]:
     terms = key_terms(text, searcher.reader())
     if not terms:
         return [], []

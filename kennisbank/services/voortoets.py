@@ -18,6 +18,7 @@ from ..models import (Lesson, LessonUse, LessonUseSource, Network, PriorWorkChec
 from ..models.base import utcnow
 from ..search import documents
 from ..search.analysis import dutch_analyzer
+from ..search.index import SearchUnavailable
 from ..search.similar import find_similar
 from . import municipalities, permissions, revisions
 from .errors import DomainError, GateRefused, NotAllowed
@@ -102,6 +103,20 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
         if len(suggestions) == limit:
             break
     return suggestions
+
+
+def similar_panel(text: str, *, theme_ids: list[int], municipality: str, viewer: User,
+                  exclude_project: Project | None = None) -> dict:
+    """What the suggestions panel beside a project being typed shows. The panel is a help, not a
+    gate: when the index cannot be read it says so, and the form around it keeps working."""
+    enough = len(text) >= 10
+    try:
+        suggestions = similar_work(text, theme_ids=theme_ids, municipality=municipality,
+                                   exclude_project=exclude_project) if enough else []
+    except SearchUnavailable:
+        return {"suggestions": [], "people": [], "enough_text": enough, "unavailable": True}
+    return {"suggestions": suggestions, "enough_text": enough, "unavailable": False,
+            "people": people_to_ask(suggestions, theme_ids, exclude=viewer)}
 
 
 def people_to_ask(suggestions: list[Suggestion], theme_ids: list[int], exclude: User | None = None,

@@ -33,3 +33,17 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     second = create_app(config, instance_path=str(tmp_path / "instance"))
     assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+
+def test_search_settings_are_checked_at_start_with_a_dutch_message(tmp_path):
+    import pytest
+
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k"}
+    for key, value, message in [("SEARCH_SYNC", "soms", "KENNISBANK_SEARCH_SYNC moet een van"),
+                                ("SEARCH_LOG_RETENTION_DAYS", "dertig", "moet een aantal dagen zijn"),
+                                ("SEARCH_LOG_RETENTION_DAYS", "-1", "moet een aantal dagen zijn")]:
+        with pytest.raises(ValueError, match=message):
+            create_app(base | {key: value}, instance_path=str(tmp_path / "instance"))
+    app = create_app(base | {"SEARCH_SYNC": "worker", "SEARCH_LOG_RETENTION_DAYS": "0"},
+                     instance_path=str(tmp_path / "instance"))
+    assert app.config["SEARCH_LOG_RETENTION_DAYS"] == 0.0 and "kennisbank_indexer" not in app.extensions

@@ -112,8 +112,11 @@ def rebuild_start(session: Session) -> Position:
     """
     if _is_postgres(session.get_bind()):
         xmin = session.scalar(select(literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")))
-        return (int(xmin), 0)
-    return (0, int(session.scalar(select(func.coalesce(func.max(SearchChange.seq), 0)))))
+        start = (int(xmin), 0)
+    else:
+        start = (0, int(session.scalar(select(func.coalesce(func.max(SearchChange.seq), 0)))))
+    # A log pruned empty has no rows to take the position from: everything up to the horizon is settled.
+    return max(start, horizon(session))
 
 
 def horizon(session: Session) -> Position:

@@ -46,13 +46,21 @@ def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
     :raises IndexBusy: with `wait`, the index stayed locked for `index.LOCK_WAIT` seconds.
     """
     root = Path(app.config["INDEX_DIR"])
-    done = batches = 0
+    done = batches = rebuilds = 0
+
+    def rebuild_once(reason: str) -> int:
+        nonlocal rebuilds
+        rebuilds += 1
+        if rebuilds > 1:  # a fresh index that still needs rebuilding: never loop, say what is wrong
+            raise RuntimeError(f"De zojuist opgebouwde zoekindex is nog steeds onbruikbaar ({reason}).")
+        return _rebuild(app, session, wait, reason)
+
     with app.app_context(), Session(db.engine) as session:
         while max_batches is None or batches < max_batches:
             generation = index.current_generation(root)
             if force_rebuild:
                 force_rebuild = False
-                done += _rebuild(app, session, wait, "herhaalde fouten")
+                done += rebuild_once("herhaalde fouten")
                 continue
             if _up_to_date(session, generation):  # looked at without the lock: idle rounds cost no writer
                 break
@@ -65,7 +73,7 @@ def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
             except Exception as error:  # noqa: BLE001 - classified right below
                 if index.is_storage_failure(error):
                     raise
-                done += _rebuild(app, session, wait, f"beschadigd: {error!r}")
+                done += rebuild_once(f"beschadigd: {error!r}")
                 continue
             try:
                 applied = _apply_batch(session, writer, generation)
@@ -76,7 +84,7 @@ def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
                 session.rollback()  # end the read: the next batch sees what committed meanwhile
                 session.expunge_all()
             if applied is None:  # no cursor, or one older than the log still holds
-                done += _rebuild(app, session, wait, "nieuw, van een oudere opbouw of te ver achter")
+                done += rebuild_once("nieuw, van een oudere opbouw of te ver achter")
                 continue
             done += applied
             batches += 1

@@ -73,6 +73,14 @@ def init_app(app: Flask) -> None:
     mode = app.config.get("SEARCH_SYNC", "background")
     if mode not in MODES:
         raise ValueError(f"KENNISBANK_SEARCH_SYNC moet een van {', '.join(MODES)} zijn, niet '{mode}'.")
+    retention = str(app.config.get("SEARCH_LOG_RETENTION_DAYS", ""))
+    try:
+        app.config["SEARCH_LOG_RETENTION_DAYS"] = days = float(retention)
+    except ValueError:
+        days = -1
+    if not 0 <= days < 100_000:
+        raise ValueError("KENNISBANK_SEARCH_LOG_RETENTION_DAYS moet een aantal dagen zijn (0 of meer), "
+                         f"niet '{retention}'.")
     if mode == "background":
         from .indexer import BackgroundIndexer
 

@@ -1,0 +1,211 @@
+"""The change log and the cursor, rule by rule at their boundaries: what is recorded, read, pruned,
+and when an index must rebuild itself."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kennisbank.models import SearchChange
+from kennisbank.models.base import utcnow
+from kennisbank.search import changes, index, indexer, schema
+
+from .conftest import make_app, running
+
+
+@pytest.fixture
+def any_app(tmp_path, any_database_url):
+    from flask_migrate import upgrade
+
+    app = make_app(tmp_path, any_database_url)
+    with running(app):
+        upgrade()
+        yield app
+
+
+_people = iter(range(1, 10**6))
+
+
+def new_person():
+    """A change in the log (a person document), on whichever database the test's app uses."""
+    from kennisbank.extensions import db
+    from kennisbank.services import users
+
+    n = next(_people)
+    user = users.create_user(f"persoon{n}@gemeente.example", f"Persoon {n}", "een-lang-wachtwoord")
+    db.session.commit()
+    return user
+
+
+def log_rows(db) -> list[SearchChange]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(SearchChange).order_by(SearchChange.xid, SearchChange.seq)))
+
+
+def test_a_commit_records_its_changes_and_a_rollback_records_none(db, make_user):
+    from kennisbank.models import Lesson
+
+    author = make_user()
+    before = len(log_rows(db))
+    db.session.add(Lesson(title="Teruggedraaid", kind="inzicht", advice="Advies.", author=author))
+    db.session.flush()
+    db.session.rollback()
+    assert len(log_rows(db)) == before
+    db.session.add(Lesson(title="Vastgelegd", kind="inzicht", advice="Advies.", author=author))
+    db.session.commit()
+    assert [(row.kind) for row in log_rows(db)[before:]] == ["lesson"]
+
+
+def test_reading_is_never_consuming(app, db, make_lesson):
+    make_lesson(title="Twee keer gelezen")
+    with Session(db.engine) as session:
+        first = changes.read_after(session, changes.START, 100)
+        again = changes.read_after(session, changes.START, 100)
+    assert first and first == again
+    indexer.catch_up(app)
+    assert len(log_rows(db)) == len(first)  # applying does not delete either
+
+
+def test_prune_takes_exactly_what_is_older_than_the_boundary(any_app):
+    from kennisbank.extensions import db
+
+    new_person()  # one change
+    old = (log_rows(db)[-1].xid, log_rows(db)[-1].seq)
+    db.session.execute(SearchChange.__table__.update().where(SearchChange.seq == old[1])
+                       .values(created_at=utcnow() - timedelta(days=30, seconds=1)))
+    new_person()
+    young = log_rows(db)[-1].seq
+    db.session.commit()
+    with Session(db.engine) as session:
+        assert changes.prune(session, utcnow() - timedelta(days=30)) == 1
+        session.commit()
+        assert changes.horizon(session) == old
+        assert changes.prune(session, utcnow() - timedelta(days=30)) == 0  # nothing more: horizon stays
+        session.commit()
+        assert changes.horizon(session) == old
+    assert [row.seq for row in log_rows(db)] == [young]
+
+
+def test_a_pruned_empty_log_never_hands_out_a_number_again(any_app):
+    from kennisbank.extensions import db
+
+    new_person()
+    highest = log_rows(db)[-1].seq
+    with Session(db.engine) as session:
+        changes.prune(session, utcnow() + timedelta(seconds=5))
+        session.commit()
+    assert log_rows(db) == []
+    new_person()
+    assert log_rows(db)[-1].seq > highest
+
+
+def test_an_index_whose_cursor_was_pruned_away_rebuilds(any_app):
+    from kennisbank.extensions import db
+
+    indexer.catch_up(any_app)
+    root = Path(any_app.config["INDEX_DIR"])
+    generation = index.current_generation(root)
+    missed = new_person()
+    with Session(db.engine) as session:
+        changes.prune(session, utcnow() + timedelta(seconds=5))
+        session.commit()
+        assert changes.horizon(session) > index.read_cursor(generation)
+    indexer.catch_up(any_app)
+    assert index.current_generation(root) != generation
+    with index.open_index(root).searcher() as searcher:
+        assert f"person:{missed.id}" in {fields["key"] for fields in searcher.all_stored_fields()}
+
+
+def test_an_index_exactly_at_the_horizon_does_not_rebuild(app, db, make_user):
+    make_user()
+    indexer.catch_up(app)
+    root = Path(app.config["INDEX_DIR"])
+    generation = index.current_generation(root)
+    with Session(db.engine) as session:
+        changes.prune(session, utcnow() + timedelta(seconds=5))  # exactly up to what the index applied
+        session.commit()
+        assert changes.horizon(session) == index.read_cursor(generation)
+    make_user()
+    assert indexer.catch_up(app) == 1
+    assert index.current_generation(root) == generation
+
+
+def test_the_cursor_belongs_to_the_commit_that_is_visible(app, db, make_user):
+    """A cursor written for a commit that never happened (a crash between the two) is ignored."""
+    make_user()
+    indexer.catch_up(app)
+    generation = index.current_generation(Path(app.config["INDEX_DIR"]))
+    committed = index.read_cursor(generation)
+    latest = index.open_generation(generation).latest_generation()
+    (generation / f"{index.CURSOR_PREFIX}{latest + 1}").write_text(
+        json.dumps({"xid": 0, "seq": 10**9, "schema": schema.SCHEMA_VERSION}))
+    assert index.read_cursor(generation) == committed
+    make_user()
+    assert indexer.catch_up(app) == 1  # applied from the real cursor, not skipped past
+
+
+def test_an_index_of_another_schema_version_rebuilds(app, db, make_user, monkeypatch):
+    make_user()
+    indexer.catch_up(app)
+    root = Path(app.config["INDEX_DIR"])
+    generation = index.current_generation(root)
+    monkeypatch.setattr(index, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    assert index.read_cursor(generation) is None
+    indexer.catch_up(app)
+    assert index.current_generation(root) != generation and index.read_cursor(index.current_generation(root))
+
+
+def test_idle_rounds_leave_no_files_behind(app, db, make_user):
+    make_user()
+    indexer.catch_up(app)
+    generation = index.current_generation(Path(app.config["INDEX_DIR"]))
+    files = sorted(p.name for p in generation.iterdir())
+    for _ in range(5):
+        assert indexer.catch_up(app) == 0
+    assert sorted(p.name for p in generation.iterdir()) == files
+
+
+def test_postgres_reads_only_settled_changes_as_the_cursor(tmp_path, postgres_url):
+    """Rows of a transaction still running are not settled; rows after them may be applied, but the
+    cursor never moves past the running one."""
+    from flask_migrate import upgrade
+
+    from kennisbank.extensions import db
+    from kennisbank.models import Lesson
+    from kennisbank.services import users
+
+    app = make_app(tmp_path, postgres_url)
+    with running(app):
+        upgrade()
+        author = users.create_user("a@gemeente.example", "A", "een-lang-wachtwoord")
+        db.session.commit()
+        indexer.catch_up(app)
+        cursor = index.read_cursor(index.current_generation(Path(app.config["INDEX_DIR"])))
+        held = Session(db.engine)
+        held.add(Lesson(title="Open", kind="inzicht", advice="Advies.", author_id=author.id))
+        held.flush()
+        try:
+            db.session.add(Lesson(title="Dicht", kind="inzicht", advice="Advies.", author_id=author.id))
+            db.session.commit()
+            with Session(db.engine) as reader:
+                rows = changes.read_after(reader, cursor, 100)
+                assert [row.settled for row in rows] == [False]  # the held one is not visible at all
+                assert changes.advanced(cursor, rows) == cursor
+                with Session(db.engine) as pruner:  # unsettled rows are never pruned, however old
+                    assert changes.prune(pruner, utcnow() + timedelta(days=1)) == 1  # the settled person row
+                    left = pruner.scalars(select(SearchChange.seq)).all()
+                    assert left == [rows[0].seq] and changes.horizon(pruner) < rows[0].position
+                    pruner.rollback()
+            held.commit()
+            with Session(db.engine) as reader:
+                rows = changes.read_after(reader, cursor, 100)
+                assert [row.settled for row in rows] == [True, True]
+                assert changes.advanced(cursor, rows) == rows[-1].position
+                assert rows[0].position < rows[1].position and rows[0].xid < rows[1].xid
+        finally:
+            held.close()
+        assert db.session.scalar(select(func.count()).select_from(Lesson)) == 2

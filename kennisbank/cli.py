@@ -94,15 +94,11 @@ def create_admin_command(email, name, password, department, organisation) -> Non
 @with_appcontext
 def reindex_command(procs: int) -> None:
     """Bouw de zoekindex opnieuw op uit de database (in een nieuwe map, daarna omgewisseld)."""
-    from sqlalchemy.orm import Session
-
     from .search import rebuild
 
     app = current_app._get_current_object()
-    with Session(db.engine) as session:
-        total = rebuild.count_items(session)
-        with click.progressbar(length=total, label="Zoekindex opbouwen", show_pos=True) as bar:
-            written = rebuild.rebuild(app, session, progress=bar.update, procs=procs)
+    with click.progressbar(length=rebuild.count_all(app), label="Zoekindex opbouwen", show_pos=True) as bar:
+        written = rebuild.reindex(app, progress=bar.update, procs=procs)
     caught_up = _catch_up_index()
     click.echo(f"Klaar: {written} documenten geïndexeerd, daarna {caught_up} wijzigingen van tijdens het opbouwen.")
 

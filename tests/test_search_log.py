@@ -209,3 +209,36 @@ def test_postgres_reads_only_settled_changes_as_the_cursor(tmp_path, postgres_ur
         finally:
             held.close()
         assert db.session.scalar(select(func.count()).select_from(Lesson)) == 2
+
+
+def test_postgres_wakes_every_indexer_on_commit_and_never_on_rollback(tmp_path, postgres_url):
+    import threading
+
+    from flask_migrate import upgrade
+
+    from kennisbank.extensions import db
+    from kennisbank.models import Lesson
+    from kennisbank.search.wakeup import Wakeup
+
+    app = make_app(tmp_path, postgres_url)
+    with running(app):
+        upgrade()
+        author = new_person()
+        wakeup = Wakeup(app)
+        wakeup.wait(0)  # starts listening
+        listener = wakeup._listener
+        db.session.add(Lesson(title="Teruggedraaid", kind="inzicht", advice="Advies.", author_id=author.id))
+        db.session.flush()
+        db.session.rollback()
+        assert list(listener.notifies(timeout=0.5, stop_after=1)) == []
+        def commit_elsewhere():
+            with app.app_context():
+                new_person()
+                db.session.remove()
+
+        committer = threading.Thread(target=commit_elsewhere)
+        committer.start()
+        notes = list(listener.notifies(timeout=10, stop_after=1))
+        committer.join()
+        assert [note.channel for note in notes] == ["kennisbank_search_changes"]
+        wakeup._close()

@@ -53,6 +53,8 @@ def record(connection: Connection, rows: list[tuple[str, int]]) -> None:
     statement = insert(SearchChange)
     if _is_postgres(connection):
         statement = statement.values(xid=_current_xid())
+    # On PostgreSQL a trigger on the table sends NOTIFY (migration 0005): every host's indexer wakes when,
+    # and only if, this transaction commits.
     connection.execute(statement, [{"kind": kind, "item_id": item_id} for kind, item_id in rows])
 
 

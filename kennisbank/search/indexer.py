@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models.base import utcnow
 from . import changes, documents, index, rebuild, replicas
+from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -195,36 +196,39 @@ class Indexer:
 
 
 class BackgroundIndexer:
-    """The per-process thread: a round after each commit of this process and once a second."""
+    """The per-process thread: a round as soon as a change is committed (see wakeup.py), and at least
+    once a second."""
 
     def __init__(self, app: Flask, interval: float = 1.0):
         self.indexer = Indexer(app)
         self.interval = interval
-        self._wake = threading.Event()
+        self._wakeup: Wakeup | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def wake(self) -> None:
-        self._wake.set()
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     def ensure_started(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                self._wakeup = self._wakeup or Wakeup(self.indexer.app)
                 self._thread = threading.Thread(target=self._run, name="kennisbank-indexer", daemon=True)
                 self._thread.start()
 
     def _run(self) -> None:
         while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            self.indexer.round()
+            self._wakeup.wait(self.interval)
             time.sleep(0.05)  # coalesce bursts of commits into one index commit
+            self.indexer.round()
 
 
 def run_worker(app: Flask, interval: float, stop: threading.Event | None = None) -> None:
-    """`flask kb index-worker`: rounds until stopped (one such process per host)."""
+    """`flask kb index-worker`: rounds until stopped (one such process per host), each as soon as a change
+    is committed anywhere (PostgreSQL) and at least every `interval` seconds."""
     stop = stop or threading.Event()
-    indexer = Indexer(app)
+    indexer, wakeup = Indexer(app), Wakeup(app)
     while not stop.is_set():
         indexer.round()
-        stop.wait(interval)
+        wakeup.wait(interval)

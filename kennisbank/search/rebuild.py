@@ -25,10 +25,6 @@ LOADERS = {
 CHUNK = 1000
 
 
-def count_items(session: Session) -> int:
-    return sum(session.scalar(select(func.count()).select_from(documents.MODEL_OF_KIND[k])) for k in LOADERS)
-
-
 def _rows(session: Session) -> Iterator[tuple[str, object]]:
     """Every searchable row, a chunk at a time (memory stays flat over 200,000 rows)."""
     for kind, loader in LOADERS.items():
@@ -76,6 +72,18 @@ def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = l
         index.set_current(root, generation)
         index.remove_old_generations(root)
     return written
+
+
+def reindex(app: Flask, *, progress: Callable[[int], None] = lambda n: None, procs: int = 1) -> int:
+    """`kb reindex`: rebuild now (waiting for a rebuild already running), with its own session."""
+    with app.app_context(), Session(db.engine) as session:
+        return rebuild(app, session, progress=progress, procs=procs)
+
+
+def count_all(app: Flask) -> int:
+    """How many rows a rebuild reads (for its progress bar)."""
+    with app.app_context(), Session(db.engine) as session:
+        return sum(session.scalar(select(func.count()).select_from(documents.MODEL_OF_KIND[k])) for k in LOADERS)
 
 
 @dataclass

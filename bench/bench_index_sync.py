@@ -14,7 +14,6 @@ Targets: findable p95 <= 2 s on each host; save p95 with the log within 10% of w
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -24,21 +23,13 @@ import time
 from pathlib import Path
 
 from corpus import REPO, build_dutch
+from report import ms, pct, report
 
 sys.path.insert(0, str(REPO))
 from kennisbank import create_app  # noqa: E402
 from kennisbank.extensions import db  # noqa: E402
 
 RATE = 5.0  # changes per second
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
 
 
 def make_app(root: Path, url: str, index_dir: Path):
@@ -221,14 +212,8 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-    width = max(len(k) for k in figures)
-    for name, value in figures.items():
-        print(f"{name:{width}}  {value}")
-    print("targets: findable p95 <= 2000 ms on each host; save p95 ratio with/without log <= 1.10")
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"index_sync_{args.database}.json").write_text(json.dumps(figures, indent=2, default=str))
-
+    report(figures, "targets: findable p95 <= 2000 ms on each host; save p95 ratio with/without log <= 1.10",
+           f"index_sync_{args.database}")
 
 if __name__ == "__main__":
     main()

@@ -9,28 +9,19 @@ the 1,637 NASA lessons. Never part of CI: `make bench` or
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
-from corpus import REPO, build_dutch, build_nasa, queries
+from corpus import build_dutch, build_nasa, queries
+from report import ms, pct, report
 
 from kennisbank import create_app
 from kennisbank.extensions import db
 
 TARGETS = {"query p95": 100, "faceted p95": 150, "save p95": 50, "findable max": 2000, "reindex": 240}
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
 
 
 def make_app(root: Path, sync: str = "manual"):
@@ -218,15 +209,8 @@ def main() -> None:
     figures = run_dutch(args.records, args.procs)
     figures.update(run_nasa())
     figures["peak RSS MB"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    width = max(len(k) for k in figures)
-    for name, value in figures.items():
-        print(f"{name:{width}}  {value}")
-    print("targets: query p95 <= 100 ms, faceted p95 <= 150 ms, save p95 <= 50 ms, findable <= 2 s, "
-          "reindex <= 240 s")
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "search.json").write_text(json.dumps(figures, indent=2, default=str))
-
+    report(figures, "targets: query p95 <= 100 ms, faceted p95 <= 150 ms, save p95 <= 50 ms, findable <= 2 s, "
+                    "reindex <= 240 s", "search")
 
 if __name__ == "__main__":
     main()

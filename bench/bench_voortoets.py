@@ -12,7 +12,6 @@ Run: .venv/bin/python bench/bench_voortoets.py [--records 50000]   (never part o
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import tempfile
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from corpus import REPO, build_dutch, nasa_lessons
+from report import report
 
 from kennisbank import create_app
 from kennisbank.extensions import db
@@ -198,14 +198,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     args = parser.parse_args()
     figures = {**demo_quality(), **nasa_quality(), **latency(args.records)}
-    width = max(len(k) for k in figures)
-    for name, value in figures.items():
-        print(f"{name:{width}}  {value}")
-    print("target: clearly better than the keyword baseline; suggestions p95 <= 300 ms at 50,000 records")
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "voortoets.json").write_text(json.dumps(figures, indent=2))
-
+    report(figures, "target: clearly better than the keyword baseline; suggestions p95 <= 300 ms at 50,000 "
+                    "records", "voortoets")
 
 if __name__ == "__main__":
     main()

@@ -242,3 +242,24 @@ def test_postgres_wakes_every_indexer_on_commit_and_never_on_rollback(tmp_path, 
         committer.join()
         assert [note.channel for note in notes] == ["kennisbank_search_changes"]
         wakeup._close()
+
+
+def test_a_round_leaves_a_rebuild_to_the_process_already_doing_it(app, db, make_user):
+    """Another process of this host holds the rebuild lock: this round neither waits nor loops."""
+    import subprocess
+    import sys
+
+    root = Path(app.config["INDEX_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('vast', flush=True); time.sleep(60)",
+                               str(root / ".rebuild.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "vast"
+        make_user()
+        assert indexer.catch_up(app) == 0
+        assert index.read_cursor(index.current_generation(root)) is None  # not rebuilt by us
+    finally:
+        holder.kill()
+        holder.wait()
+    assert indexer.catch_up(app) == 1 and index.read_cursor(index.current_generation(root)) is not None

@@ -47,49 +47,57 @@ def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
     :raises IndexBusy: with `wait`, the index stayed locked for `index.LOCK_WAIT` seconds.
     """
     root = Path(app.config["INDEX_DIR"])
-    done = batches = rebuilds = 0
-
-    def rebuild_once(reason: str) -> int:
-        nonlocal rebuilds
-        rebuilds += 1
-        if rebuilds > 1:  # a fresh index that still needs rebuilding: never loop, say what is wrong
-            raise RuntimeError(f"De zojuist opgebouwde zoekindex is nog steeds onbruikbaar ({reason}).")
-        return _rebuild(app, session, wait, reason)
-
+    done = batches = 0
+    rebuilt = False
     with app.app_context(), Session(db.engine) as session:
         while max_batches is None or batches < max_batches:
             generation = index.current_generation(root)
-            if force_rebuild:
-                force_rebuild = False
-                done += rebuild_once("herhaalde fouten")
-                continue
-            if _up_to_date(session, generation):  # looked at without the lock: idle rounds cost no writer
-                break
             try:
-                writer = index.open_writer(generation, wait)
+                if force_rebuild:
+                    force_rebuild = False
+                    raise _RebuildNeeded("herhaalde fouten")
+                if _up_to_date(session, generation):  # looked at without the lock: idle rounds cost no writer
+                    break
+                done += _one_batch(session, generation, wait)
+                batches += 1
             except index.LockError:
                 if wait:
                     raise IndexBusy("De zoekindex is bezet door een ander proces.") from None
                 return done
-            except Exception as error:  # noqa: BLE001 - classified right below
-                if index.is_storage_failure(error):
-                    raise
-                done += rebuild_once(f"beschadigd: {error!r}")
-                continue
-            try:
-                applied = _apply_batch(session, writer, generation)
-            except BaseException:
-                index.cancel(writer)
-                raise
-            finally:
-                session.rollback()  # end the read: the next batch sees what committed meanwhile
-                session.expunge_all()
-            if applied is None:  # no cursor, or one older than the log still holds
-                done += rebuild_once("nieuw, van een oudere opbouw of te ver achter")
-                continue
-            done += applied
-            batches += 1
+            except _RebuildNeeded as needed:
+                if rebuilt:  # a fresh index that needs rebuilding again: never loop, say what is wrong
+                    raise RuntimeError(f"De zojuist opgebouwde zoekindex is onbruikbaar ({needed}).") from None
+                written = _rebuild(app, session, wait, str(needed))
+                if written is None:  # another process of this host is rebuilding it: that one carries on
+                    return done
+                done, rebuilt = done + written, True
     return done
+
+
+class _RebuildNeeded(Exception):
+    """This index cannot be brought up to date by applying changes; the message says why (in Dutch)."""
+
+
+def _one_batch(session: Session, generation: Path, wait: bool) -> int:
+    try:
+        writer = index.open_writer(generation, wait)
+    except index.LockError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a full disk is the caller's error; anything else: damaged
+        if index.is_storage_failure(error):
+            raise
+        raise _RebuildNeeded(f"beschadigd: {error!r}") from error
+    try:
+        applied = _apply_batch(session, writer, generation)
+    except BaseException:
+        index.cancel(writer)
+        raise
+    finally:
+        session.rollback()  # end the read: the next batch sees what committed meanwhile
+        session.expunge_all()
+    if applied is None:
+        raise _RebuildNeeded("nieuw, van een oudere opbouw of te ver achter")
+    return applied
 
 
 # Changes applied while not yet settled (see changes.read_after), per generation directory: they are
@@ -128,15 +136,11 @@ def _apply_batch(session: Session, writer, generation: Path) -> int | None:
     return len(items)
 
 
-def _rebuild(app: Flask, session: Session, wait: bool, reason: str) -> int:
+def _rebuild(app: Flask, session: Session, wait: bool, reason: str) -> int | None:
+    """Rebuild this host's index; None when another process of this host is rebuilding it already."""
     level = logging.WARNING if reason.startswith(("beschadigd", "herhaalde")) else logging.INFO
     log.log(level, "Rebuilding search index %s from the database (%s)", app.config["INDEX_DIR"], reason)
-    written = rebuild.rebuild(app, session, wait=wait)
-    if written is None:  # another process of this host is rebuilding it right now
-        if wait:
-            raise IndexBusy("De zoekindex wordt al door een ander proces opnieuw opgebouwd.")
-        return 0
-    return written
+    return rebuild.rebuild(app, session, wait=wait)
 
 
 class Indexer:

@@ -261,5 +261,5 @@ def test_a_round_leaves_a_rebuild_to_the_process_already_doing_it(app, db, make_
         assert index.read_cursor(index.current_generation(root)) is None  # not rebuilt by us
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
     assert indexer.catch_up(app) == 1 and index.read_cursor(index.current_generation(root)) is not None

@@ -263,3 +263,22 @@ def test_a_round_leaves_a_rebuild_to_the_process_already_doing_it(app, db, make_
         holder.kill()
         holder.communicate()
     assert indexer.catch_up(app) == 1 and index.read_cursor(index.current_generation(root)) is not None
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh's handles on bad files
+def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app, db, make_user):
+    from kennisbank.search import rebuild
+
+    make_user()
+    worker = indexer.Indexer(app)
+    worker.round(wait=True)
+    root = Path(app.config["INDEX_DIR"])
+    generation = index.current_generation(root)
+    for segment in generation.glob("*.seg"):
+        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])  # a torn write
+    added = make_user()
+    for _ in range(4):  # three failed rounds, then a rebuild
+        worker.round()
+    assert index.current_generation(root) != generation and not worker.error
+    found = rebuild.check(app)
+    assert found.lag == 0 and found.drift == [] and f"person:{added.id}" not in found.missing

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -174,7 +175,8 @@ class Indexer:
 
     def _failed(self, error: Exception) -> None:
         storage = index.is_storage_failure(error)
-        self.failures = 0 if storage else self.failures + 1  # a full disk is not a damaged index
+        # A full disk or an unreachable database is not a damaged index: rebuilding would not help.
+        self.failures = 0 if storage or isinstance(error, SQLAlchemyError) else self.failures + 1
         self.error = f"{type(error).__name__}: {error}"
         now = time.monotonic()
         if now - self._last_logged >= ERROR_LOG_EVERY:

@@ -43,7 +43,7 @@ class Watcher(threading.Thread):
 
     def __init__(self, index_dir: Path):
         super().__init__(daemon=True)
-        from kennisbank.search.index import Searchers
+        from kennisbank.search.searchers import Searchers
 
         self.searchers = Searchers(index_dir)
         self.waiting: dict[str, float] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, render_template, request
 
 from .extensions import db
-from .search.index import SearchUnavailable
+from .search.searchers import SearchUnavailable
 from .services.errors import NotAllowed
 
 MESSAGES = {

@@ -4,7 +4,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Project, ProjectStatus
-from ..search.index import SearchUnavailable
+from ..search.searchers import SearchUnavailable
 from ..services import municipalities, permissions, projects, revisions, themes, voortoets
 from ..services.errors import DomainError
 from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, save_edit

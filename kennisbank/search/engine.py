@@ -13,7 +13,7 @@ from whoosh import query as Q
 
 from . import postings
 from .analysis import dutch_analyzer
-from .index import Searchers, version_key
+from .searchers import Searchers, version_key
 
 FACET_FIELDS = ("kind", "theme", "municipality", "lesson_kind", "status", "year")
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")

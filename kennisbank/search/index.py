@@ -1,4 +1,4 @@
-"""Where the index lives, its cursor, and searchers that survive other processes' commits.
+"""Where the index lives: generations, the single writer, and the cursor kept with every commit.
 
 Layout: INDEX_DIR/CURRENT names the active generation directory (INDEX_DIR/gen-N). A rebuild fills a
 new generation next to it and swaps CURRENT atomically, so searchers never see a half-built index.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
-import logging
 import os
 import shutil
 import threading
@@ -22,23 +21,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import EmptyIndexError, LockError  # noqa: F401  (LockError re-exported for callers)
-from whoosh.reading import EmptyReader, ReaderClosed
+from whoosh.index import LockError  # noqa: F401  (re-exported for callers)
 
 from .changes import Position
 from .schema import SCHEMA_VERSION, build_schema
 
-log = logging.getLogger(__name__)
 POINTER = "CURRENT"
 CURSOR_PREFIX = ".cursor-"
 CURSORS_KEPT = 5
 LOCK_WAIT = 60.0  # seconds a command waits for the index's writer before giving up
-
-
-class SearchUnavailable(Exception):
-    """The index could not be read twice in a row; the user is asked to try again shortly."""
-
-    message = "Zoeken is even niet beschikbaar. Probeer het over een minuut opnieuw; er is niets verloren gegaan."
 
 
 def _pointer(root: Path) -> Path:
@@ -202,70 +193,3 @@ def is_storage_failure(error: BaseException) -> bool:
     """Disk full, no permission, read-only: the indexer cannot write, whatever it tries."""
     return isinstance(error, OSError) and error.errno in {errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EROFS,
                                                            errno.EFBIG, errno.EDQUOT}
-
-
-def version_key(searcher) -> tuple:
-    """Identifies what a searcher sees (generation directory, commit): caches keyed by it stay right
-    when a reader is closed and another takes its place."""
-    storage = getattr(searcher, "_ix", None) and getattr(searcher._ix, "storage", None)
-    return getattr(storage, "folder", id(searcher)), searcher.reader().generation()
-
-
-# Searchers ---------------------------------------------------------------------------------------------
-
-# What another process's commit, merge or rebuild can do to an open searcher: files deleted under it
-# (FileNotFoundError, EOFError on a truncated read), readers closed by a failed refresh (ReaderClosed),
-# a generation directory that vanished while opening (EmptyIndexError).
-TRANSIENT = (OSError, EOFError, ReaderClosed, EmptyIndexError)
-
-
-class Searchers:
-    """One searcher per thread, reopened only when the index changed (opening one costs ~50–200 ms;
-    never per request), and dropped — never kept — when it meets a file another process removed."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._local = threading.local()
-
-    def run(self, work):
-        """`work(searcher)`, retried once on a fresh searcher; a second failure is SearchUnavailable."""
-        for attempt in (1, 2):
-            try:
-                return work(self.get())
-            except TRANSIENT as error:
-                self.drop()
-                if attempt == 2:
-                    log.error("Search failed twice on a fresh searcher: %r", error)
-                    raise SearchUnavailable from error
-                log.info("Searcher dropped after %r; retrying on a fresh one", error)
-
-    def get(self):
-        local = self._local
-        generation = current_generation(self.root)
-        searcher = getattr(local, "searcher", None)
-        if searcher is None or local.generation != generation:
-            self.drop()
-            local.searcher, local.generation = whoosh_index.open_dir(generation).searcher(), generation
-        elif not searcher.up_to_date():
-            if isinstance(searcher.reader(), EmptyReader):
-                # Whoosh cannot refresh from an empty reader (it has no segments to reuse): reopen.
-                self.drop()
-                local.searcher, local.generation = whoosh_index.open_dir(generation).searcher(), generation
-            else:
-                try:
-                    local.searcher = searcher.refresh()
-                except BaseException:
-                    self.drop()  # a failed refresh has closed readers of the old searcher: never keep it
-                    raise
-        return local.searcher
-
-    def drop(self) -> None:
-        """Forget this thread's searcher (closing what is left of it)."""
-        searcher = getattr(self._local, "searcher", None)
-        self._local.searcher = None
-        self._local.generation = None
-        if searcher is not None:
-            try:
-                searcher.close()
-            except Exception:  # noqa: BLE001 - half-closed by a failed refresh: nothing left to save
-                pass

@@ -22,7 +22,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from .index import version_key
+from .searchers import version_key
 
 CACHE_POSTINGS = 400_000  # postings kept decoded per index version (about 40 MB at most)
 

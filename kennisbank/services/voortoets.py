@@ -18,7 +18,7 @@ from ..models import (Lesson, LessonUse, LessonUseSource, Network, PriorWorkChec
 from ..models.base import utcnow
 from ..search import documents
 from ..search.analysis import dutch_analyzer
-from ..search.index import SearchUnavailable
+from ..search.searchers import SearchUnavailable
 from ..search.similar import find_similar
 from . import municipalities, permissions, revisions
 from .errors import DomainError, GateRefused, NotAllowed

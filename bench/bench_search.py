@@ -2,7 +2,7 @@
 
 Prints: reindex time and index size; query p50/p95 (the whole search service: parse, index, facet
 counts, loading rows, snippets) and faceted p95; engine-only p50/p95 next to FTS5 (ratio); save-request
-p95 over HTTP with the background drainer running; time until a saved change is findable; the same on
+p95 over HTTP with the background indexer running; time until a saved change is findable; the same on
 the 1,637 NASA lessons. Never part of CI: `make bench` or
     .venv/bin/python bench/bench_search.py [--records 50000] [--procs 2]
 """
@@ -109,7 +109,7 @@ def time_fts5(connection, texts: list[str]) -> list[float]:
 
 
 def save_and_find(root: Path, rounds: int = 60) -> tuple[list[float], list[float]]:
-    """Edit lessons over HTTP with the background drainer on; time each save and until it is findable."""
+    """Edit lessons over HTTP with the background indexer on; time each save and until it is findable."""
     from kennisbank.models import Lesson
     from kennisbank.search import engine
     from kennisbank.search.query import parse

@@ -45,7 +45,7 @@ def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'test.sqlite'}",
         "INDEX_DIR": str(tmp_path / "index"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes: tests create many users
-        "SEARCH_SYNC": "manual",  # tests drain the search outbox explicitly
+        "SEARCH_SYNC": "manual",  # tests apply the search change log explicitly (indexer.catch_up)
     }
     config.update(overrides)
     app = create_app(config, instance_path=str(tmp_path / "instance"))

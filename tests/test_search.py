@@ -1,5 +1,5 @@
 """Dutch full-text search: word forms, compounds, syntax, facets, suggestions, visibility — over the
-service and over HTTP. The index is drained explicitly (SEARCH_SYNC=manual)."""
+service and over HTTP. The index catches up explicitly (SEARCH_SYNC=manual)."""
 import pytest
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ from .conftest import csrf_token
 
 @pytest.fixture
 def index(app):
-    """Call after creating data: writes the outbox into the index."""
+    """Call after creating data: applies the change log to the index."""
     return lambda: indexer.catch_up(app)
 
 
@@ -181,7 +181,7 @@ def test_results_come_from_the_database_not_the_index(db, index, viewer, make_le
     lesson = make_lesson(title="Verlichting oud")
     index()
     lesson.title = "Verlichting nieuw"
-    db.session.commit()  # not drained yet: the index still has the old text
+    db.session.commit()  # not applied yet: the index still has the old text
     page = search.search(viewer, "verlichting oud")
     assert titles(page) == ["Verlichting nieuw"]
 
@@ -353,7 +353,7 @@ def test_fast_ranking_gives_whoosh_own_matches_and_scores(app, db, index, make_l
     words = ["slimme verlichting", "straatverlichting", "verlichting met sensoren", "warmte in de wijk",
              "verlichting en warmte", "sensoren", "wijk"]
     lessons = []
-    for round_ in range(3):  # three drains: three segments
+    for round_ in range(3):  # three catch-ups: three segments
         for n, words_ in enumerate(words):
             lessons.append(make_lesson(title=f"{words_} {round_}", advice=f"Advies {n} over de wijk {words_}",
                                        themes=[energy] if n % 2 else []))
@@ -381,7 +381,7 @@ def test_phrases_need_the_words_side_by_side(db, index, viewer, make_lesson):
 
 
 def test_first_use_of_the_index_from_many_threads_at_once(tmp_path):
-    """A command's own drain and the background drainer may both open a not-yet-existing index: one
+    """A command's own catch-up and the background indexer may both open a not-yet-existing index: one
     creates it, the others use it (this once failed with a half-created index)."""
     import threading
 

@@ -69,17 +69,21 @@ def time_engine(app, texts: list[str]) -> list[float]:
 
 def build_fts5(app, path: Path) -> sqlite3.Connection:
     """The same documents, analysed by the same Dutch analyzer in Python, in an FTS5 table."""
+    from sqlalchemy.orm import Session
+
+    from kennisbank.search import documents
     from kennisbank.search.analysis import SECTION, dutch_analyzer
-    from kennisbank.search.rebuild import _documents
+    from kennisbank.search.rebuild import source_rows
 
     analyzer = dutch_analyzer()
     connection = sqlite3.connect(path)
     connection.execute("CREATE VIRTUAL TABLE docs USING fts5(key UNINDEXED, title, summary, body, parts, "
                        "tokenize='unicode61 remove_diacritics 0')")
-    with app.app_context():
+    with app.app_context(), Session(db.engine) as session:
         rows = []
-        for doc in _documents():
-            if doc:
+        for kind, obj in source_rows(session):
+            if documents.is_indexed(obj):
+                doc = documents.document(kind, obj)
                 # The same four sections as the Whoosh document (title, summary, body, compound parts).
                 pieces = doc["text"].split(SECTION)
                 sections = dict(zip(pieces[1::2], pieces[2::2]))

@@ -25,7 +25,7 @@ LOADERS = {
 CHUNK = 1000
 
 
-def _rows(session: Session) -> Iterator[tuple[str, object]]:
+def source_rows(session: Session) -> Iterator[tuple[str, object]]:
     """Every searchable row, a chunk at a time (memory stays flat over 200,000 rows)."""
     for kind, loader in LOADERS.items():
         last_id = 0
@@ -58,7 +58,7 @@ def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = l
         writer = index.open_generation(generation).writer(procs=procs, limitmb=256, multisegment=procs > 1)
         written = 0
         try:
-            for kind, obj in _rows(session):
+            for kind, obj in source_rows(session):
                 if documents.is_indexed(obj):
                     writer.add_document(**documents.document(kind, obj))
                     written += 1
@@ -111,7 +111,7 @@ def check(app: Flask) -> Check:
         with index.open_generation(generation).searcher() as searcher:
             present = {fields["key"]: fields.get("digest") for fields in searcher.all_stored_fields()}
         expected = {}
-        for kind, obj in _rows(session):
+        for kind, obj in source_rows(session):
             if documents.is_indexed(obj):
                 expected[documents.key(kind, obj.id)] = documents.fingerprint(kind, obj)
         start = cursor or changes.START

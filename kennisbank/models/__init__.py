@@ -11,8 +11,9 @@ from .theme import Theme, theme_owners
 from .user import User
 
 __all__ = [
-    "ApiToken", "IndexReplica", "SearchChange", "SearchChangeHorizon", "SearchLog", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource", "Membership", "MembershipRole",
-    "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch", "PriorWorkSuggestion", "Project",
-    "ProjectStatus", "Revision", "ReviewState", "Theme", "User", "Verdict", "lesson_themes", "network_themes",
+    "ApiToken", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
+    "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
+    "SearchChangeHorizon", "SearchLog", "Theme", "User", "Verdict", "lesson_themes", "network_themes",
     "project_members", "project_themes", "theme_owners",
 ]

@@ -36,9 +36,9 @@ def similar_panel():
     text = prior_work.basis_text(request.args.get("titel", "")[:200], request.args.get("vraag", "")[:5000],
                                 request.args.get("doel", "")[:5000], request.args.get("aanpak", "")[:5000])
     exclude = db.session.get(Project, int_arg("project")) if int_arg("project") else None
-    panel = prior_work.similar_panel(text, theme_ids=[int(t) for t in request.args.getlist("themas") if t.isdigit()][:20],
-                                     municipality=request.args.get("gemeente", ""), viewer=current_user,
-                                     exclude_project=exclude)
+    theme_ids = [int(t) for t in request.args.getlist("themas") if t.isdigit()][:20]
+    panel = prior_work.similar_panel(text, theme_ids=theme_ids, municipality=request.args.get("gemeente", ""),
+                                     viewer=current_user, exclude_project=exclude)
     return render_template("projects/_similar.html", **panel)
 
 

@@ -2,8 +2,9 @@
 
 On PostgreSQL a statement-level trigger on `search_changes` sends NOTIFY (migration 0005; delivered at
 commit, collapsed to one per transaction, and never for a rollback), and each indexer LISTENs on its own
-connection: a change on one host wakes the indexers of all hosts at once. Elsewhere (SQLite: one machine) this process's own commits set
-an event; other processes' changes are found by the round every `interval` seconds.
+connection: a change on one host wakes the indexers of all hosts at once. Elsewhere (SQLite: one
+machine) this process's own commits set an event; other processes' changes are found by the round every
+`interval` seconds.
 """
 from __future__ import annotations
 

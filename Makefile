@@ -5,10 +5,14 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-browser install db demo bench postgres-binaries chromium clean
+.PHONY: run serve test test-browser install db demo bench postgres-binaries chromium clean
 
 run: demo ## Set everything up and serve the demo on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+serve: install ## The production server (gunicorn, 0.0.0.0:8000); set KENNISBANK_* first (README: operations)
+	$(FLASK) kb migrate
+	$(FLASK) kb serve
 
 test: install postgres-binaries chromium ## Set everything up and run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest

@@ -33,7 +33,13 @@ def configure(app: Flask, overrides: dict) -> None:
     app.config.update(config_module.defaults(instance_path))
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
+    secret_key_given = bool(app.config.get("SECRET_KEY"))
+    if app.config["ENV_NAME"] == "production":
+        problems = config_module.production_problems(app.config, secret_key_given)
+        if problems:
+            raise config_module.ConfigurationError(f"kennisbank start niet (productie): {problems[0]}")
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    if not secret_key_given:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(instance_path)
 
 

@@ -168,6 +168,29 @@ def index_worker_command(interval: float, once: bool) -> None:
     indexer.run_worker(app, interval)
 
 
+@kb.command("serve")
+@with_appcontext
+def serve_command() -> None:
+    """Start de productieserver (gunicorn) op KENNISBANK_BIND, standaard 0.0.0.0:8000."""
+    from . import create_app
+    from .ops import serve
+
+    serve.serve(current_app._get_current_object(), create_app)
+
+
+@kb.command("migrate")
+@with_appcontext
+def migrate_command() -> None:
+    """Breng de database naar de nieuwste versie (veilig vanaf meerdere hosts tegelijk; twee keer mag)."""
+    from .ops import migrate
+
+    before, after = migrate.migrate()
+    if before == after:
+        click.echo(f"De database was al bij: {', '.join(after) or '(leeg)'}.")
+    else:
+        click.echo(f"Database bijgewerkt: {', '.join(before) or '(leeg)'} → {', '.join(after)}.")
+
+
 @kb.command("digest")
 @click.option("--dry-run", is_flag=True, help="Toon wie wat zou krijgen, zonder iets te versturen.")
 @with_appcontext

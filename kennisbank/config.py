@@ -19,6 +19,13 @@ ENV_KEYS = {
     "KENNISBANK_SECRET_KEY": "SECRET_KEY",
     "KENNISBANK_CONTENT_DIR": "CONTENT_DIR",
     "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "KENNISBANK_ENV": "ENV_NAME",
+    "KENNISBANK_ALLOW_SQLITE": "ALLOW_SQLITE",
+    "KENNISBANK_BIND": "SERVER_BIND",
+    "KENNISBANK_WORKERS": "SERVER_WORKERS",
+    "KENNISBANK_THREADS": "SERVER_THREADS",
+    "KENNISBANK_TIMEOUT": "SERVER_TIMEOUT",
+    "KENNISBANK_MAX_REQUESTS": "SERVER_MAX_REQUESTS",
     "KENNISBANK_SEARCH_SYNC": "SEARCH_SYNC",
     "KENNISBANK_SEARCH_LOG_RETENTION_DAYS": "SEARCH_LOG_RETENTION_DAYS",
     "KENNISBANK_INDEX_NAME": "INDEX_NAME",
@@ -30,11 +37,25 @@ ENV_KEYS = {
     "KENNISBANK_SMTP_PASSWORD": "SMTP_PASSWORD",
     "KENNISBANK_SMTP_STARTTLS": "SMTP_STARTTLS",
 }
-BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS"}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE"}
+MIN_SECRET_KEY = 32
+
+
+class ConfigurationError(SystemExit):
+    """The app refuses to start; the message says in one line what is missing (printed, exit code 1)."""
 
 
 def defaults(instance_path: Path) -> dict:
     return {
+        # "production" turns on the checks in `production_problems`, secure cookies and HSTS.
+        "ENV_NAME": "development",
+        "ALLOW_SQLITE": False,
+        # `kb serve` (gunicorn): the web server's address and sizes.
+        "SERVER_BIND": "0.0.0.0:8000",
+        "SERVER_WORKERS": 2 * (os.cpu_count() or 1) + 1,
+        "SERVER_THREADS": 1,
+        "SERVER_TIMEOUT": 30,
+        "SERVER_MAX_REQUESTS": 1000,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'kennisbank.sqlite'}",
         "INDEX_DIR": str(instance_path / "index"),
         "CONTENT_DIR": str(REPO_ROOT / "content"),
@@ -101,3 +122,16 @@ def instance_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def production_problems(config: dict, secret_key_given: bool) -> list[str]:
+    """What stops a production start, in Dutch, most important first."""
+    problems = []
+    if not secret_key_given:
+        problems.append("KENNISBANK_SECRET_KEY ontbreekt: geef in productie een eigen geheime sleutel mee "
+                        f"(minstens {MIN_SECRET_KEY} tekens).")
+    elif len(str(config.get("SECRET_KEY", ""))) < MIN_SECRET_KEY:
+        problems.append(f"KENNISBANK_SECRET_KEY is te kort: gebruik minstens {MIN_SECRET_KEY} tekens.")
+    if config.get("DEBUG"):
+        problems.append("Debug staat aan (FLASK_DEBUG): zet het uit in productie.")
+    return problems

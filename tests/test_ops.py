@@ -1,6 +1,7 @@
 """Liveness and readiness: what the orchestrator (and an operator) sees, without logging in."""
 from pathlib import Path
 
+import pytest
 from flask_migrate import upgrade
 
 from kennisbank.extensions import db as _db
@@ -56,3 +57,129 @@ def test_unreachable_database_is_not_ready(tmp_path):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["ok"] is False
+
+
+# Production mode and the production server -------------------------------------------------------------
+
+SECRET = "s" * 40
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({}, "KENNISBANK_SECRET_KEY ontbreekt"),
+    ({"SECRET_KEY": "kort"}, "KENNISBANK_SECRET_KEY is te kort"),
+    ({"SECRET_KEY": SECRET, "DEBUG": True}, "Debug staat aan"),
+])
+def test_production_refuses_to_start_saying_what_is_missing(tmp_path, monkeypatch, overrides, message):
+    from kennisbank import create_app
+    from kennisbank.config import ConfigurationError
+
+    monkeypatch.delenv("KENNISBANK_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app({"ENV_NAME": "production", **overrides}, instance_path=str(tmp_path / "instance"))
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    assert not (tmp_path / "instance" / "secret_key").exists()  # no key was made up behind the user's back
+
+
+def test_production_sets_secure_cookies_and_hsts(tmp_path):
+    from kennisbank import create_app
+
+    production = create_app({"ENV_NAME": "production", "SECRET_KEY": SECRET}, instance_path=str(tmp_path / "p"))
+    assert production.config["SESSION_COOKIE_SECURE"] and production.config["REMEMBER_COOKIE_SECURE"]
+    assert "max-age=31536000" in production.test_client().get("/healthz").headers["Strict-Transport-Security"]
+    development = create_app({"SECRET_KEY": SECRET}, instance_path=str(tmp_path / "d"))
+    assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(tmp_path, url: str, **extra) -> dict:
+    import os
+
+    from .conftest import REPO
+
+    return dict(os.environ, KENNISBANK_DATABASE_URL=url, KENNISBANK_INSTANCE_DIR=str(tmp_path / "instance"),
+                KENNISBANK_ENV="production", KENNISBANK_SECRET_KEY=SECRET, PYTHONPATH=str(REPO), **extra)
+
+
+def _flask(env, *args, **kwargs):
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "kb", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def test_serve_runs_gunicorn_workers_that_answer(tmp_path, postgres_url):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from .conftest import REPO
+
+    port = _free_port()
+    env = _server_env(tmp_path, postgres_url, KENNISBANK_BIND=f"127.0.0.1:{port}", KENNISBANK_WORKERS="2")
+    assert _flask(env, "migrate").returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "serve"], env=env, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, answer = time.monotonic() + 30, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                    answer = response.status, response.headers["Strict-Transport-Security"]
+            except OSError:
+                time.sleep(0.2)
+        assert answer == (200, "max-age=31536000; includeSubDomains")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert err.count("Booting worker with pid") == 2
+
+
+def test_serve_refuses_sqlite_behind_several_workers_unless_asked(tmp_path):
+    env = _server_env(tmp_path, f"sqlite:///{tmp_path / 'k.sqlite'}", KENNISBANK_WORKERS="3",
+                      KENNISBANK_BIND="127.0.0.1:1")
+    refused = _flask(env, "serve")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "kennisbank start niet (productie): SQLite met meerdere workers. Gebruik PostgreSQL "
+        "(KENNISBANK_DATABASE_URL), of zet KENNISBANK_ALLOW_SQLITE=true als u dit bewust wilt."]
+    unsized = _flask(dict(env, KENNISBANK_WORKERS="veel"), "serve")
+    assert unsized.returncode == 1 and "moeten hele getallen zijn" in unsized.stderr
+
+
+def test_production_without_a_secret_key_is_one_line_and_exit_code_1(tmp_path):
+    env = _server_env(tmp_path, f"sqlite:///{tmp_path / 'k.sqlite'}")
+    env.pop("KENNISBANK_SECRET_KEY")
+    refused = _flask(env, "migrate")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1].startswith("kennisbank start niet (productie): "
+                                                               "KENNISBANK_SECRET_KEY ontbreekt")
+
+
+def test_migrate_is_idempotent_and_safe_from_several_hosts_at_once(tmp_path, postgres_url):
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    env = _server_env(tmp_path, postgres_url)
+    hosts = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "migrate"], env=env, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [host.communicate(timeout=120) for host in hosts]
+    assert [host.returncode for host in hosts] == [0, 0, 0], [err for _, err in outputs]
+    said = sorted(out.strip() for out, _ in outputs)
+    assert said.count("De database was al bij: 0005.") == 2
+    assert [line for line in said if line.startswith("Database bijgewerkt: (leeg) → 0005")]
+    assert _flask(env, "migrate").stdout.strip() == "De database was al bij: 0005."

@@ -1,0 +1,64 @@
+"""`flask kb serve`: the production web server (gunicorn), sized from the configuration.
+
+Workers are separate processes that share nothing but the database and the index directory, which is
+why the index has one writer per host (`kb index-worker`) and searchers that heal (search/searchers.py).
+"""
+from __future__ import annotations
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ..config import ConfigurationError
+
+
+def options(config: dict) -> dict:
+    """gunicorn's settings from KENNISBANK_BIND, _WORKERS, _THREADS, _TIMEOUT and _MAX_REQUESTS."""
+    try:
+        workers, threads = int(config["SERVER_WORKERS"]), int(config["SERVER_THREADS"])
+        timeout, max_requests = int(config["SERVER_TIMEOUT"]), int(config["SERVER_MAX_REQUESTS"])
+    except (TypeError, ValueError):
+        raise ConfigurationError("kennisbank start niet: KENNISBANK_WORKERS, _THREADS, _TIMEOUT en _MAX_REQUESTS "
+                                 "moeten hele getallen zijn.") from None
+    if min(workers, threads, timeout) < 1 or max_requests < 0:
+        raise ConfigurationError("kennisbank start niet: KENNISBANK_WORKERS, _THREADS en _TIMEOUT moeten minstens "
+                                 "1 zijn, KENNISBANK_MAX_REQUESTS 0 of meer.")
+    return {
+        "bind": str(config["SERVER_BIND"]), "workers": workers, "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync", "timeout": timeout,
+        # Recycling workers now and then bounds any slow growth of memory; the jitter keeps them from
+        # restarting all at once.
+        "max_requests": max_requests, "max_requests_jitter": max_requests // 10,
+        "accesslog": "-", "errorlog": "-",
+    }
+
+
+def sqlite_problem(config: dict, workers: int) -> str | None:
+    """A SQLite file behind several workers locks up under writes: in production only when asked for."""
+    uri = str(config["SQLALCHEMY_DATABASE_URI"])
+    if config["ENV_NAME"] == "production" and uri.startswith("sqlite") and workers > 1 and not config["ALLOW_SQLITE"]:
+        return ("kennisbank start niet (productie): SQLite met meerdere workers. Gebruik PostgreSQL "
+                "(KENNISBANK_DATABASE_URL), of zet KENNISBANK_ALLOW_SQLITE=true als u dit bewust wilt.")
+    return None
+
+
+class _Server(BaseApplication):
+    def __init__(self, app_factory, settings: dict):
+        self.app_factory = app_factory
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.settings.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.app_factory()
+
+
+def serve(app: Flask, app_factory) -> None:
+    """Run gunicorn until stopped; each worker builds its own app with `app_factory`."""
+    settings = options(app.config)
+    problem = sqlite_problem(app.config, settings["workers"])
+    if problem:
+        raise ConfigurationError(problem)
+    _Server(app_factory, settings).run()

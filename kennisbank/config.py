@@ -27,6 +27,7 @@ ENV_KEYS = {
     "KENNISBANK_TIMEOUT": "SERVER_TIMEOUT",
     "KENNISBANK_MAX_REQUESTS": "SERVER_MAX_REQUESTS",
     "KENNISBANK_SEARCH_SYNC": "SEARCH_SYNC",
+    "KENNISBANK_READY_MAX_LAG": "READY_MAX_LAG",
     "KENNISBANK_SEARCH_LOG_RETENTION_DAYS": "SEARCH_LOG_RETENTION_DAYS",
     "KENNISBANK_INDEX_NAME": "INDEX_NAME",
     "KENNISBANK_BASE_URL": "BASE_URL",
@@ -76,6 +77,8 @@ def defaults(instance_path: Path) -> dict:
         "SEARCH_LOG_RETENTION_DAYS": 30,
         # This index in the table of replicas; default: host name and index directory.
         "INDEX_NAME": "",
+        # /readyz answers 503 while this host's index is further behind than this many changes.
+        "READY_MAX_LAG": 1000,
         # Links in e-mails point here.
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "kennisbank <kennisbank@localhost>",

@@ -28,9 +28,18 @@ def test_readyz_checks_database_migrations_and_the_index(tmp_path, any_database_
         body = ready.get_json()
         assert ready.status_code == 200, body
         assert body["checks"]["index"] | {"laatste_melding": None} == {
-            "ok": True, "naam": replicas.replica_name(app), "achterstand": 0, "documenten": 0,
-            "indexer_actief": True, "laatste_melding": None}
+            "ok": True, "naam": replicas.replica_name(app), "achterstand": 0, "max_achterstand": 1000,
+            "documenten": 0, "indexer_actief": True, "laatste_melding": None}
         assert ready.headers["Cache-Control"] == "no-store"
+        from kennisbank.services import users
+
+        app.config["READY_MAX_LAG"] = 1
+        for n in range(2):
+            users.create_user(f"wacht{n}@gemeente.example", f"Wacht {n}", "een-lang-wachtwoord")
+            _db.session.commit()
+            behind = client.get("/readyz")
+            assert behind.status_code == (200 if n == 0 else 503)  # at the limit is ready, past it not
+            assert behind.get_json()["checks"]["index"]["achterstand"] == n + 1
 
 
 def test_readyz_after_an_index_was_damaged_rebuilds_and_is_ready_again(tmp_path):

@@ -38,7 +38,8 @@ def _migration_heads() -> tuple[str, ...]:
 
 
 def readiness(app: Flask) -> Readiness:
-    """Database reachable, migrations at head, and this host's indexer not failing (lag is reported)."""
+    """Database reachable, migrations at head, and this host's index neither failing nor further behind
+    than READY_MAX_LAG changes (a host still building its index does not take traffic yet)."""
     report = Readiness()
     try:
         with db.engine.connect() as connection:
@@ -64,7 +65,9 @@ def _index(app: Flask) -> dict:
     with Session(db.engine) as session:
         lag = changes.pending(session, state.cursor or changes.START)
         row = session.scalar(select(IndexReplica).where(IndexReplica.name == name))
-        found = {"ok": not (row and row.error), "naam": name, "achterstand": lag, "documenten": state.documents}
+        limit = int(app.config["READY_MAX_LAG"])
+        found = {"ok": not (row and row.error) and lag <= limit, "naam": name, "achterstand": lag,
+                 "max_achterstand": limit, "documenten": state.documents}
         if row is not None:
             found["laatste_melding"] = row.heartbeat_at.isoformat() + "Z"
             found["indexer_actief"] = not replicas.is_stale(row)

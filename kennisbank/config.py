@@ -60,6 +60,8 @@ def defaults(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'kennisbank.sqlite'}",
         "INDEX_DIR": str(instance_path / "index"),
         "CONTENT_DIR": str(REPO_ROOT / "content"),
+        # A connection the database dropped (restart, failover) is noticed and replaced before use.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

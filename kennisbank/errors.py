@@ -1,9 +1,10 @@
 """HTTP error pages, and the mapping of domain errors that escape a view."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from .extensions import db
+from .extensions import db, login_manager
 from .search.searchers import SearchUnavailable
 from .services.errors import NotAllowed
 
@@ -14,6 +15,8 @@ MESSAGES = {
     405: ("Niet toegestaan", "Deze actie kan zo niet worden uitgevoerd."),
     413: ("Te groot", "Wat u verstuurde is te groot."),
     503: ("Zoeken is even niet beschikbaar", SearchUnavailable.message),
+    "database": ("Even niet bereikbaar", "De database is even niet bereikbaar. Probeer het over een minuut opnieuw; "
+                                         "wat u net verstuurde, is niet opgeslagen."),
     500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het later opnieuw."),
 }
 
@@ -24,7 +27,7 @@ def render_error(status: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
-    for status in MESSAGES:
+    for status in (status for status in MESSAGES if isinstance(status, int)):
         app.register_error_handler(status, lambda error, status=status: render_error(status))
 
     from flask_wtf.csrf import CSRFError
@@ -47,5 +50,23 @@ def init_app(app: Flask) -> None:
             response = make_response(jsonify({"fout": MESSAGES[503][1]}), 503)
         else:
             response = make_response(render_error(503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database went away (restart, failover, network): a Dutch 503, never a stack trace. The
+        pool checks connections before use, so the next request after it is back simply works."""
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the session is discarded anyway
+            pass
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
+        title, message = MESSAGES["database"]
+        if request.path.startswith("/api/"):
+            response = make_response(jsonify({"fout": message}), 503)
+        else:
+            response = make_response(render_template("errors/error.html", title=title, message=message), 503)
         response.headers["Retry-After"] = "30"
         return response

@@ -49,8 +49,7 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
-        options = f"-k {self.dir} -c listen_addresses='' -p {self.port} -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w", "start")
+        self.resume()
         return self
 
     def url(self, database: str) -> str:
@@ -64,6 +63,15 @@ class PostgresServer:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def halt(self) -> None:
+        """Stop the server but keep its data (a database that goes away for a while)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """(Re)start the server, listening only on the unix socket in its directory."""
+        options = f"-k {self.dir} -c listen_addresses='' -p {self.port} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w", "start")
 
     def stop(self) -> None:
         try:

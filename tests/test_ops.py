@@ -192,3 +192,39 @@ def test_migrate_is_idempotent_and_safe_from_several_hosts_at_once(tmp_path, pos
     assert said.count("De database was al bij: 0005.") == 2
     assert [line for line in said if line.startswith("Database bijgewerkt: (leeg) → 0005")]
     assert _flask(env, "migrate").stdout.strip() == "De database was al bij: 0005."
+
+
+def test_a_database_that_goes_away_gives_a_dutch_503_and_the_app_recovers_by_itself(tmp_path):
+    """A PostgreSQL server of this test's own is stopped and started again under a running app."""
+    from kennisbank.services import users
+
+    from .conftest import AuthActions
+    from .postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        app = make_app(tmp_path, server.create_database("verdwijnt"))
+        with running(app):
+            upgrade()
+            users.create_user("blijft@gemeente.example", "Blijft", "correct-horse-battery")
+            _db.session.commit()
+            _db.session.remove()
+            client = app.test_client()
+            assert AuthActions(client).login("blijft@gemeente.example").status_code == 302
+            assert client.get("/projecten/").status_code == 200
+            server.halt()
+            page = client.get("/projecten/")
+            html = page.get_data(as_text=True)
+            assert page.status_code == 503 and "De database is even niet bereikbaar" in html
+            assert "Traceback" not in html and page.headers["Retry-After"] == "30"
+            api = client.get("/api/v1/zoeken?q=x")
+            assert api.status_code == 503 and "niet bereikbaar" in api.get_json()["fout"]
+            assert client.get("/readyz").status_code == 503 and client.get("/healthz").status_code == 200
+            server.resume()
+            assert client.get("/projecten/").status_code == 200  # the same session, nothing restarted
+            assert client.get("/readyz").get_json()["checks"]["database"] == {"ok": True}
+            server.halt()  # a restart while nobody asks anything: the pooled connections are dead now
+            server.resume()
+            assert client.get("/projecten/").status_code == 200  # not even the first request notices
+    finally:
+        server.stop()

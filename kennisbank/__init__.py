@@ -18,6 +18,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True,
                 instance_path=instance_path or os.environ.get("KENNISBANK_INSTANCE_DIR") or None)
     configure(app, config or {})
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_templating(app)
@@ -41,6 +42,12 @@ def configure(app: Flask, overrides: dict) -> None:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     if not secret_key_given:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(instance_path)
+
+
+def register_logging(app: Flask) -> None:
+    from .ops import logs
+
+    logs.init_app(app)  # first: its request id and timing wrap everything after it
 
 
 def register_extensions(app: Flask) -> None:

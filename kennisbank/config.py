@@ -20,6 +20,7 @@ ENV_KEYS = {
     "KENNISBANK_CONTENT_DIR": "CONTENT_DIR",
     "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "KENNISBANK_ENV": "ENV_NAME",
+    "KENNISBANK_LOG_FORMAT": "LOG_FORMAT",
     "KENNISBANK_ALLOW_SQLITE": "ALLOW_SQLITE",
     "KENNISBANK_BIND": "SERVER_BIND",
     "KENNISBANK_WORKERS": "SERVER_WORKERS",
@@ -50,6 +51,8 @@ def defaults(instance_path: Path) -> dict:
     return {
         # "production" turns on the checks in `production_problems`, secure cookies and HSTS.
         "ENV_NAME": "development",
+        # "text" for people (make run), "json" for log collectors (`kb serve` picks it unless set).
+        "LOG_FORMAT": "text",
         "ALLOW_SQLITE": False,
         # `kb serve` (gunicorn): the web server's address and sizes.
         "SERVER_BIND": "0.0.0.0:8000",

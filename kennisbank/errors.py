@@ -5,6 +5,7 @@ from flask import Flask, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db, login_manager
+from .ops.logs import security_event
 from .search.searchers import SearchUnavailable
 from .services.errors import NotAllowed
 
@@ -27,19 +28,26 @@ def render_error(status: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
-    for status in (status for status in MESSAGES if isinstance(status, int)):
+    for status in (status for status in MESSAGES if isinstance(status, int) and status != 403):
         app.register_error_handler(status, lambda error, status=status: render_error(status))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        security_event("forbidden", route=request.url_rule.rule if request.url_rule else None)
+        return render_error(403)
 
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        security_event("csrf_refused", route=request.url_rule.rule if request.url_rule else None)
         return render_error(400, "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het "
                                  "nog eens; uw invoer is niet opgeslagen.")
 
     @app.errorhandler(NotAllowed)
     def not_allowed(error: NotAllowed):
         db.session.rollback()
+        security_event("forbidden", route=request.url_rule.rule if request.url_rule else None)
         return render_error(403, error.message)
 
     @app.errorhandler(SearchUnavailable)

@@ -92,10 +92,11 @@ def test_production_refuses_to_start_saying_what_is_missing(tmp_path, monkeypatc
 def test_production_sets_secure_cookies_and_hsts(tmp_path):
     from kennisbank import create_app
 
-    production = create_app({"ENV_NAME": "production", "SECRET_KEY": SECRET}, instance_path=str(tmp_path / "p"))
+    production = create_app({"ENV_NAME": "production", "SECRET_KEY": SECRET, "SEARCH_SYNC": "manual"},
+                            instance_path=str(tmp_path / "p"))
     assert production.config["SESSION_COOKIE_SECURE"] and production.config["REMEMBER_COOKIE_SECURE"]
     assert "max-age=31536000" in production.test_client().get("/healthz").headers["Strict-Transport-Security"]
-    development = create_app({"SECRET_KEY": SECRET}, instance_path=str(tmp_path / "d"))
+    development = create_app({"SECRET_KEY": SECRET, "SEARCH_SYNC": "manual"}, instance_path=str(tmp_path / "d"))
     assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers
 
 
@@ -127,6 +128,7 @@ def _flask(env, *args, **kwargs):
 
 
 def test_serve_runs_gunicorn_workers_that_answer(tmp_path, postgres_url):
+    import json
     import signal
     import subprocess
     import sys
@@ -144,16 +146,21 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path, postgres_url):
         deadline, answer = time.monotonic() + 30, None
         while time.monotonic() < deadline and answer is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-                    answer = response.status, response.headers["Strict-Transport-Security"]
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/readyz", headers={"X-Request-ID": "r-1"})
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    answer = (response.status, response.headers["Strict-Transport-Security"],
+                              response.headers["X-Request-ID"])
             except OSError:
                 time.sleep(0.2)
-        assert answer == (200, "max-age=31536000; includeSubDomains")
+        assert answer == (200, "max-age=31536000; includeSubDomains", "r-1")
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
-    assert err.count("Booting worker with pid") == 2
+    lines = [json.loads(line) for line in out.splitlines()]  # every line on stdout is one JSON object
+    assert sum(line["event"].startswith("Booting worker with pid") for line in lines) == 2
+    access = [line for line in lines if line["logger"] == "kennisbank.access" and line["request_id"] == "r-1"]
+    assert [(line["route"], line["status"]) for line in access] == [("/readyz", 200)]
 
 
 def test_serve_refuses_sqlite_behind_several_workers_unless_asked(tmp_path):
@@ -228,3 +235,76 @@ def test_a_database_that_goes_away_gives_a_dutch_503_and_the_app_recovers_by_its
             assert client.get("/projecten/").status_code == 200  # not even the first request notices
     finally:
         server.stop()
+
+
+# Logs ------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def json_logs(app):
+    """The app's JSON log lines, as `kb serve` writes them to stdout (here: to a buffer)."""
+    import io
+    import json
+    import logging
+
+    from kennisbank.ops import logs
+
+    before, buffer = list(logging.getLogger().handlers), io.StringIO()
+    logs.configure("json", stream=buffer)
+
+    def lines():
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return [json.loads(line) for line in text.splitlines()]
+
+    yield lines
+    logging.getLogger().handlers = before
+
+
+def test_every_request_has_a_request_id_and_one_access_line(app, client, auth, make_user, json_logs):
+    user = make_user(email="log@gemeente.example")
+    auth.login("log@gemeente.example")
+    json_logs()
+    response = client.get("/projecten/", headers={"X-Request-ID": "abc-123.X_y"})
+    assert response.headers["X-Request-ID"] == "abc-123.X_y"
+    lines = json_logs()
+    access = [line for line in lines if line["logger"] == "kennisbank.access"]
+    assert len(access) == 1
+    assert access[0] | {"time": None, "duration_ms": None} == {
+        "time": None, "level": "INFO", "logger": "kennisbank.access", "event": "request", "request_id": "abc-123.X_y",
+        "user_id": user.id, "method": "GET", "route": "/projecten/", "status": 200, "duration_ms": None}
+    assert isinstance(access[0]["duration_ms"], float)
+
+
+@pytest.mark.parametrize("given", ["x" * 10_000, "a b", "<script>", "id\nX-Evil: 1", ""])
+def test_an_odd_request_id_is_replaced_not_echoed(client, given, json_logs):
+    response = client.get("/healthz", headers={"X-Request-ID": given} if "\n" not in given else {})
+    replaced = response.headers["X-Request-ID"]
+    assert replaced != given and len(replaced) == 32 and replaced.isalnum()
+    assert [line["request_id"] for line in json_logs() if line["logger"] == "kennisbank.access"] == [replaced]
+
+
+def test_security_events_are_logged_by_name_without_secrets(app, db, client, auth, make_user, json_logs):
+    from kennisbank.services import api_tokens
+
+    user = make_user(email="geheim@gemeente.example", is_admin=True)
+    auth.login("geheim@gemeente.example", "fout-wachtwoord-123")
+    auth.login("geheim@gemeente.example")
+    _, token = api_tokens.create_token("Intranet", user, by=user)
+    db.session.commit()
+    client.get("/api/v1/zoeken?q=x", headers={"Authorization": f"Bearer {token}"})
+    client.get("/api/v1/zoeken?q=x", headers={"Authorization": "Bearer kb_onzin"})
+    lines = json_logs()
+    events = [(line["event"], line.get("user_id")) for line in lines if line["logger"] == "kennisbank.security"]
+    assert events == [("login_failed", None), ("login", user.id), ("token_used", user.id), ("token_refused", None)]
+    text = "\n".join(map(str, lines))
+    assert "geheim@gemeente.example" not in text and "fout-wachtwoord" not in text and token not in text
+    assert all(line.get("remote_addr") == "127.0.0.1" for line in lines if line["logger"] == "kennisbank.security")
+
+
+def test_a_refusal_is_a_security_event(app, client, auth, make_user, json_logs):
+    make_user(email="gewoon@gemeente.example")
+    auth.login("gewoon@gemeente.example")
+    json_logs()
+    assert client.get("/beheer/").status_code == 403
+    assert [line["event"] for line in json_logs() if line["logger"] == "kennisbank.security"] == ["forbidden"]

@@ -2,6 +2,7 @@ from flask import g, jsonify, request, url_for
 from flask_login import current_user
 
 from ..extensions import csrf, db
+from ..ops.logs import security_event
 from ..services import api_tokens
 from ..services import search as search_service
 from ..web import page_arg
@@ -18,7 +19,9 @@ def authenticate():
         user = api_tokens.user_for_token(header[7:].strip())
         db.session.commit()  # last_used_at
         if user is None:
+            security_event("token_refused")
             return _error(401, "Het API-token is ongeldig of ingetrokken.")
+        security_event("token_used", user_id=user.id)
         g.api_user = user
     elif current_user.is_authenticated:
         g.api_user = current_user

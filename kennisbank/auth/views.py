@@ -1,6 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
+from ..ops.logs import security_event
 from ..services import users
 from ..web import safe_next
 from . import bp
@@ -17,8 +18,10 @@ def login():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
+            security_event("login", user_id=user.id)
             flash(f"Welkom, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+        security_event("login_failed")
         form.password.errors.append(FAILED_LOGIN)
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status

@@ -5,10 +5,14 @@ why the index has one writer per host (`kb index-worker`) and searchers that hea
 """
 from __future__ import annotations
 
+import os
+
 from flask import Flask
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from ..config import ConfigurationError
+from . import logs
 
 
 def options(config: dict) -> dict:
@@ -28,8 +32,18 @@ def options(config: dict) -> dict:
         # Recycling workers now and then bounds any slow growth of memory; the jitter keeps them from
         # restarting all at once.
         "max_requests": max_requests, "max_requests_jitter": max_requests // 10,
-        "accesslog": "-", "errorlog": "-",
+        # The app writes its own access line per request (with request id, route, user id, duration);
+        # gunicorn's own messages go through the same handler, in the same format.
+        "accesslog": None, "logger_class": _GunicornLogger,
     }
+
+
+class _GunicornLogger(glogging.Logger):
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            logger.handlers = []
+            logger.propagate = True
 
 
 def sqlite_problem(config: dict, workers: int) -> str | None:
@@ -61,4 +75,7 @@ def serve(app: Flask, app_factory) -> None:
     problem = sqlite_problem(app.config, settings["workers"])
     if problem:
         raise ConfigurationError(problem)
+    if "KENNISBANK_LOG_FORMAT" not in os.environ:  # a server's logs are read by machines: JSON
+        os.environ["KENNISBANK_LOG_FORMAT"] = "json"  # the workers build their apps from the environment
+    logs.configure(os.environ["KENNISBANK_LOG_FORMAT"])  # for the master, and inherited by the workers
     _Server(app_factory, settings).run()

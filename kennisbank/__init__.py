@@ -45,9 +45,10 @@ def configure(app: Flask, overrides: dict) -> None:
 
 
 def register_logging(app: Flask) -> None:
-    from .ops import logs
+    from .ops import logs, metrics
 
     logs.init_app(app)  # first: its request id and timing wrap everything after it
+    metrics.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -21,6 +21,7 @@ ENV_KEYS = {
     "KENNISBANK_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "KENNISBANK_ENV": "ENV_NAME",
     "KENNISBANK_LOG_FORMAT": "LOG_FORMAT",
+    "KENNISBANK_METRICS_TOKEN": "METRICS_TOKEN",
     "KENNISBANK_ALLOW_SQLITE": "ALLOW_SQLITE",
     "KENNISBANK_BIND": "SERVER_BIND",
     "KENNISBANK_WORKERS": "SERVER_WORKERS",
@@ -53,6 +54,8 @@ def defaults(instance_path: Path) -> dict:
         "ENV_NAME": "development",
         # "text" for people (make run), "json" for log collectors (`kb serve` picks it unless set).
         "LOG_FORMAT": "text",
+        # /metrics answers only a scraper that sends this token; empty: nobody.
+        "METRICS_TOKEN": "",
         "ALLOW_SQLITE": False,
         # `kb serve` (gunicorn): the web server's address and sizes.
         "SERVER_BIND": "0.0.0.0:8000",

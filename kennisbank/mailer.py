@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .ops import metrics
+
 
 def outbox_dir(app: Flask) -> Path:
     return Path(app.instance_path) / "outbox"
@@ -30,13 +32,21 @@ def deliver(app: Flask, messages: list[EmailMessage]) -> str:
             (folder / f"{stamp}-{number:03d}-{_safe(recipient)}.eml").write_bytes(bytes(message))
         return f"map {folder}"
     port = int(app.config.get("SMTP_PORT") or 25)
-    with smtplib.SMTP(host, port, timeout=30) as smtp:
-        if app.config.get("SMTP_STARTTLS"):
-            smtp.starttls()
-        if app.config.get("SMTP_USER"):
-            smtp.login(app.config["SMTP_USER"], app.config.get("SMTP_PASSWORD", ""))
-        for message in messages:
-            smtp.send_message(message)
+    sent = 0
+    try:
+        with smtplib.SMTP(host, port, timeout=30) as smtp:
+            if app.config.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if app.config.get("SMTP_USER"):
+                smtp.login(app.config["SMTP_USER"], app.config.get("SMTP_PASSWORD", ""))
+            for message in messages:
+                smtp.send_message(message)
+                sent += 1
+    except (OSError, smtplib.SMTPException):
+        metrics.mails("failed", len(messages) - sent)
+        raise
+    finally:
+        metrics.mails("sent", sent)
     return f"SMTP-server {host}:{port}"
 
 

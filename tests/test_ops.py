@@ -308,3 +308,97 @@ def test_a_refusal_is_a_security_event(app, client, auth, make_user, json_logs):
     json_logs()
     assert client.get("/beheer/").status_code == 403
     assert [line["event"] for line in json_logs() if line["logger"] == "kennisbank.security"] == ["forbidden"]
+
+
+# Metrics ---------------------------------------------------------------------------------------------
+
+def _metric(text: str, name: str, **labels) -> float:
+    """The value of one series in Prometheus text format (0 when absent)."""
+    import re
+
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if wanted else "") + r" ([0-9.e+-]+)$"
+    found = [float(m.group(1)) for m in re.finditer(pattern, text, re.MULTILINE)]
+    return sum(found)
+
+
+def test_metrics_need_their_token(app, client):
+    assert client.get("/metrics").status_code == 401  # no token configured: nobody
+    app.config["METRICS_TOKEN"] = "meet-token-123"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer fout"}).status_code == 401
+    ok = client.get("/metrics", headers={"Authorization": "Bearer meet-token-123"})
+    assert ok.status_code == 200 and ok.content_type.startswith("text/plain")
+
+
+def test_metrics_count_requests_searches_and_the_index(app, db, client, auth, make_user, make_lesson):
+    from kennisbank.services import search
+
+    app.config["METRICS_TOKEN"] = "t"
+    scrape = lambda: client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)  # noqa: E731
+    user = make_user(email="meet@gemeente.example")
+    make_lesson(title="Verlichting")
+    indexer.catch_up(app)
+    before = scrape()
+    auth.login("meet@gemeente.example")
+    client.get("/projecten/")
+    search.search(user, "verlichting")
+    search.search(user, "onvindbaarwoord")
+    after = scrape()
+    route = {"method": "GET", "route": "/projecten/", "status": "200"}
+    assert _metric(after, "kennisbank_http_requests_total", **route) - \
+        _metric(before, "kennisbank_http_requests_total", **route) == 1
+    assert _metric(after, "kennisbank_search_duration_seconds_count", source="zoeken") - \
+        _metric(before, "kennisbank_search_duration_seconds_count", source="zoeken") == 2
+    assert _metric(after, "kennisbank_search_zero_results_total", source="zoeken") - \
+        _metric(before, "kennisbank_search_zero_results_total", source="zoeken") == 1
+    assert _metric(after, "kennisbank_index_lag") == 0 and _metric(after, "kennisbank_index_documents") == 3
+    make_user()  # one change, not yet applied
+    assert _metric(scrape(), "kennisbank_index_lag") == 1
+    indexer.catch_up(app)
+    indexed = scrape()
+    assert _metric(indexed, "kennisbank_index_lag") == 0 and _metric(indexed, "kennisbank_index_documents") == 4
+    assert _metric(indexed, "kennisbank_search_changes") == 4
+
+
+def test_metrics_under_gunicorn_add_up_every_worker(tmp_path, postgres_url):
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from .conftest import REPO
+
+    port = _free_port()
+    env = _server_env(tmp_path, postgres_url, KENNISBANK_BIND=f"127.0.0.1:{port}", KENNISBANK_WORKERS="3",
+                      KENNISBANK_METRICS_TOKEN="t", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    assert _flask(env, "migrate").returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "serve"], env=env, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def get(path: str, **headers):
+        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers),
+                                    timeout=5) as response:
+            return response.read().decode()
+
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                get("/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        with ThreadPoolExecutor(6) as pool:  # at the same time, so that every worker gets some
+            list(pool.map(lambda _: json.loads(get("/healthz")), range(30)))
+        text = get("/metrics", Authorization="Bearer t")
+        counting = {p.name for p in (tmp_path / "metrics").glob("counter_*.db")}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=30)
+    assert len(counting) >= 2  # several workers counted, each in its own file...
+    assert _metric(text, "kennisbank_http_requests_total", method="GET", route="/healthz", status="200") >= 31
+    assert "kennisbank_index_lag" in text  # ...and one scrape adds them all up

@@ -89,6 +89,9 @@ MATRIX = [
     ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
     ("GET", "/help/", "help.index", expect(anonymous=OK)),
     ("GET", "/healthz", "ops.healthz", expect(anonymous=OK)),
+    # Only for a scraper with the metrics token (none is configured here): no role opens it.
+    ("GET", "/metrics", "ops.prometheus", expect(anonymous=401, medewerker=401, lead=401, owner=401,
+                                                 other_owner=401, admin=401)),
     # Open to the orchestrator without login; here the tables come from create_all, not from the
     # migrations, so every role hears "not ready" (tests/test_ops.py checks the ready case).
     ("GET", "/readyz", "ops.readyz", expect(anonymous=503, medewerker=503, lead=503, owner=503, other_owner=503,

@@ -6,6 +6,7 @@ why the index has one writer per host (`kb index-worker`) and searchers that hea
 from __future__ import annotations
 
 import os
+import tempfile
 
 from flask import Flask
 from gunicorn import glogging
@@ -35,7 +36,14 @@ def options(config: dict) -> dict:
         # The app writes its own access line per request (with request id, route, user id, duration);
         # gunicorn's own messages go through the same handler, in the same format.
         "accesslog": None, "logger_class": _GunicornLogger,
+        "child_exit": _worker_gone,
     }
+
+
+def _worker_gone(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # its live gauges go; its counters keep counting
 
 
 class _GunicornLogger(glogging.Logger):
@@ -78,4 +86,15 @@ def serve(app: Flask, app_factory) -> None:
     if "KENNISBANK_LOG_FORMAT" not in os.environ:  # a server's logs are read by machines: JSON
         os.environ["KENNISBANK_LOG_FORMAT"] = "json"  # the workers build their apps from the environment
     logs.configure(os.environ["KENNISBANK_LOG_FORMAT"])  # for the master, and inherited by the workers
+    _metrics_directory()
     _Server(app_factory, settings).run()
+
+
+def _metrics_directory() -> None:
+    """Each worker keeps its metrics in files here, summed when /metrics is scraped; emptied at start."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="kennisbank-metrics-")
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder

@@ -1,6 +1,6 @@
-from flask import current_app, jsonify
+from flask import Response, current_app, jsonify
 
-from . import bp, health
+from . import bp, health, metrics
 
 
 @bp.get("/healthz")
@@ -17,3 +17,13 @@ def readyz():
     response.status_code = 200 if report.ready else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/metrics")
+def prometheus():
+    """Prometheus metrics, for a scraper holding KENNISBANK_METRICS_TOKEN (401 without it)."""
+    app = current_app._get_current_object()
+    if not metrics.allowed(app):
+        return jsonify({"fout": "Geef het metrics-token mee: Authorization: Bearer <KENNISBANK_METRICS_TOKEN>."}), 401
+    body, content_type = metrics.scrape(app)
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

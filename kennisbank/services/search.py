@@ -9,6 +9,7 @@ from sqlalchemy import select
 from whoosh import query as Q
 
 from ..extensions import db
+from ..ops import metrics
 from ..models import Lesson, Network, Project, ReviewState, SearchLog, Theme, User
 from ..search import engine
 from ..search.documents import MODEL_OF_KIND
@@ -144,8 +145,9 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
         return result
     restrict, notices = _restriction(facet_filters)
     result.notices += notices
-    raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=max(1, page), per_page=PER_PAGE,
-                     by_date=order == "datum")
+    with metrics.timed_search(source):
+        raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=max(1, page), per_page=PER_PAGE,
+                         by_date=order == "datum")
     loaded = _load(raw.hits)
     for hit in raw.hits:
         obj = loaded.get((hit.kind, hit.item_id))
@@ -158,6 +160,7 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.pages = max(1, -(-raw.total // PER_PAGE))
     result.facets = _facets(raw.facets, facet_filters)
     if raw.total == 0:
+        metrics.zero_result(source)
         result.suggestion = engine.suggest(parsed.words) if parsed.words else None
         if log_empty:
             log_search(user, text, 0, parsed.filters.get("thema") or facet_filters.get("thema", ""), source)

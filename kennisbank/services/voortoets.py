@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import (Lesson, LessonUse, LessonUseSource, Network, PriorWorkCheck, PriorWorkSearch,
                       PriorWorkSuggestion, Project, ProjectStatus, Theme, User, Verdict)
 from ..models.base import utcnow
+from ..ops import metrics
 from ..search import documents
 from ..search.analysis import dutch_analyzer
 from ..search.searchers import SearchUnavailable
@@ -287,6 +288,7 @@ def complete_check(check: PriorWorkCheck, conclusion: str, by: User) -> None:
         raise DomainError(" ".join(problems), field_errors)
     check.conclusion = conclusion.strip()
     check.completed_at = utcnow()
+    metrics.voortoets_completed()
     check.completed_by = by
     project = check.project
     for row in check.suggestions:

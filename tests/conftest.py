@@ -64,9 +64,12 @@ def running(app):
             _db.engine.dispose()
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(tmp_path, request):
+    """Every test that uses the app runs on SQLite and on the real PostgreSQL server (`-k sqlite` or
+    `-k postgresql` picks one)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    app = make_app(tmp_path, url)
     with running(app):
         _db.create_all()
         yield app

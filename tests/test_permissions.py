@@ -141,8 +141,8 @@ def build_world():
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, template, endpoint, expected", MATRIX, ids=[f"{m} {t}" for m, t, _, _ in MATRIX])
-def test_route_by_role(tmp_path, method, template, endpoint, expected, role):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
+def test_route_by_role(tmp_path, any_database_url, method, template, endpoint, expected, role):
+    app = make_app(tmp_path, any_database_url, WTF_CSRF_ENABLED=False)
     with running(app):
         _db.create_all()
         people, ids = build_world()

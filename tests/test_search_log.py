@@ -123,7 +123,9 @@ def test_an_index_whose_cursor_was_pruned_away_rebuilds(any_app):
 
 def test_an_index_exactly_at_the_horizon_does_not_rebuild(app, db, make_user):
     make_user()
-    indexer.catch_up(app)
+    indexer.catch_up(app)  # built: the cursor is where the rebuild began
+    make_user()
+    indexer.catch_up(app)  # applied: the cursor is exactly that change's position
     root = Path(app.config["INDEX_DIR"])
     generation = index.current_generation(root)
     with Session(db.engine) as session:

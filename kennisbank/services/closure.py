@@ -106,7 +106,7 @@ def close_project(project: Project, data: ClosureInput, *, by: User, expected_ve
         for lesson in project_lessons(project):
             if lesson.id == data.stop_lesson_id and not lesson.explains_stop:
                 editing.apply_changes(lesson, {"explains_stop": True}, expected_version=None, by=by,
-                                      action="uitleg waarom het project stopte")
+                                      action="reden van stoppen")
     _set_lessons_used(project, used, by)
     editing.apply_changes(project, {
         "status": data.status, "outcome": data.outcome.strip(), "stage": data.stage,

@@ -127,36 +127,56 @@ def _flask(env, *args, **kwargs):
                           capture_output=True, text=True, timeout=120, **kwargs)
 
 
+class _Served:
+    """`flask kb serve` as a real process, and a GET that waits until the server answers."""
+
+    def __init__(self, env: dict, port: int):
+        import subprocess
+        import sys
+
+        from .conftest import REPO
+
+        self.port = port
+        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "serve"], env=env,
+                                        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def get(self, path: str, wait: float = 0, **headers):
+        """(status, headers, body); with `wait`, retried until the server is up."""
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers)
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.status, response.headers, response.read().decode()
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
+
+    def stop(self) -> tuple[str, str]:
+        import signal
+
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.communicate(timeout=30)
+
+
 def test_serve_runs_gunicorn_workers_that_answer(tmp_path, postgres_url):
     import json
-    import signal
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    from .conftest import REPO
 
     port = _free_port()
     env = _server_env(tmp_path, postgres_url, KENNISBANK_BIND=f"127.0.0.1:{port}", KENNISBANK_WORKERS="2")
     assert _flask(env, "migrate").returncode == 0
-    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "serve"], env=env, cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = _Served(env, port)
     try:
-        deadline, answer = time.monotonic() + 30, None
-        while time.monotonic() < deadline and answer is None:
-            try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/readyz", headers={"X-Request-ID": "r-1"})
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    answer = (response.status, response.headers["Strict-Transport-Security"],
-                              response.headers["X-Request-ID"])
-            except OSError:
-                time.sleep(0.2)
-        assert answer == (200, "max-age=31536000; includeSubDomains", "r-1")
+        status, headers, _ = server.get("/readyz", wait=30, **{"X-Request-ID": "r-1"})
+        assert (status, headers["Strict-Transport-Security"], headers["X-Request-ID"]) == \
+            (200, "max-age=31536000; includeSubDomains", "r-1")
     finally:
-        server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=30)
-    assert server.returncode == 0, err
+        out, err = server.stop()
+    assert server.process.returncode == 0, err
     lines = [json.loads(line) for line in out.splitlines()]  # every line on stdout is one JSON object
     assert sum(line["event"].startswith("Booting worker with pid") for line in lines) == 2
     access = [line for line in lines if line["logger"] == "kennisbank.access" and line["request_id"] == "r-1"]
@@ -364,50 +384,24 @@ def test_metrics_count_requests_searches_and_the_index(app, db, client, auth, ma
 def test_metrics_under_gunicorn_add_up_every_worker(tmp_path, postgres_url):
     import json
     import os
-    from concurrent.futures import ThreadPoolExecutor
     import signal
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    from .conftest import REPO
+    from concurrent.futures import ThreadPoolExecutor
 
     port = _free_port()
     env = _server_env(tmp_path, postgres_url, KENNISBANK_BIND=f"127.0.0.1:{port}", KENNISBANK_WORKERS="3",
                       KENNISBANK_METRICS_TOKEN="t", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
     assert _flask(env, "migrate").returncode == 0
-    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "serve"], env=env, cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def get(path: str, **headers):
-        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers),
-                                    timeout=5) as response:
-            return response.read().decode()
-
+    server = _Served(env, port)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                get("/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
+        server.get("/healthz", wait=30)
         with ThreadPoolExecutor(6) as pool:
-            list(pool.map(lambda _: json.loads(get("/healthz")), range(30)))
+            list(pool.map(lambda _: json.loads(server.get("/healthz")[2]), range(30)))
         counting = sorted(int(p.stem.split("_")[1]) for p in (tmp_path / "metrics").glob("counter_*.db"))
         assert counting  # the workers that served them keep their counts in files
         for pid in counting:  # those workers die: whoever answers the scrape has served none of them
             os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                text = get("/metrics", Authorization="Bearer t")
-                break
-            except OSError:
-                time.sleep(0.2)
+        text = server.get("/metrics", wait=30, Authorization="Bearer t")[2]
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=30)
+        server.stop()
     assert _metric(text, "kennisbank_http_requests_total", method="GET", route="/healthz", status="200") >= 31
     assert "kennisbank_index_lag" in text

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..config import REPO_ROOT
 from ..extensions import db
 from ..models import IndexReplica
-from ..search import changes, replicas
+from ..search import replicas
 
 
 @dataclass
@@ -64,15 +64,14 @@ def readiness(app: Flask) -> Readiness:
 
 def _index(app: Flask) -> dict:
     name = replicas.replica_name(app)
-    try:
-        state = replicas.local_state(app)
-    except Exception as error:  # noqa: BLE001 - an unreadable index directory
-        return {"ok": False, "naam": name, "fout": f"{type(error).__name__}: {error}"[:300]}
     with Session(db.engine) as session:
-        lag = changes.pending(session, state.cursor or changes.START)
+        try:
+            state = replicas.local_state(app, session)
+        except Exception as error:  # noqa: BLE001 - an unreadable index directory
+            return {"ok": False, "naam": name, "fout": f"{type(error).__name__}: {error}"[:300]}
         row = session.scalar(select(IndexReplica).where(IndexReplica.name == name))
         limit = int(app.config["READY_MAX_LAG"])
-        found = {"ok": not (row and row.error) and lag <= limit, "naam": name, "achterstand": lag,
+        found = {"ok": not (row and row.error) and state.lag <= limit, "naam": name, "achterstand": state.lag,
                  "max_achterstand": limit, "documenten": state.documents}
         if row is not None:
             found["laatste_melding"] = row.heartbeat_at.isoformat() + "Z"

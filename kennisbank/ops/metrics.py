@@ -73,13 +73,12 @@ class _IndexCollector:
 
         from ..extensions import db
         from ..models import SearchChange
-        from ..search import changes, replicas
+        from ..search import replicas
 
-        state = replicas.local_state(self.app)
         with Session(db.engine) as session:
-            lag = changes.pending(session, state.cursor or changes.START)
+            state = replicas.local_state(self.app, session)
             size = session.scalar(select(func.count()).select_from(SearchChange))
-        for name, text, value in (("kennisbank_index_lag", "Changes not yet applied to this host's index.", lag),
+        for name, text, value in (("kennisbank_index_lag", "Changes not yet applied to this host's index.", state.lag),
                                   ("kennisbank_index_documents", "Documents in this host's index.", state.documents),
                                   ("kennisbank_search_changes", "Rows in the search change log.", size)):
             yield GaugeMetricFamily(name, text, value=value)

@@ -27,33 +27,34 @@ def replica_name(app: Flask) -> str:
 
 @dataclass
 class LocalState:
+    """This host's index as it is now: its cursor, its documents, and the changes it still has to apply."""
+
     cursor: changes.Position | None
     documents: int
+    lag: int
 
 
-def local_state(app: Flask) -> LocalState:
+def local_state(app: Flask, session: Session) -> LocalState:
     generation = index.current_generation(Path(app.config["INDEX_DIR"]))
     cursor = index.read_cursor(generation)
     try:
         documents = index.open_generation(generation).doc_count()
     except Exception:  # noqa: BLE001 - a damaged index counts as empty; the indexer rebuilds it
         documents = 0
-    return LocalState(cursor, documents)
+    return LocalState(cursor, documents, changes.pending(session, cursor or changes.START))
 
 
 def report(app: Flask, *, error: str) -> None:
     """Write this index's row (a heartbeat, also when nothing changed)."""
-    state = local_state(app)
     name = replica_name(app)
     with app.app_context(), Session(db.engine) as session:
-        cursor = state.cursor or changes.START
-        lag = changes.pending(session, cursor)
+        state = local_state(app, session)
         row = session.scalar(select(IndexReplica).where(IndexReplica.name == name))
         if row is None:
             row = IndexReplica(name=name)
             session.add(row)
-        row.cursor_xid, row.cursor_seq = cursor
-        row.documents, row.lag, row.heartbeat_at = state.documents, lag, utcnow()
+        row.cursor_xid, row.cursor_seq = state.cursor or changes.START
+        row.documents, row.lag, row.heartbeat_at = state.documents, state.lag, utcnow()
         if error and not row.error:
             row.error_since = utcnow()
         elif not error:

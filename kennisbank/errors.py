@@ -5,7 +5,7 @@ from flask import Flask, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db, login_manager
-from .ops.logs import security_event
+from .ops.logs import route, security_event
 from .search.searchers import SearchUnavailable
 from .services.errors import NotAllowed
 
@@ -33,21 +33,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
-        security_event("forbidden", route=request.url_rule.rule if request.url_rule else None)
+        security_event("forbidden", route=route())
         return render_error(403)
 
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        security_event("csrf_refused", route=request.url_rule.rule if request.url_rule else None)
+        security_event("csrf_refused", route=route())
         return render_error(400, "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het "
                                  "nog eens; uw invoer is niet opgeslagen.")
 
     @app.errorhandler(NotAllowed)
     def not_allowed(error: NotAllowed):
         db.session.rollback()
-        security_event("forbidden", route=request.url_rule.rule if request.url_rule else None)
+        security_event("forbidden", route=route())
         return render_error(403, error.message)
 
     @app.errorhandler(SearchUnavailable)

@@ -49,10 +49,20 @@ def formatter(kind: str) -> logging.Formatter:
     return logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
 
-def configure(kind: str, stream=None) -> None:
-    """Send everything (ours, gunicorn's, libraries') to stdout in one format."""
+def _checked(kind: str) -> str:
     if kind not in FORMATS:
         raise ValueError(f"KENNISBANK_LOG_FORMAT moet text of json zijn, niet '{kind}'.")
+    return kind
+
+
+def route() -> str | None:
+    """The matched route template (`/projecten/<int:project_id>`), never the filled-in URL."""
+    return request.url_rule.rule if request.url_rule else None
+
+
+def configure(kind: str, stream=None) -> None:
+    """Send everything (ours, gunicorn's, libraries') to stdout in one format."""
+    _checked(kind)
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(formatter(kind))
     handler.addFilter(_RequestContext())
@@ -80,16 +90,14 @@ def _finish(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
     started = g.get("request_started")
     access.info("request", extra={
-        "method": request.method, "route": request.url_rule.rule if request.url_rule else None,
+        "method": request.method, "route": route(),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None})
     return response
 
 
 def init_app(app: Flask) -> None:
-    kind = str(app.config["LOG_FORMAT"])
-    if kind not in FORMATS:
-        raise ValueError(f"KENNISBANK_LOG_FORMAT moet text of json zijn, niet '{kind}'.")
+    kind = _checked(str(app.config["LOG_FORMAT"]))
     # JSON goes to stdout from every process. Text leaves logging as Python and Flask set it up (commands
     # keep their output clean); `kb serve` configures text for its workers itself. Tests keep pytest's.
     if kind == "json" and not app.testing:

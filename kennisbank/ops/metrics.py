@@ -18,6 +18,8 @@ from types import SimpleNamespace
 
 from flask import Flask, g, request
 
+from .logs import route
+
 SEARCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 
@@ -115,12 +117,12 @@ def allowed(app: Flask) -> bool:
 
 
 def _count(response):
-    route = request.url_rule.rule if request.url_rule else "(geen route)"
+    template = route() or "(geen route)"
     metrics = _metrics()
-    metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+    metrics.requests.labels(request.method, template, str(response.status_code)).inc()
     started = g.get("request_started")
     if started is not None:
-        metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
+        metrics.request_seconds.labels(template).observe(time.perf_counter() - started)
     return response
 
 

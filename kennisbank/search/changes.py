@@ -43,6 +43,10 @@ def _is_postgres(bind) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+# The oldest transaction still running; every transaction id below it has finished.
+_XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
 def _current_xid():
     # xid8 has no cast to bigint; through text it is exact (64-bit, never wraps around).
     return literal_column("pg_current_xact_id()::text::bigint")
@@ -71,7 +75,7 @@ def _at_or_before(position: Position):
 def _settled_expression(session: Session):
     """True for rows whose transaction has finished, and so sort before every change still to come."""
     if _is_postgres(session.get_bind()):
-        return SearchChange.xid < literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return SearchChange.xid < literal_column(_XMIN)
     return true()
 
 
@@ -113,7 +117,7 @@ def rebuild_start(session: Session) -> Position:
     may not be, and is applied again afterwards (applying a change twice is harmless).
     """
     if _is_postgres(session.get_bind()):
-        xmin = session.scalar(select(literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")))
+        xmin = session.scalar(select(literal_column(_XMIN)))
         start = (int(xmin), 0)
     else:
         start = (0, int(session.scalar(select(func.coalesce(func.max(SearchChange.seq), 0)))))

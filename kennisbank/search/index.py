@@ -147,8 +147,7 @@ def read_cursor(generation: Path) -> Position | None:
         latest = open_generation(generation).latest_generation()
     except Exception:  # noqa: BLE001 - missing, truncated or garbage: whatever it is, it is not usable
         return None
-    found = sorted((int(p.name[len(CURSOR_PREFIX):]), p) for p in generation.glob(CURSOR_PREFIX + "*")
-                   if p.name[len(CURSOR_PREFIX):].isdigit() and int(p.name[len(CURSOR_PREFIX):]) <= latest)
+    found = [(number, path) for number, path in _cursor_files(generation) if number <= latest]
     if not found:
         return None
     try:
@@ -170,9 +169,14 @@ def commit(writer, generation: Path, cursor: Position, **options) -> None:
         os.fsync(handle.fileno())
     os.replace(temporary, name)
     writer.commit(**options)
-    for old in sorted(generation.glob(CURSOR_PREFIX + "*"), key=lambda p: int(p.name[len(CURSOR_PREFIX):]))[
-            :-CURSORS_KEPT]:
+    for _, old in _cursor_files(generation)[:-CURSORS_KEPT]:
         old.unlink(missing_ok=True)
+
+
+def _cursor_files(generation: Path) -> list[tuple[int, Path]]:
+    """(commit number, file) of every cursor file in the generation, oldest first."""
+    found = ((p.name[len(CURSOR_PREFIX):], p) for p in generation.glob(CURSOR_PREFIX + "*"))
+    return sorted((int(number), path) for number, path in found if number.isdigit())
 
 
 def cancel(writer) -> None:

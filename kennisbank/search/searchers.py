@@ -61,20 +61,19 @@ class Searchers:
         local = self._local
         generation = current_generation(self.root)
         searcher = getattr(local, "searcher", None)
-        if searcher is None or local.generation != generation:
-            self.drop()
-            local.searcher, local.generation = open_generation(generation).searcher(), generation
-        elif not searcher.up_to_date():
-            if isinstance(searcher.reader(), EmptyReader):
-                # Whoosh cannot refresh from an empty reader (it has no segments to reuse): reopen.
-                self.drop()
-                local.searcher, local.generation = open_generation(generation).searcher(), generation
-            else:
+        if searcher is not None and local.generation == generation:
+            if searcher.up_to_date():
+                return searcher
+            # Whoosh cannot refresh from an empty reader (it has no segments to reuse): that one reopens.
+            if not isinstance(searcher.reader(), EmptyReader):
                 try:
                     local.searcher = searcher.refresh()
                 except BaseException:
                     self.drop()  # a failed refresh has closed readers of the old searcher: never keep it
                     raise
+                return local.searcher
+        self.drop()
+        local.searcher, local.generation = open_generation(generation).searcher(), generation
         return local.searcher
 
     def drop(self) -> None:

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test test-browser install db demo bench postgres-binaries chromium clean
+.PHONY: run serve test test-browser test-container install db demo bench postgres-binaries chromium container-engine clean
 
 run: demo ## Set everything up and serve the demo on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -14,7 +14,7 @@ serve: install ## The production server (gunicorn, 0.0.0.0:8000); set KENNISBANK
 	$(FLASK) kb migrate
 	$(FLASK) kb serve
 
-test: install postgres-binaries chromium ## Set everything up and run the whole test suite (browser tests included)
+test: install postgres-binaries chromium container-engine ## Set everything up and run the whole test suite (browser and container tests included)
 	$(BIN)/python -m pytest
 
 test-browser: install chromium ## Only the browser tests (flows, axe, CSP); screenshots in test-artifacts/
@@ -51,6 +51,19 @@ chromium:
 	else echo "Chromium missing: installing Debian package chromium"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; fi
+
+test-container: install container-engine ## Only the container tests: build the image and run it as two hosts
+	$(BIN)/python -m pytest -m container
+
+# The container tests build and run the image with Debian's Docker engine; where it cannot be installed
+# they skip and say why, so this step never fails the build.
+container-engine:
+	@if command -v dockerd >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 \
+	    && command -v docker-compose >/dev/null 2>&1; then :; \
+	else echo "Container engine missing: installing Debian packages docker.io, docker-compose, debootstrap"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    docker.io docker-compose debootstrap >/dev/null) || echo "(not installed: the container tests will skip)"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -28,11 +28,13 @@ def find_binaries() -> Path:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, tcp_port: int | None = None) -> None:
+        """With `tcp_port`, the server also listens on 127.0.0.1 (for containers on the host network)."""
         self.bin = find_binaries()
         self.dir = Path(tempfile.mkdtemp(prefix="kb-pg-"))
         self.data = self.dir / "data"
-        self.port = 5432
+        self.port = tcp_port or 5432
+        self.listen = "127.0.0.1" if tcp_port else ""
         self.as_root = os.geteuid() == 0
         if self.as_root:
             entry = pwd.getpwnam("postgres")
@@ -55,6 +57,9 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.dir}&port={self.port}"
 
+    def tcp_url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
     def create_database(self, name: str) -> str:
         import psycopg
 
@@ -69,8 +74,8 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def resume(self) -> None:
-        """(Re)start the server, listening only on the unix socket in its directory."""
-        options = f"-k {self.dir} -c listen_addresses='' -p {self.port} -c fsync=off"
+        """(Re)start the server, listening on the unix socket in its directory (and loopback if asked)."""
+        options = f"-k {self.dir} -c listen_addresses='{self.listen}' -p {self.port} -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w", "start")
 
     def stop(self) -> None:

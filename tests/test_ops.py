@@ -163,6 +163,25 @@ class _Served:
         return self.process.communicate(timeout=30)
 
 
+def _healthcheck(env):
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    return subprocess.run([sys.executable, str(REPO / "kennisbank" / "ops" / "healthcheck.py")], env=env,
+                          capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize("bind, url", [("0.0.0.0:8000", "http://127.0.0.1:8000/healthz"),
+                                       ("[::]:8080", "http://127.0.0.1:8080/healthz"),
+                                       ("10.1.2.3:9000", "http://10.1.2.3:9000/healthz")])
+def test_the_healthcheck_asks_the_address_the_server_listens_on(bind, url):
+    from kennisbank.ops.healthcheck import health_url
+
+    assert health_url(bind) == url
+
+
 def test_serve_runs_gunicorn_workers_that_answer(tmp_path, postgres_url):
     import json
 
@@ -174,9 +193,12 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path, postgres_url):
         status, headers, _ = server.get("/readyz", wait=30, **{"X-Request-ID": "r-1"})
         assert (status, headers["Strict-Transport-Security"], headers["X-Request-ID"]) == \
             (200, "max-age=31536000; includeSubDomains", "r-1")
+        assert _healthcheck(env).returncode == 0  # the image's HEALTHCHECK, on the bound address
     finally:
         out, err = server.stop()
     assert server.process.returncode == 0, err
+    refused = _healthcheck(env)
+    assert refused.returncode == 1 and f"127.0.0.1:{port}/healthz" in refused.stderr
     lines = [json.loads(line) for line in out.splitlines()]  # every line on stdout is one JSON object
     assert sum(line["event"].startswith("Booting worker with pid") for line in lines) == 2
     access = [line for line in lines if line["logger"] == "kennisbank.access" and line["request_id"] == "r-1"]

@@ -18,6 +18,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True,
                 instance_path=instance_path or os.environ.get("KENNISBANK_INSTANCE_DIR") or None)
     configure(app, config or {})
+    trust_proxies(app)
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -35,13 +36,31 @@ def configure(app: Flask, overrides: dict) -> None:
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(overrides)
     secret_key_given = bool(app.config.get("SECRET_KEY"))
+    problems = config_module.number_problems(app.config) + config_module.login_problems(app.config)
+    if problems:
+        raise config_module.ConfigurationError(f"kennisbank start niet: {problems[0]}")
     if app.config["ENV_NAME"] == "production":
         problems = config_module.production_problems(app.config, secret_key_given)
         if problems:
             raise config_module.ConfigurationError(f"kennisbank start niet (productie): {problems[0]}")
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    from datetime import timedelta
+
+    # The cookie may live as long as the longest session; the database decides whether it still counts.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_MAX_DAYS"])
     if not secret_key_given:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(instance_path)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client address, scheme and host from their
+    X-Forwarded-* headers (absolute URLs say https://, throttling counts the real client); with 0,
+    such headers are ignored, since anyone could send them."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def register_logging(app: Flask) -> None:
@@ -84,7 +103,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
                       search_bp, admin_bp, api_bp, ops_bp):
         app.register_blueprint(blueprint)
+    from .auth import oidc
     from .auth.guard import require_login_everywhere
+
+    oidc.init_app(app)
 
     app.before_request(require_login_everywhere)
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
-from .services import content, users
+from .services import audit, content, users
 from .services.errors import DomainError
 
 DEMO_PASSWORD = "kennisbank-demo"
@@ -26,9 +26,14 @@ def kb() -> None:
 @with_appcontext
 def load_content_command(demo: bool, demo_password: str) -> None:
     """Laad de startthema's (en met --demo de demodata) uit content/. Twee keer laden verandert niets."""
+    if demo and current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("De demodata (met een gepubliceerd wachtwoord) wordt niet geladen in productie "
+                                   "(KENNISBANK_ENV=production). Laad de thema's zonder --demo.")
     content_dir = Path(current_app.config["CONTENT_DIR"])
     try:
         report = content.load_content(content_dir, demo=demo, demo_password=demo_password)
+        if demo:
+            audit.record("demo_loaded", None, "content", summary=report.summary())
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"{error.message} Er is niets geladen.") from None
@@ -52,6 +57,8 @@ def _create(email: str, name: str, password: str, department: str, organisation:
     try:
         user = users.create_user(email, name, password, department=department, organisation=organisation,
                                  is_admin=is_admin)
+        audit.record("account_created", None, user, via="kb create-admin" if is_admin else "kb create-user",
+                     beheerder=is_admin)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"{error.message} Er is geen account aangemaakt.") from None
@@ -218,6 +225,16 @@ def digest_command(dry_run: bool) -> None:
         raise click.ClickException(f"De e-mails zijn niet verstuurd: {error}. Controleer de SMTP-instellingen "
                                    "(KENNISBANK_SMTP_HOST en verder) en probeer het opnieuw.") from error
     click.echo(f"{len(messages)} e-mails afgeleverd bij {where}.")
+
+
+@kb.command("audit-prune")
+@with_appcontext
+def audit_prune_command() -> None:
+    """Verwijder auditgebeurtenissen ouder dan KENNISBANK_AUDIT_RETENTION_DAYS (dagelijks te draaien)."""
+    removed = audit.prune()
+    db.session.commit()
+    click.echo(f"{removed} auditgebeurtenissen ouder dan {current_app.config['AUDIT_RETENTION_DAYS']} dagen "
+               "verwijderd.")
 
 
 def main() -> None:

@@ -38,9 +38,27 @@ ENV_KEYS = {
     "KENNISBANK_SMTP_PORT": "SMTP_PORT",
     "KENNISBANK_SMTP_USER": "SMTP_USER",
     "KENNISBANK_SMTP_PASSWORD": "SMTP_PASSWORD",
+    "KENNISBANK_AUDIT_RETENTION_DAYS": "AUDIT_RETENTION_DAYS",
+    "KENNISBANK_SESSION_IDLE_HOURS": "SESSION_IDLE_HOURS",
+    "KENNISBANK_SESSION_MAX_DAYS": "SESSION_MAX_DAYS",
+    "KENNISBANK_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "KENNISBANK_PASSWORD_LOGIN": "PASSWORD_LOGIN",
+    "KENNISBANK_OIDC_DISCOVERY_URL": "OIDC_DISCOVERY_URL",
+    "KENNISBANK_OIDC_ISSUER": "OIDC_ISSUER",
+    "KENNISBANK_OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
+    "KENNISBANK_OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
+    "KENNISBANK_OIDC_NAME": "OIDC_NAME",
+    "KENNISBANK_OIDC_SCOPES": "OIDC_SCOPES",
+    "KENNISBANK_OIDC_GROUPS_CLAIM": "OIDC_GROUPS_CLAIM",
+    "KENNISBANK_OIDC_ADMIN_GROUP": "OIDC_ADMIN_GROUP",
     "KENNISBANK_SMTP_STARTTLS": "SMTP_STARTTLS",
 }
-BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE"}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE", "PASSWORD_LOGIN"}
+# Whole numbers, with the smallest value that makes sense; anything else stops the start with a Dutch line.
+NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
+               "SESSION_IDLE_HOURS": ("KENNISBANK_SESSION_IDLE_HOURS", 1),
+               "SESSION_MAX_DAYS": ("KENNISBANK_SESSION_MAX_DAYS", 1),
+               "TRUSTED_PROXIES": ("KENNISBANK_TRUSTED_PROXIES", 0)}
 MIN_SECRET_KEY = 32
 
 
@@ -96,6 +114,24 @@ def defaults(instance_path: Path) -> dict:
         "SMTP_USER": "",
         "SMTP_PASSWORD": "",
         "SMTP_STARTTLS": False,
+        # The audit log keeps an event this many days (`kb audit-prune` removes older ones).
+        "AUDIT_RETENTION_DAYS": 730,
+        # A login ends after this long without a request, and in any case after SESSION_MAX_DAYS.
+        "SESSION_IDLE_HOURS": 8,
+        "SESSION_MAX_DAYS": 7,
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
+        "TRUSTED_PROXIES": 0,
+        # Log in with e-mail and password (the default for `make run`); false when only OIDC may be used.
+        "PASSWORD_LOGIN": True,
+        # OpenID Connect with the organisation's identity provider (off while the discovery URL is empty).
+        "OIDC_DISCOVERY_URL": "",
+        "OIDC_ISSUER": "",  # empty: the issuer the discovery document names
+        "OIDC_CLIENT_ID": "",
+        "OIDC_CLIENT_SECRET": "",
+        "OIDC_NAME": "uw organisatie",
+        "OIDC_SCOPES": "openid email profile",
+        "OIDC_GROUPS_CLAIM": "groups",
+        "OIDC_ADMIN_GROUP": "",
     }
 
 
@@ -133,6 +169,32 @@ def instance_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def number_problems(config: dict) -> list[str]:
+    """Converts the whole-number settings in place; what cannot be converted, in Dutch."""
+    problems = []
+    for key, (env_name, smallest) in NUMBER_KEYS.items():
+        try:
+            value = int(str(config[key]).strip())
+        except ValueError:
+            value = None
+        if value is None or value < smallest:
+            problems.append(f"{env_name} moet een heel getal van minstens {smallest} zijn, niet '{config[key]}'.")
+        else:
+            config[key] = value
+    return problems
+
+
+def login_problems(config: dict) -> list[str]:
+    """A way in must exist, and an identity provider needs its client."""
+    problems = []
+    if config["OIDC_DISCOVERY_URL"] and not config["OIDC_CLIENT_ID"]:
+        problems.append("KENNISBANK_OIDC_CLIENT_ID ontbreekt bij KENNISBANK_OIDC_DISCOVERY_URL.")
+    if not config["PASSWORD_LOGIN"] and not config["OIDC_DISCOVERY_URL"]:
+        problems.append("KENNISBANK_PASSWORD_LOGIN staat uit en er is geen KENNISBANK_OIDC_DISCOVERY_URL: "
+                        "dan kan niemand inloggen.")
+    return problems
 
 
 def production_problems(config: dict, secret_key_given: bool) -> list[str]:

@@ -23,8 +23,15 @@ def int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
+def has_control_characters(text: str) -> bool:
+    """CR, LF and the other control characters have no place in a URL we redirect to (header injection)."""
+    return any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """Only redirect back within this site: a relative path, never '//host', '/\\host' or a full URL."""
+    if target and has_control_characters(target):
+        return fallback
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:

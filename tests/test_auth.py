@@ -3,7 +3,7 @@ import pytest
 
 from kennisbank.auth.views import FAILED_LOGIN
 
-from .conftest import PASSWORD, csrf_token
+from .conftest import PASSWORD, AuthActions, csrf_token
 
 
 def test_login_with_valid_credentials_opens_start_page(auth, client, make_user):
@@ -105,3 +105,263 @@ def test_passwords_are_stored_hashed(make_user):
     user = make_user(password="een-geheim-wachtwoord")
     assert "een-geheim-wachtwoord" not in user.password_hash
     assert user.password_hash.startswith("pbkdf2:")
+
+
+# Sessions live on the server: they can be ended from anywhere ------------------------------------------
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _with_cookie(app, cookie: str):
+    """Another browser that holds a copy of a session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other
+
+
+def test_a_cookie_copied_before_logout_is_worthless_after_it(app, client, auth, make_user):
+    make_user(email="anne@gemeente.example")
+    auth.login("anne@gemeente.example")
+    copied = _cookie(client)
+    assert _with_cookie(app, copied).get("/mijn").status_code == 200
+    auth.logout()
+    assert _with_cookie(app, copied).get("/mijn").status_code == 302  # back to the login page
+
+
+def test_log_out_everywhere_ends_every_session_of_that_user_only(app, client, auth, make_user):
+    make_user(email="anne@gemeente.example")
+    make_user(email="bert@gemeente.example")
+    auth.login("anne@gemeente.example")
+    laptop = _cookie(client)
+    phone = app.test_client()
+    AuthActions(phone).login("anne@gemeente.example")
+    colleague = app.test_client()
+    AuthActions(colleague).login("bert@gemeente.example")
+    assert "Overal uitloggen" in phone.get("/sessies").get_data(as_text=True)
+    response = phone.post("/sessies/overal-uitloggen", data={"csrf_token": csrf_token(phone, "/sessies")})
+    assert response.status_code == 302
+    assert _with_cookie(app, laptop).get("/mijn").status_code == 302
+    assert phone.get("/mijn").status_code == 302
+    assert colleague.get("/mijn").status_code == 200
+
+
+def test_deactivation_ends_the_sessions_at_once(app, db, client, auth, make_user):
+    from kennisbank.services import accounts
+
+    anne = make_user(email="anne@gemeente.example")
+    admin = make_user(email="beheer@gemeente.example", is_admin=True)
+    auth.login("anne@gemeente.example")
+    assert client.get("/mijn").status_code == 200
+    accounts.deactivate_user(anne, admin, project_successors={}, theme_successors={})
+    db.session.commit()
+    assert client.get("/mijn").status_code == 302
+
+
+def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, client, auth, make_user):
+    make_user(email="anne@gemeente.example")
+    auth.login("anne@gemeente.example")
+    other = app.test_client()
+    AuthActions(other).login("anne@gemeente.example")
+    token = csrf_token(client, "/sessies")
+    wrong = client.post("/sessies/wachtwoord", data={"csrf_token": token, "current": "fout", "new": "nieuw-wachtw0ord"})
+    assert wrong.status_code == 400 and "Het huidige wachtwoord klopt niet." in wrong.get_data(as_text=True)
+    short = client.post("/sessies/wachtwoord", data={"csrf_token": token, "current": PASSWORD, "new": "kort"})
+    assert short.status_code == 400 and "minstens 10 tekens" in short.get_data(as_text=True)
+    assert other.get("/mijn").status_code == 200  # refused changes end nothing
+    changed = client.post("/sessies/wachtwoord", data={"csrf_token": token, "current": PASSWORD,
+                                                      "new": "nieuw-wachtw0ord"})
+    assert changed.status_code == 302
+    assert client.get("/mijn").status_code == 200
+    assert other.get("/mijn").status_code == 302
+    assert AuthActions(app.test_client()).login("anne@gemeente.example", "nieuw-wachtw0ord").status_code == 302
+
+
+@pytest.mark.parametrize("idle_minutes, age_hours, still_in", [
+    (8 * 60 - 2, 1, True),  # just inside the idle limit (8 hours)
+    (8 * 60 + 1, 9, False),  # just past it
+    (1, 7 * 24 - 1, True),  # busy, just under the absolute limit (7 days)
+    (1, 7 * 24 + 1, False),  # busy, but just past it
+])
+def test_sessions_end_when_idle_or_too_old(app, db, client, auth, make_user, idle_minutes, age_hours, still_in):
+    from datetime import timedelta
+
+    from kennisbank.models import UserSession
+    from kennisbank.models.base import utcnow
+
+    make_user(email="anne@gemeente.example")
+    auth.login("anne@gemeente.example")
+    row = db.session.scalars(db.select(UserSession)).one()
+    now = utcnow()
+    row.created_at, row.last_seen_at = now - timedelta(hours=age_hours), now - timedelta(minutes=idle_minutes)
+    db.session.commit()
+    assert (client.get("/mijn").status_code == 200) is still_in
+
+
+def test_session_limits_are_configurable_and_checked(tmp_path, monkeypatch):
+    from kennisbank.config import ConfigurationError
+
+    from .conftest import make_app
+
+    monkeypatch.setenv("KENNISBANK_SESSION_IDLE_HOURS", "nul")
+    with pytest.raises(ConfigurationError, match="KENNISBANK_SESSION_IDLE_HOURS moet een heel getal van minstens 1"):
+        make_app(tmp_path)
+    monkeypatch.setenv("KENNISBANK_SESSION_IDLE_HOURS", "2")
+    assert make_app(tmp_path).config["SESSION_IDLE_HOURS"] == 2
+
+
+# Throttling, shared by every process through the database ---------------------------------------------
+
+def _attempt(client, email, password):
+    return client.post("/inloggen", data={"csrf_token": csrf_token(client, "/inloggen"), "email": email,
+                                          "password": password})
+
+
+def test_failures_make_the_next_attempt_wait_then_lock_in_dutch(app, db, client, make_user):
+    from datetime import timedelta
+
+    from kennisbank.models import LoginThrottle
+    from kennisbank.services import login_throttle
+
+    make_user(email="anne@gemeente.example")
+    policy = login_throttle.POLICIES["account"]
+    for _ in range(policy.free):  # the free mistakes: each answered normally
+        assert _attempt(client, "anne@gemeente.example", "fout").status_code == 400
+    waiting = _attempt(client, "anne@gemeente.example", PASSWORD)  # even the right password waits now
+    assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "1"
+    assert "Probeer het over 1 seconde opnieuw." in waiting.get_data(as_text=True)
+    assert client.get("/mijn").status_code == 302
+    row = db.session.scalars(db.select(LoginThrottle).where(LoginThrottle.scope == "account")).one()
+    assert row.failures == policy.free and "anne" not in row.key  # a keyed hash, not the address
+    row.failures, row.last_failure_at = policy.lock_after - 1, row.last_failure_at - timedelta(minutes=2)
+    db.session.commit()
+    assert _attempt(client, "anne@gemeente.example", "fout").status_code == 400  # the failure that locks
+    locked = _attempt(client, "anne@gemeente.example", PASSWORD)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 14 * 60
+    assert "Inloggen is tijdelijk geblokkeerd; probeer het over 15 minuten opnieuw." in locked.get_data(as_text=True)
+
+
+def test_the_delay_doubles_per_failure_up_to_a_minute(app):
+    from datetime import timedelta
+
+    from kennisbank.services import login_throttle
+
+    policy = login_throttle.POLICIES["account"]
+    delays = [login_throttle._delay(policy, n).total_seconds() for n in range(policy.free - 1, policy.free + 8)]
+    assert delays == [0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert login_throttle._delay(policy, 100) == timedelta(seconds=60)
+
+
+def test_success_clears_the_account_but_not_the_address(app, db, client, make_user):
+    from kennisbank.models import LoginThrottle
+
+    make_user(email="anne@gemeente.example")
+    for _ in range(2):
+        _attempt(client, "anne@gemeente.example", "fout")
+    assert _attempt(client, "anne@gemeente.example", PASSWORD).status_code == 302
+    counts = dict(db.session.execute(db.select(LoginThrottle.scope, LoginThrottle.failures)).all())
+    assert counts == {"account": 0, "address": 2}
+
+
+def test_many_accounts_from_one_address_are_stopped_too(app, db, client, make_user):
+    from kennisbank.services import login_throttle
+
+    policy = login_throttle.POLICIES["address"]
+    for n in range(policy.free):  # one try per account: no account ever reaches its own limit
+        assert _attempt(client, f"iemand{n}@gemeente.example", "fout").status_code == 400
+    assert _attempt(client, "nog-iemand@gemeente.example", "fout").status_code == 429
+
+
+def test_a_throttled_attempt_never_checks_a_password(app, db, client, make_user, monkeypatch):
+    from kennisbank.services import login_throttle, users
+
+    make_user(email="anne@gemeente.example")
+    for _ in range(login_throttle.POLICIES["account"].free):
+        _attempt(client, "anne@gemeente.example", "fout")
+    checked = []
+    monkeypatch.setattr(users, "check_password_hash", lambda *args: checked.append(1) or False)
+    assert _attempt(client, "anne@gemeente.example", "fout").status_code == 429
+    assert checked == []
+
+
+def test_unknown_and_existing_accounts_cost_the_same_hash(app, make_user, monkeypatch):
+    """The same method and work whether the address has an account or not: timing tells nothing."""
+    from kennisbank.services import users
+
+    make_user(email="anne@gemeente.example")
+    methods = []
+    real = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash",
+                        lambda stored, password: methods.append(stored.split("$")[0]) or real(stored, password))
+    users.authenticate("anne@gemeente.example", "fout")
+    users.authenticate("onbekend@gemeente.example", "fout")
+    assert methods[0] == methods[1] == app.config["PASSWORD_HASH_METHOD"]
+
+
+# Headers, proxies, odd input --------------------------------------------------------------------------
+
+def test_pages_behind_login_are_not_stored_and_public_ones_may_be(client, auth, make_user):
+    make_user(email="anne@gemeente.example")
+    assert "no-store" not in client.get("/help/").headers.get("Cache-Control", "")
+    auth.login("anne@gemeente.example")
+    assert client.get("/mijn").headers["Cache-Control"] == "no-store"
+    assert client.get("/help/").headers["Cache-Control"] == "no-store"  # logged in: the menu names the user
+
+
+@pytest.mark.parametrize("target", ["/%0D%0AX:1", "/%0Aevil", "/mijn%09", "/%7F"])
+def test_control_characters_in_next_are_a_clean_400_and_nobody_logs_in(client, make_user, target):
+    make_user(email="anne@gemeente.example")
+    page = client.get(f"/inloggen?next={target}")
+    assert page.status_code == 400 and "ongeldige terugverwijzing" in page.get_data(as_text=True)
+    response = client.post(f"/inloggen?next={target}", data={
+        "csrf_token": csrf_token(client, "/inloggen"), "email": "anne@gemeente.example", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/mijn").status_code == 302
+
+
+def test_a_normal_next_still_works(client, make_user):
+    make_user(email="anne@gemeente.example")
+    response = client.post("/inloggen?next=/mijn", data={
+        "csrf_token": csrf_token(client, "/inloggen"), "email": "anne@gemeente.example", "password": PASSWORD})
+    assert (response.status_code, response.headers["Location"]) == (302, "/mijn")
+
+
+@pytest.mark.parametrize("hops, proto, expected", [(0, "https", "http://"), (1, "https", "https://")])
+def test_forwarded_headers_count_only_behind_trusted_proxies(tmp_path, monkeypatch, hops, proto, expected):
+    from flask import url_for
+
+    from kennisbank.auth import guard
+
+    from .conftest import make_app
+
+    monkeypatch.setattr(guard, "PUBLIC_ENDPOINTS", guard.PUBLIC_ENDPOINTS | {"probe"})
+    app = make_app(tmp_path, TRUSTED_PROXIES=hops)
+    seen = {}
+
+    @app.get("/_probe")
+    def probe():
+        from flask import request
+
+        seen.update(url=url_for("auth.login", _external=True), addr=request.remote_addr)
+        return "ok"
+
+    app.test_client().get("/_probe", headers={"X-Forwarded-Proto": proto, "X-Forwarded-For": "203.0.113.9",
+                                              "X-Forwarded-Host": "kennisbank.gemeente.example"})
+    assert seen["url"].startswith(expected)
+    assert (seen["addr"] == "203.0.113.9") is bool(hops)
+    assert ("kennisbank.gemeente.example" in seen["url"]) is bool(hops)
+
+
+def test_the_team_field_says_the_same_for_unknown_and_former_colleagues(app, db, make_user):
+    from kennisbank.services import projects
+    from kennisbank.services.errors import DomainError
+
+    lead = make_user(email="lead@gemeente.example")
+    make_user(email="weg@gemeente.example", active=False)
+    messages = []
+    for email in ("weg@gemeente.example", "nooit@gemeente.example"):
+        with pytest.raises(DomainError) as refused:
+            projects.create_project(projects.ProjectInput(title="Proef", question="Werkt het?", municipality="Utrecht",
+                                                          team_emails=[email]), lead)
+        messages.append(refused.value.field_errors["team"].replace(email, "X"))
+    assert messages[0] == messages[1]

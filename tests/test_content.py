@@ -133,3 +133,32 @@ def test_bad_content_names_the_file_and_loads_nothing(tmp_path, bad_project, mes
         assert "Er is niets geladen." in result.output
         assert counts()["Theme"] == 0 and counts()["User"] == 0
 
+
+
+def test_demo_accounts_are_marked_and_listed_for_the_administrator(app, db, client):
+    load()
+    demo = db.session.scalars(select(User).where(User.is_demo)).all()
+    assert demo and len(demo) == counts()["User"]
+    admin = next(u for u in demo if u.is_admin)
+    from .conftest import AuthActions
+
+    assert AuthActions(client).login(admin.email, "demo-wachtwoord").status_code == 302
+    page = client.get("/beheer/").get_data(as_text=True)
+    assert "Demo-accounts" in page and "gepubliceerde demowachtwoord" in page
+
+
+def test_demo_data_is_refused_in_production_and_themes_still_load(tmp_path, monkeypatch):
+    from flask_migrate import upgrade
+
+    from .conftest import make_app, running
+
+    app = make_app(tmp_path, ENV_NAME="production", SECRET_KEY="p" * 40)
+    with running(app):
+        upgrade()
+        refused = app.test_cli_runner().invoke(args=["kb", "load-content", "--demo"])
+        assert refused.exit_code == 1
+        assert "niet geladen in productie" in refused.output
+        assert _db.session.scalar(select(func.count()).select_from(User)) == 0
+        themes_only = app.test_cli_runner().invoke(args=["kb", "load-content"])
+        assert themes_only.exit_code == 0, themes_only.output
+        assert _db.session.scalar(select(func.count()).select_from(Theme)) >= 8

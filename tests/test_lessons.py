@@ -68,6 +68,24 @@ def test_on_behalf_of_team_hides_the_author_but_history_keeps_them(db, make_user
     assert revision.user == author
 
 
+def test_a_team_lesson_names_nobody_in_its_visible_history_except_to_author_and_admin(
+        db, client, auth, make_user):
+    author = make_user(email="auteur@gemeente.example", name="Bang voor Blaam")
+    make_user(email="collega@gemeente.example")
+    make_user(email="beheer@gemeente.example", is_admin=True)
+    lesson = lessons.create_lesson(lesson_input(on_behalf_of_team=True), author)
+    db.session.commit()
+    seen = {}
+    for email in ("collega@gemeente.example", "auteur@gemeente.example", "beheer@gemeente.example"):
+        auth.login(email)
+        seen[email] = client.get(f"/lessen/{lesson.id}").get_data(as_text=True)
+        auth.logout()
+    assert "Bang voor Blaam" not in seen["collega@gemeente.example"]
+    assert "door het projectteam" in seen["collega@gemeente.example"]
+    assert "door Bang voor Blaam" in seen["auteur@gemeente.example"]
+    assert "door Bang voor Blaam" in seen["beheer@gemeente.example"]
+
+
 def test_review_by_theme_owner(db, make_user, make_theme, make_lesson):
     owner = make_user()
     theme = make_theme(owners=[owner])

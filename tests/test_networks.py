@@ -83,3 +83,40 @@ def test_adding_unknown_colleague_changes_nothing(auth, client, db, make_user, m
     assert "Er is geen gebruiker met het e-mailadres niemand@x.example" in response.get_data(as_text=True)
     db.session.refresh(network)
     assert network.memberships == []
+
+
+# Appointing a trekker gives someone the network: only its managers may do it -----------------------------
+
+def test_anyone_may_join_as_lid_but_not_make_themselves_trekker(db, make_user, make_theme, make_network):
+    newcomer, owner = make_user(), make_user()
+    network = make_network(themes=[make_theme(owners=[owner])])
+    with pytest.raises(NotAllowed, match="trekker maken"):
+        networks.add_membership(network, newcomer, newcomer, role=MembershipRole.LEAD, personal_capacity=False)
+    assert not network.memberships
+    networks.add_membership(network, newcomer, newcomer, role=MembershipRole.MEMBER, personal_capacity=False)
+    networks.add_membership(network, make_user(), owner, role=MembershipRole.LEAD, personal_capacity=False)
+
+
+def test_a_current_trekker_and_an_administrator_may_appoint_one_a_former_trekker_not(db, make_user, make_network):
+    trekker, former, admin = make_user(), make_user(), make_user(is_admin=True)
+    network = make_network(members=[
+        {"user": trekker, "role": MembershipRole.LEAD, "since": date(2020, 1, 1)},
+        {"user": former, "role": MembershipRole.LEAD, "since": date(2019, 1, 1), "until": date(2020, 1, 1)}])
+    networks.add_membership(network, make_user(), trekker, role=MembershipRole.LEAD, personal_capacity=False)
+    networks.add_membership(network, make_user(), admin, role=MembershipRole.LEAD, personal_capacity=False)
+    with pytest.raises(NotAllowed):
+        networks.add_membership(network, former, former, role=MembershipRole.LEAD, personal_capacity=False)
+
+
+def test_the_join_form_offers_trekker_only_to_managers(client, auth, make_user, make_theme, make_network):
+    make_user(email="nieuw@gemeente.example")
+    owner = make_user(email="eigenaar@gemeente.example")
+    network = make_network(themes=[make_theme(owners=[owner])])
+    auth.login("nieuw@gemeente.example")
+    assert 'value="trekker"' not in client.get(f"/netwerken/{network.slug}").get_data(as_text=True)
+    refused = client.post(f"/netwerken/{network.slug}/leden", data={
+        "csrf_token": csrf_token(client, f"/netwerken/{network.slug}"), "role": "trekker"})
+    assert refused.status_code == 403 and "trekker maken" in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login("eigenaar@gemeente.example")
+    assert 'value="trekker"' in client.get(f"/netwerken/{network.slug}").get_data(as_text=True)

@@ -73,6 +73,10 @@ MATRIX = [
     ("GET", "/netwerken/{n}/bewerken", "networks.edit", OWNER_ADMIN),
     ("POST", "/netwerken/{n}/leden", "networks.add_member",
      expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
+    # Joining as trekker takes over the network: only its theme owners, trekkers and administrators.
+    ("POST", "/netwerken/{n}/leden", "networks.add_member",
+     expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=REDIRECT, other_owner=FORBIDDEN, admin=REDIRECT),
+     {"role": "trekker"}),
     ("POST", "/netwerken/{n}/leden/{m}/beeindigen", "networks.end_member",
      expect(medewerker=REDIRECT, lead=FORBIDDEN, owner=REDIRECT, other_owner=FORBIDDEN, admin=REDIRECT)),
     ("POST", "/netwerken/{n}/verwijderen", "networks.delete", dict(ONLY_ADMIN, admin=REDIRECT)),
@@ -84,6 +88,8 @@ MATRIX = [
     ("POST", "/beheer/gebruikers/{u}/vertrekdatum", "admin.departure", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("POST", "/beheer/gebruikers/{u}/heractiveren", "admin.reactivate", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("GET", "/beheer/tokens", "admin.tokens", ONLY_ADMIN),
+    ("GET", "/beheer/audit", "admin.audit_log", ONLY_ADMIN),
+    ("GET", "/beheer/audit.csv", "admin.audit_export", ONLY_ADMIN),
     ("POST", "/beheer/tokens/{k}/intrekken", "admin.revoke_token", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("GET", "/zoeken?q=verlichting", "search.results", expect()),
     ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
@@ -100,7 +106,17 @@ MATRIX = [
     ("GET", "/inloggen", "auth.login", expect(anonymous=OK)),
     ("POST", "/uitloggen", "auth.logout", expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT,
                                                   other_owner=REDIRECT, admin=REDIRECT)),
+    ("GET", "/sessies", "auth.my_sessions", expect()),
+    ("POST", "/sessies/overal-uitloggen", "auth.logout_everywhere",
+     expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
+    # Everyone may change their own password; this form data has a wrong current password: 400.
+    ("POST", "/sessies/wachtwoord", "auth.change_password",
+     expect(medewerker=400, lead=400, owner=400, other_owner=400, admin=400), {"current": "fout", "new": "x" * 12}),
+    # No identity provider configured here: the organisation login does not exist (tests/test_oidc.py).
+    ("GET", "/inloggen/organisatie", "auth.oidc_start", expect(*[HIDDEN] * 6)),
+    ("GET", "/inloggen/organisatie/terug", "auth.oidc_callback", expect(*[HIDDEN] * 6)),
 ]
+MATRIX = [row if len(row) == 5 else (*row, {}) for row in MATRIX]
 
 
 # Every POST gets these fields; each route reads the ones it needs.
@@ -140,8 +156,9 @@ def build_world():
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, template, endpoint, expected", MATRIX, ids=[f"{m} {t}" for m, t, _, _ in MATRIX])
-def test_route_by_role(tmp_path, any_database_url, method, template, endpoint, expected, role):
+@pytest.mark.parametrize("method, template, endpoint, expected, data", MATRIX,
+                         ids=[f"{m} {t}{' ' + str(d) if d else ''}" for m, t, _, _, d in MATRIX])
+def test_route_by_role(tmp_path, any_database_url, method, template, endpoint, expected, data, role):
     app = make_app(tmp_path, any_database_url, WTF_CSRF_ENABLED=False)
     with running(app):
         _db.create_all()
@@ -151,7 +168,7 @@ def test_route_by_role(tmp_path, any_database_url, method, template, endpoint, e
             assert client.post("/inloggen", data={"email": people[role].email, "password": PASSWORD}).status_code \
                 == 302
         url = template.format(**ids)
-        response = client.open(url, method=method, data=FORM_DATA | {"id": str(ids["l"])})
+        response = client.open(url, method=method, data=FORM_DATA | {"id": str(ids["l"])} | data)
         want = expected[role]
         if want == LOGIN:
             assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
@@ -160,6 +177,6 @@ def test_route_by_role(tmp_path, any_database_url, method, template, endpoint, e
 
 
 def test_every_route_is_in_the_matrix(app):
-    covered = {endpoint for _, _, endpoint, _ in MATRIX}
+    covered = {endpoint for _, _, endpoint, _, _ in MATRIX}
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert routes - covered == set()

@@ -107,6 +107,20 @@ def test_no_result_suggests_and_is_logged(db, index, viewer, make_lesson):
     assert logged.query == "verlichtng" and logged.result_count == 0 and logged.user == viewer
 
 
+def test_one_person_cannot_fill_the_zero_result_list(db, index, viewer, make_user):
+    index()
+    for _ in range(3):
+        search.search(viewer, "wachtrijrobot")  # the same search again that day: kept once
+    for n in range(search.SEARCH_LOG_PER_USER_PER_DAY + 5):
+        search.search(viewer, f"onzin{n}woord")
+    other = make_user()
+    search.search(other, "wachtrijrobot")  # someone else's counts
+    db.session.commit()
+    mine = db.session.scalar(select(func.count(SearchLog.id)).where(SearchLog.user_id == viewer.id))
+    assert mine == search.SEARCH_LOG_PER_USER_PER_DAY
+    assert db.session.scalar(select(func.count(SearchLog.id)).where(SearchLog.query == "wachtrijrobot")) == 2
+
+
 def test_facets_count_and_narrow(db, index, viewer, make_lesson, make_project, make_theme):
     theme = make_theme(slug="licht", name="Licht")
     make_lesson(title="Verlichting A", kind=LessonKind.FAILURE, themes=[theme])

@@ -1,12 +1,14 @@
-from flask import flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ApiToken, Lesson, Network, Project, User
-from ..services import accounts, api_tokens, users
+from ..services import accounts, api_tokens, audit, users
 from ..services.errors import DomainError
-from ..web import get_or_404, put_on_form
+from ..web import get_or_404, page_arg, put_on_form
 from . import bp
 from .forms import DepartureForm, TokenForm
 
@@ -20,7 +22,40 @@ def index():
         "networks": db.session.scalars(select(Network).where(Network.deleted_at.is_not(None))).all(),
     }
     return render_template("admin/index.html", users=accounts.all_users(), deleted=deleted,
-                           orphan_themes=accounts.themes_without_owner())
+                           orphan_themes=accounts.themes_without_owner(),
+                           demo_users=[u for u in accounts.all_users() if u.is_demo and u.active])
+
+
+def _audit_filters() -> tuple[audit.AuditFilters, list[str]]:
+    """The filters from the query string; a date that is not one is named and left out."""
+    notices, dates = [], {}
+    for name, label in (("van", "Van"), ("tot", "Tot en met")):
+        value = request.args.get(name, "").strip()
+        try:
+            dates[name] = date.fromisoformat(value) if value else None
+        except ValueError:
+            dates[name] = None
+            notices.append(f"'{value[:40]}' bij '{label}' is geen datum (jjjj-mm-dd); dat filter is niet gebruikt.")
+    return audit.AuditFilters(event=request.args.get("gebeurtenis", ""), actor=request.args.get("wie", "")[:200],
+                              since=dates["van"], until=dates["tot"]), notices
+
+
+@bp.get("/audit")
+def audit_log():
+    """Who did what, when, from where: filter by event, person and period."""
+    filters, notices = _audit_filters()
+    return render_template("admin/audit.html", page=audit.search(filters, page_arg()), filters=filters,
+                           notices=notices, events=audit.EVENTS)
+
+
+@bp.get("/audit.csv")
+def audit_export():
+    """The filtered audit log as CSV (the export is recorded too)."""
+    filters, _ = _audit_filters()
+    body = audit.export_csv(filters, current_user)
+    db.session.commit()
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=kennisbank-auditlog.csv"})
 
 
 def _successors(prefix: str, ids: list[int]) -> dict[int, User]:

@@ -2,18 +2,18 @@
 from flask import request
 from flask_login import current_user
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import User
+from ..services import sessions
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "static"}
 PUBLIC_BLUEPRINTS = {"help", "api", "ops"}  # the API answers 401 in JSON itself; ops: health checks
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    """Only through a session that is still open in the database (revocable, idle and absolute limits)."""
+    return sessions.user_for_request(user_id)
 
 
 def require_login_everywhere():
@@ -23,4 +23,5 @@ def require_login_everywhere():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    sessions.touch()
     return None

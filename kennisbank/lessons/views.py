@@ -77,7 +77,9 @@ def detail(lesson_id: int):
     lessons.note_viewed(lesson)
     db.session.commit()
     return render_template("lessons/detail.html", lesson=lesson, revision_log=revisions.history(lesson),
-                           review_form=ReviewForm(),
+                           uses=lessons.visible_uses(lesson, current_user), review_form=ReviewForm(),
+                           unnamed_author=None if permissions.can_see_author(current_user, lesson)
+                           else lesson.author_id,
                            can_edit=permissions.can_edit_lesson(current_user, lesson),
                            can_review=permissions.can_review_lesson(current_user, lesson),
                            can_delete=permissions.can_delete(current_user))

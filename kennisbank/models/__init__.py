@@ -7,13 +7,14 @@ from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
 from .project import Project, project_members, project_themes
 from .revision import Revision
 from .search import ApiToken, IndexReplica, SearchChange, SearchChangeHorizon, SearchLog
+from .security import AuditEvent, LoginThrottle, UserSession
 from .theme import Theme, theme_owners
 from .user import User
 
 __all__ = [
-    "ApiToken", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
-    "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
+    "ApiToken", "AuditEvent", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "LoginThrottle", "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
-    "SearchChangeHorizon", "SearchLog", "Theme", "User", "Verdict", "lesson_themes", "network_themes",
+    "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "lesson_themes", "network_themes",
     "project_members", "project_themes", "theme_owners",
 ]

@@ -30,6 +30,10 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Known departure date (set by an administrator): the dashboard warns before knowledge walks out.
     leaves_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Created by `kb load-content --demo` with the published demo password: listed on the beheer page.
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # "<issuer> <subject>" of the organisation's identity provider, once this account logged in with it.
+    external_id: Mapped[str | None] = mapped_column(String(500), unique=True, nullable=True)
 
     owned_themes: Mapped[list[Theme]] = relationship(secondary="theme_owners", viewonly=True,
                                                      order_by="Theme.name")
@@ -37,6 +41,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.active
+
+    @property
+    def has_password(self) -> bool:
+        """Accounts made by a login with the organisation's account have none (and cannot use one)."""
+        return self.password_hash.startswith(("scrypt:", "pbkdf2:"))
 
     @property
     def display_name(self) -> str:

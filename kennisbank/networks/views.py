@@ -36,13 +36,21 @@ def index():
                            can_create=permissions.can_create_network(current_user))
 
 
+def _membership_form(network) -> MembershipForm:
+    """Offers "trekker" only to those who may appoint one (the service refuses it to anyone else)."""
+    form = MembershipForm()
+    if not permissions.can_appoint_trekker(current_user, network):
+        form.role.choices = [c for c in form.role.choices if c.value != MembershipRole.LEAD.value]
+    return form
+
+
 @bp.get("/<slug>")
 def detail(slug: str):
     """A network with its members: role, since/until, on whose behalf."""
     network = _network_or_404(slug)
     return render_template("networks/detail.html", network=network, revision_log=revisions.history(network),
                            current=networks.current_members(network), past=networks.past_members(network),
-                           membership_form=MembershipForm(),
+                           membership_form=_membership_form(network),
                            can_edit=permissions.can_edit_network(current_user, network),
                            can_log_lesson=permissions.can_log_lesson_on(current_user, network=network),
                            can_delete=permissions.can_delete(current_user))

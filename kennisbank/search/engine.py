@@ -187,25 +187,35 @@ def _text_highlighter(searcher, terms: set[str]):
     return highlight_text
 
 
-def suggest(words: list[str]) -> str | None:
-    """'Bedoelde u …?': replace words the index does not know by the closest known title or body term."""
-    return searchers().run(lambda searcher: _suggest(searcher, words))
+def suggest(words: list[str], who: Visibility) -> str | None:
+    """'Bedoelde u …?': replace words the index does not know by the closest known title or body term.
+    Known means: in a document this user may see, so a word that occurs only in others' drafts is
+    neither accepted nor suggested."""
+    return searchers().run(lambda searcher: _suggest(searcher, words, _hidden_docnums(searcher, who)))
 
 
-def _suggest(searcher, words: list[str]) -> str | None:
+def _visible(reader, term: str, hidden: set[int] | None) -> bool:
+    if not reader.doc_frequency("text", term):
+        return False
+    if not hidden:
+        return True
+    return any(docnum not in hidden for docnum in reader.postings("text", term).all_ids())
+
+
+def _suggest(searcher, words: list[str], hidden: set[int] | None) -> str | None:
     reader = searcher.reader()
     analyzer = dutch_analyzer()
     changed, out = False, []
     for word in words:
         terms = [t.text for t in analyzer(word)]
-        if len(word) >= 4 and terms and not reader.doc_frequency("text", terms[0]):
+        if len(word) >= 4 and terms and not _visible(reader, terms[0], hidden):
             # prefix=1: people rarely mistype the first letter, and it spares a scan of the whole vocabulary.
-            options = searcher.corrector("text").suggest(word.lower(), limit=1, maxdist=1 if len(word) < 7 else 2,
+            options = searcher.corrector("text").suggest(word.lower(), limit=5, maxdist=1 if len(word) < 7 else 2,
                                                          prefix=1)
-            if options:
-                out.append(options[0])
+            option = next((o for o in options if _visible(reader, o, hidden)), None)
+            if option:
+                out.append(option)
                 changed = True
                 continue
         out.append(word)
     return " ".join(out) if changed else None
-

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Membership, Project, ProjectStatus, Theme, User
 from ..models.base import utcnow
-from . import editing, permissions, revisions
+from . import audit, editing, permissions, revisions, sessions
 from .errors import DomainError, NotAllowed
 
 
@@ -80,6 +80,9 @@ def deactivate_user(user: User, by: User, *, project_successors: dict[int, User]
                          {"lid": [user.name, f"tot {membership.until.isoformat()} (uit dienst)"]})
     user.active = False
     user.deactivated_at = utcnow()
+    ended = sessions.end_all(user, "gedeactiveerd")  # logged out everywhere, at once
+    audit.record("account_deactivated", by, user, projects=len(held.open_projects), themes=len(held.themes),
+                 sessions=ended)
     db.session.flush()
 
 
@@ -88,6 +91,7 @@ def reactivate_user(user: User, by: User) -> None:
         raise NotAllowed("Alleen een beheerder kan een account heractiveren.")
     user.active = True
     user.deactivated_at = None
+    audit.record("account_reactivated", by, user)
     db.session.flush()
 
 
@@ -110,4 +114,5 @@ def set_departure(user: User, by: User, leaves_on: date | None) -> None:
     if not user.active and leaves_on is not None:
         raise DomainError(f"{user.name} is al gedeactiveerd.")
     user.leaves_on = leaves_on
+    audit.record("departure_set", by, user, leaves_on=leaves_on.isoformat() if leaves_on else "")
     db.session.flush()

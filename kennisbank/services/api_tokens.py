@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import ApiToken, User
 from ..models.base import utcnow
-from . import permissions
+from . import audit, permissions
 from .errors import DomainError, NotAllowed
 
 PREFIX = "kb_"
@@ -36,13 +36,16 @@ def create_token(name: str, for_user: User, by: User) -> tuple[ApiToken, str]:
     record = ApiToken(name=name.strip()[:200], token_hash=_hash(token), user=for_user, created_by=by)
     db.session.add(record)
     db.session.flush()
+    audit.record("token_created", by, record, name=record.name, for_user=for_user.id)
     return record, token
 
 
 def revoke(record: ApiToken, by: User) -> None:
     if not permissions.is_admin(by):
         raise NotAllowed("Alleen een beheerder kan API-tokens intrekken.")
-    record.revoked_at = record.revoked_at or utcnow()
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        audit.record("token_revoked", by, record, name=record.name)
     db.session.flush()
 
 
@@ -54,7 +57,10 @@ def user_for_token(token: str) -> User | None:
         return None
     if not hmac.compare_digest(record.token_hash, _hash(token)):
         return None
-    record.last_used_at = utcnow()
+    now = utcnow()
+    if record.last_used_at is None or record.last_used_at.date() < now.date():  # once a day is enough to trace
+        audit.record("token_used", record.user, record, name=record.name)
+    record.last_used_at = now
     return record.user
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
-from . import revisions
+from . import audit, revisions
 from .errors import DomainError, NotAllowed
 
 
@@ -61,6 +61,7 @@ def soft_delete(entity, by: User) -> None:
     if entity.deleted_at is None:
         entity.deleted_at = utcnow()
         revisions.record(entity, "verwijderd", by)
+        audit.record("item_deleted", by, entity)
         db.session.flush()
 
 
@@ -70,4 +71,5 @@ def restore(entity, by: User) -> None:
     if entity.deleted_at is not None:
         entity.deleted_at = None
         revisions.record(entity, "teruggezet", by)
+        audit.record("item_restored", by, entity)
         db.session.flush()

@@ -162,11 +162,20 @@ def years_in_use() -> list[int]:
     return sorted((int(y) for y in years if y), reverse=True)
 
 
+def visible_uses(lesson: Lesson, viewer: User) -> list:
+    """The projects that used this lesson, as far as the viewer may see them (not others' concepts)."""
+    return [use for use in lesson.uses if permissions.can_view_project(viewer, use.project)]
+
+
+def not_on_a_draft():
+    """Lessons anyone may see: those of a concept project only its people and theme owners see."""
+    return or_(Lesson.project_id.is_(None), Lesson.project.has(Project.status != ProjectStatus.CONCEPT))
+
+
 def lessons_for_theme(theme: Theme, limit: int = 50) -> list[Lesson]:
     """Validated first, then unreviewed, archived last; newest first within each."""
     order = {ReviewState.REVIEWED: 0, ReviewState.UNREVIEWED: 1, ReviewState.ARCHIVED: 2}
     lessons = db.session.scalars(select(Lesson).where(
-        Lesson.themes.any(Theme.id == theme.id), Lesson.deleted_at.is_(None),
-        or_(Lesson.project_id.is_(None), Lesson.project.has(Project.status != ProjectStatus.CONCEPT)))
+        Lesson.themes.any(Theme.id == theme.id), Lesson.deleted_at.is_(None), not_on_a_draft())
         .order_by(Lesson.created_at.desc()).limit(limit)).all()
     return sorted(lessons, key=lambda lesson: order[lesson.review_state])

@@ -14,6 +14,10 @@ from .listing import Page, paginate
 from .themes import slugify
 
 
+TREKKER_REFUSED = ("Alleen de eigenaren van de thema's van dit netwerk, de trekkers en beheerders kunnen iemand "
+                   "trekker maken. Meld u aan als lid of vertegenwoordiger.")
+
+
 @dataclass
 class NetworkInput:
     name: str
@@ -69,12 +73,14 @@ def add_membership(network: Network, member: User, by: User, *, role: Membership
                    since: date | None = None, note: str = "") -> Membership:
     """Join a network yourself, or (as its manager) add someone.
 
-    :raises NotAllowed: adding someone else without managing the network.
+    :raises NotAllowed: adding someone else, or appointing a trekker, without managing the network.
     :raises DomainError: already a current member, inactive user, start in the future.
     """
     today = date.today()
     if member.id != by.id and not permissions.can_edit_network(by, network):
         raise NotAllowed("U kunt alleen uzelf aanmelden bij dit netwerk.")
+    if role == MembershipRole.LEAD and not permissions.can_appoint_trekker(by, network):
+        raise NotAllowed(TREKKER_REFUSED)
     if not member.active:
         raise DomainError("Alleen actieve medewerkers kunnen lid worden.", {"email": "Deze medewerker is niet actief."})
     if any(m.user_id == member.id and m.is_current(today) for m in network.memberships):

@@ -41,6 +41,15 @@ def can_view_project(user: User, project: Project) -> bool:
     return True
 
 
+def can_view_item(user: User, kind: str, item) -> bool:
+    """Any searchable item (project, lesson, network, theme, person): the database decides, never the index."""
+    if kind == "project":
+        return can_view_project(user, item)
+    if kind == "lesson":
+        return can_view_lesson(user, item)
+    return _is_user(user) and not getattr(item, "is_deleted", False)
+
+
 def can_create_project(user: User) -> bool:
     return _is_user(user)
 
@@ -66,6 +75,12 @@ def can_view_lesson(user: User, lesson: Lesson) -> bool:
     if lesson.project is not None and lesson.project.status == ProjectStatus.CONCEPT:
         return can_view_project(user, lesson.project)
     return True
+
+
+def can_see_author(user: User, lesson: Lesson) -> bool:
+    """A lesson written "namens het projectteam" names nobody, also not in its history: only the author
+    and administrators see who wrote it."""
+    return not lesson.on_behalf_of_team or (_is_user(user) and (lesson.author_id == user.id or is_admin(user)))
 
 
 def can_log_lesson_on(user: User, project: Project | None = None, network: Network | None = None,
@@ -122,6 +137,11 @@ def can_edit_network(user: User, network: Network, today: date | None = None) ->
     leads = any(m.user_id == user.id and m.role.value == "trekker" and m.is_current(today)
                 for m in network.memberships)
     return leads or owns_any_theme(user, network.themes) or is_admin(user)
+
+
+def can_appoint_trekker(user: User, network: Network) -> bool:
+    """Making someone (oneself included) trekker gives them the network: only those who already manage it."""
+    return can_edit_network(user, network)
 
 
 def can_end_membership(user: User, membership) -> bool:

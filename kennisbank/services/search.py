@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from whoosh import query as Q
 
 from ..extensions import db
 from ..ops import metrics
 from ..models import Lesson, Network, Project, ReviewState, SearchLog, Theme, User
+from ..models.base import utcnow
 from ..search import engine
 from ..search.documents import MODEL_OF_KIND
 from ..search.query import parse
@@ -91,15 +92,6 @@ def _load(raw_hits) -> dict[tuple[str, int], object]:
     return loaded
 
 
-def _still_visible(user: User, kind: str, obj) -> bool:
-    """The database decides, not the index: a lagging index never shows what was just hidden."""
-    if kind == "project":
-        return permissions.can_view_project(user, obj)
-    if kind == "lesson":
-        return permissions.can_view_lesson(user, obj)
-    return not getattr(obj, "is_deleted", False)
-
-
 def _snippet_sources(kind: str, obj) -> list[str]:
     """The texts a result's snippet is taken from, best first (always from the database)."""
     if kind == "project":
@@ -151,7 +143,7 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     loaded = _load(raw.hits)
     for hit in raw.hits:
         obj = loaded.get((hit.kind, hit.item_id))
-        if obj is None or not _still_visible(user, hit.kind, obj):
+        if obj is None or not permissions.can_view_item(user, hit.kind, obj):
             continue
         result.hits.append(Hit(hit.kind, obj, hit.score, _snippet(hit.kind, obj, hit.highlight),
                                url_args(hit.kind, obj)))
@@ -161,14 +153,27 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.facets = _facets(raw.facets, facet_filters)
     if raw.total == 0:
         metrics.zero_result(source)
-        result.suggestion = engine.suggest(parsed.words) if parsed.words else None
+        result.suggestion = engine.suggest(parsed.words, _who(user)) if parsed.words else None
         if log_empty:
             log_search(user, text, 0, parsed.filters.get("thema") or facet_filters.get("thema", ""), source)
     return result
 
 
+# Theme owners read what people looked for in vain: one person cannot fill that list. Per user and day,
+# a search is kept once, and at most this many in all.
+SEARCH_LOG_PER_USER_PER_DAY = 20
+
+
 def log_search(user: User | None, text: str, count: int, theme_slug: str = "", source: str = "zoeken") -> None:
-    db.session.add(SearchLog(query=text.strip()[:500], result_count=count, theme_slug=(theme_slug or "")[:80],
+    query = text.strip()[:500]
+    if user is not None:
+        since = utcnow() - timedelta(days=1)
+        mine = select(func.count(SearchLog.id)).where(SearchLog.user_id == user.id, SearchLog.created_at >= since)
+        if (db.session.scalar(mine) >= SEARCH_LOG_PER_USER_PER_DAY
+                or db.session.scalar(mine.where(func.lower(SearchLog.query) == query.lower(),
+                                                SearchLog.theme_slug == (theme_slug or "")[:80]))):
+            return
+    db.session.add(SearchLog(query=query, result_count=count, theme_slug=(theme_slug or "")[:80],
                              source=source, user_id=user.id if user else None))
 
 
@@ -234,7 +239,7 @@ def people_who_know(user: User, text: str, limit: int = 20, today: date | None =
 
     for hit in raw.hits:
         obj = loaded.get((hit.kind, hit.item_id))
-        if obj is None or not _still_visible(user, hit.kind, obj):
+        if obj is None or not permissions.can_view_item(user, hit.kind, obj):
             continue
         if hit.kind == "project" and obj.lead.active:
             credit(obj.lead, 3 * hit.score).led.append(obj)

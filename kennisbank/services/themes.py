@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Lesson, Network, Project, ProjectStatus, Theme, User
-from . import editing, permissions, revisions
+from . import audit, editing, permissions, revisions
 from .errors import DomainError, NotAllowed
 from .lessons import lessons_for_theme
 from .projects import visible_projects
@@ -75,6 +75,7 @@ def set_owners(theme: Theme, owners: list[User], by: User) -> None:
         raise DomainError("Alleen actieve medewerkers kunnen themaeigenaar zijn.")
     editing.apply_changes(theme, {"owners": sorted(set(owners), key=lambda u: u.name)}, expected_version=None,
                           by=by, action="eigenaren gewijzigd")
+    audit.record("theme_owners_changed", by, theme, owners=sorted(owner.id for owner in set(owners)))
 
 
 @dataclass

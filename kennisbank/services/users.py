@@ -13,8 +13,16 @@ from .errors import DomainError
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
-# Checked against when the e-mail is unknown, so a failed login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+# Checked against when the e-mail is unknown, so a failed login costs the same work (the configured
+# method, the same hash) whether the account exists or not: timing tells nothing.
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 def normalise_email(email: str) -> str:
@@ -59,9 +67,20 @@ def create_user(email: str, name: str, password: str, *, department: str = "", o
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None — never saying which of the two was wrong."""
     user = find_by_email(email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+    if user is None or not user.has_password:
+        check_password_hash(_dummy_hash(), password or "")  # unknown, or an account without a password
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
     return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """:raises DomainError: wrong current password, too short a new one (per field)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise DomainError("Het huidige wachtwoord klopt niet.", {"current": "Het huidige wachtwoord klopt niet."})
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        message = f"Een wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens lang zijn."
+        raise DomainError(message, {"new": message})
+    user.password_hash = hash_password(new)
+    db.session.flush()

@@ -21,7 +21,7 @@ from ..search import documents
 from ..search.analysis import dutch_analyzer
 from ..search.searchers import SearchUnavailable
 from ..search.similar import find_similar
-from . import municipalities, permissions, revisions
+from . import audit, municipalities, permissions, revisions
 from .errors import DomainError, GateRefused, NotAllowed
 from .search import KIND_LABELS, log_search
 from .search import search as run_search
@@ -216,6 +216,7 @@ def give_verdict(check: PriorWorkCheck, suggestion_id: int, verdict: Verdict, no
     _require_lead(check.project, by)
     row = _suggestion(check, suggestion_id)
     row.verdict, row.note, row.decided_at = verdict, note.strip()[:2000], utcnow()
+    audit.record("voortoets_verdict", by, check.project, item=f"{row.item_type}:{row.item_id}", verdict=verdict.value)
     db.session.flush()
 
 
@@ -244,7 +245,10 @@ def add_suggestion(check: PriorWorkCheck, kind: str, item_id: int, by: User, not
                          "suggesties toevoegen.")
     model = MODELS.get(kind)
     item = db.session.get(model, item_id) if model else None
-    if item is None or getattr(item, "is_deleted", False) or (kind == "project" and item.id == project.id):
+    # Both the one adding and the lead who will read it must be allowed to see the item: a concept of
+    # someone else answers exactly like an id that does not exist.
+    if item is None or (kind == "project" and item.id == project.id) or not all(
+            permissions.can_view_item(person, kind, item) for person in (by, project.lead)):
         raise DomainError("Dit item bestaat niet (meer) of kan niet worden voorgesteld.")
     row = next((s for s in check.suggestions if s.item_type == kind and s.item_id == item_id), None)
     if row is None:
@@ -255,6 +259,7 @@ def add_suggestion(check: PriorWorkCheck, kind: str, item_id: int, by: User, not
     if verdict is not None and is_lead:
         row.verdict, row.decided_at = verdict, utcnow()
         row.note = note.strip()[:2000]
+        audit.record("voortoets_verdict", by, project, item=f"{kind}:{item_id}", verdict=verdict.value)
     db.session.flush()
     return row
 
@@ -303,6 +308,7 @@ def complete_check(check: PriorWorkCheck, conclusion: str, by: User) -> None:
         for theme in project.themes or [None]:
             log_search(by, project.title, 0, theme.slug if theme else "", source="voortoets")
     revisions.record(project, "voortoets afgerond", by)
+    audit.record("voortoets_completed", by, project, suggestions=len(check.suggestions))
     db.session.flush()
 
 
@@ -346,6 +352,7 @@ def override_start(project: Project, by: User, reason: str) -> None:
                           {"reason": "Schrijf waarom dit project zonder voortoets start (minstens 20 tekens)."})
     project.start_override_reason = reason.strip()
     project.start_override_by = by
+    audit.record("start_override", by, project, reason=reason.strip()[:500])
     _start(project, by, action="gestart zonder voortoets")
 
 

@@ -101,6 +101,8 @@ PAGE_TYPES = [
     PageType("dashboard-themaeigenaar", FEMKE, goto("/mijn")),
     PageType("dashboard-medewerker", NOOR, goto("/mijn")),
     PageType("beheer", ADMIN, goto("/beheer/")),
+    PageType("auditlog", ADMIN, goto("/beheer/audit")),
+    PageType("sessies", NOOR, goto("/sessies")),
     PageType("beheer-dashboard", ADMIN, goto("/mijn")),
     PageType("help", NOOR, goto("/help/afsluiten")),
 ]

@@ -23,7 +23,7 @@ with app.app_context():
                                            log_empty=False),
                      lambda: search.people_who_know(user, "verlichting"),
                      lambda: voortoets.similar_work("Slimme verlichting met sensoren in de wijk"),
-                     lambda: engine.suggest(["verlichtnig"])):
+                     lambda: engine.suggest(["verlichtnig"], engine.Visibility(None))):
             try:
                 work()
                 ok += 1

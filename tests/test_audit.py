@@ -1,0 +1,176 @@
+"""The audit log: what is recorded (who, what, when, from where), that the app cannot change it, its
+retention, and the administrator's page with filters and CSV export."""
+import csv
+import html
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kennisbank.models import AuditEvent, ProjectStatus
+from kennisbank.models.base import utcnow
+from kennisbank.services import accounts, api_tokens, audit, editing
+
+from .conftest import PASSWORD, csrf_token
+
+
+def events(db) -> list[tuple[str, int | None, str]]:
+    return [(e.event, e.actor_id, e.target) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_logins_failures_and_logouts_are_recorded_with_the_address(db, client, auth, make_user):
+    anne = make_user(email="anne@gemeente.example")
+    auth.login("anne@gemeente.example", "fout")
+    auth.login("onbekend@gemeente.example", "fout")
+    auth.login("anne@gemeente.example")
+    auth.logout()
+    assert events(db) == [("login_failed", None, f"user:{anne.id}"), ("login_failed", None, ""),
+                          ("login", anne.id, f"user:{anne.id}"), ("logout", anne.id, f"user:{anne.id}")]
+    rows = db.session.scalars(select(AuditEvent)).all()
+    assert {row.remote_addr for row in rows} == {"127.0.0.1"}
+    assert all("onbekend" not in row.detail and "fout" not in row.detail for row in rows)  # no typed secrets
+
+
+def test_a_lock_is_recorded_once(db, client, auth, make_user):
+    from kennisbank.models import LoginThrottle
+    from kennisbank.services import login_throttle
+
+    make_user(email="anne@gemeente.example")
+    auth.login("anne@gemeente.example", "fout")
+    row = db.session.scalars(select(LoginThrottle).where(LoginThrottle.scope == "account")).one()
+    row.failures, row.last_failure_at = login_throttle.POLICIES["account"].lock_after - 1, utcnow() - timedelta(hours=0.5)
+    db.session.commit()
+    auth.login("anne@gemeente.example", "fout")
+    auth.login("anne@gemeente.example", "fout")  # refused before checking: counted in the log line only
+    assert [e[0] for e in events(db)] == ["login_failed", "login_failed", "login_blocked"]
+
+
+def test_administrator_actions_tokens_and_voortoets_decisions_are_recorded(db, make_user, make_project, make_theme):
+    from kennisbank.services import voortoets
+
+    admin, leaving = make_user(is_admin=True), make_user()
+    record, token = api_tokens.create_token("Intranet", leaving, by=admin)
+    assert api_tokens.user_for_token(token) == leaving
+    assert api_tokens.user_for_token(token) == leaving  # the same day: recorded once
+    api_tokens.revoke(record, admin)
+    api_tokens.revoke(record, admin)  # already revoked: nothing new
+    project = make_project(lead=admin, status=ProjectStatus.CONCEPT)
+    voortoets.override_start(project, admin, "Spoedopdracht van het college, geen tijd voor een voortoets.")
+    editing.soft_delete(project, admin)
+    editing.restore(project, admin)
+    accounts.set_departure(leaving, admin, utcnow().date())
+    accounts.deactivate_user(leaving, admin, project_successors={}, theme_successors={})
+    accounts.reactivate_user(leaving, admin)
+    db.session.commit()
+    assert [e[0] for e in events(db)] == [
+        "token_created", "token_used", "token_revoked", "start_override", "item_deleted", "item_restored",
+        "departure_set", "account_deactivated", "account_reactivated"]
+    assert events(db)[1][1] == leaving.id  # a token acts as its user
+    assert events(db)[4][2] == f"project:{project.id}"
+
+
+def test_verdicts_and_completion_are_recorded(db, make_user, make_project, make_lesson):
+    from kennisbank.models import PriorWorkCheck, PriorWorkSuggestion, Verdict
+    from kennisbank.services import voortoets
+
+    lead = make_user()
+    project = make_project(lead=lead, status=ProjectStatus.CONCEPT)
+    lesson = make_lesson()
+    lesson_id = lesson.id
+    check = PriorWorkCheck(basis_text="x")
+    db.session.add(check)
+    check.project = project
+    check.suggestions.append(PriorWorkSuggestion(item_type="lesson", item_id=lesson_id, rank=1))
+    db.session.flush()
+    voortoets.give_verdict(check, check.suggestions[0].id, Verdict.RELEVANT, "", lead)
+    voortoets.complete_check(check, "We nemen de les over de aanbesteding mee en bellen de auteur.", lead)
+    db.session.commit()
+    rows = db.session.scalars(select(AuditEvent)).all()
+    assert [(r.event, r.target) for r in rows] == [("voortoets_verdict", f"project:{project.id}"),
+                                                   ("voortoets_completed", f"project:{project.id}")]
+    assert json.loads(rows[0].detail) == {"item": f"lesson:{lesson.id}", "verdict": "relevant"}
+
+
+def test_the_app_can_neither_change_nor_delete_an_event(db, make_user):
+    audit.record("login", make_user())
+    db.session.commit()
+    row = db.session.scalars(select(AuditEvent)).one()
+    row.event = "logout"
+    with pytest.raises(PermissionError, match="niet worden gewijzigd"):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.scalars(select(AuditEvent)).one())
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalars(select(AuditEvent.event)).all() == ["login"]
+
+
+def test_an_unknown_event_name_is_a_programming_error(app):
+    with pytest.raises(ValueError, match="unknown audit event"):
+        audit.record("iets")
+
+
+def test_prune_removes_exactly_what_is_older_than_the_retention(app, db, runner):
+    app.config["AUDIT_RETENTION_DAYS"] = 30
+    now = utcnow()
+    for age in (timedelta(days=30, seconds=5), timedelta(days=29, hours=23)):
+        db.session.add(AuditEvent(event="login", at=now - age))
+    db.session.commit()
+    result = runner.invoke(args=["kb", "audit-prune"])
+    assert result.exit_code == 0 and "1 auditgebeurtenissen ouder dan 30 dagen verwijderd" in result.output
+    assert len(db.session.scalars(select(AuditEvent)).all()) == 1
+
+
+def _as_admin(auth, make_user):
+    admin = make_user(email="beheer@gemeente.example", name="Bea Heer", is_admin=True)
+    auth.login("beheer@gemeente.example")
+    return admin
+
+
+def test_the_beheer_page_filters_by_event_person_and_period(db, client, auth, make_user):
+    make_user(email="anne@gemeente.example", name="Anne Aalders")
+    auth.login("anne@gemeente.example", "fout")
+    _as_admin(auth, make_user)
+    today = utcnow().date().isoformat()
+    only_failures = client.get("/beheer/audit?gebeurtenis=login_failed").get_data(as_text=True)
+    assert "Inloggen mislukt" in only_failures and "<td>Ingelogd</td>" not in only_failures
+    by_person = client.get("/beheer/audit?wie=bea").get_data(as_text=True)
+    assert "<td>Ingelogd</td>" in by_person and "Inloggen mislukt</td>" not in by_person
+    assert "Geen gebeurtenissen gevonden." in client.get("/beheer/audit?tot=2000-01-01").get_data(as_text=True)
+    assert "<td>Ingelogd</td>" in client.get(f"/beheer/audit?van={today}&tot={today}").get_data(as_text=True)
+    odd = client.get("/beheer/audit?van=gisteren")
+    assert odd.status_code == 200 and "'gisteren' bij 'Van' is geen datum" in html.unescape(odd.get_data(as_text=True))
+
+
+def test_the_export_is_csv_of_the_filter_and_is_itself_recorded(db, client, auth, make_user):
+    admin = _as_admin(auth, make_user)
+    response = client.get("/beheer/audit.csv?gebeurtenis=login")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["tijdstip (UTC)", "gebeurtenis", "wie"]
+    assert [(r[1], r[3]) for r in rows[1:]] == [("login", "beheer@gemeente.example")]
+    assert events(db)[-1][:2] == ("audit_exported", admin.id)
+
+
+def test_oidc_and_throttling_events_reach_the_json_log_too(app, client, make_user):
+    """audit.record writes the same event to the JSON log (tests/test_ops.py checks the format)."""
+    import logging
+
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(getattr(record, "security_event", None))
+
+    handler = Keep()
+    logging.getLogger("kennisbank.security").addHandler(handler)
+    try:
+        make_user(email="anne@gemeente.example")
+        client.post("/inloggen", data={"csrf_token": csrf_token(client, "/inloggen"),
+                                       "email": "anne@gemeente.example", "password": PASSWORD})
+    finally:
+        logging.getLogger("kennisbank.security").removeHandler(handler)
+    assert seen == ["login"]

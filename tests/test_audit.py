@@ -60,13 +60,17 @@ def test_administrator_actions_tokens_and_voortoets_decisions_are_recorded(db, m
     voortoets.override_start(project, admin, "Spoedopdracht van het college, geen tijd voor een voortoets.")
     editing.soft_delete(project, admin)
     editing.restore(project, admin)
+    from kennisbank.services import themes
+
+    theme = themes.create_theme("Klimaatadaptatie", "Hitte en water", admin)
+    themes.set_owners(theme, [leaving], admin)
     accounts.set_departure(leaving, admin, utcnow().date())
-    accounts.deactivate_user(leaving, admin, project_successors={}, theme_successors={})
+    accounts.deactivate_user(leaving, admin, project_successors={}, theme_successors={theme.id: admin})
     accounts.reactivate_user(leaving, admin)
     db.session.commit()
     assert [e[0] for e in events(db)] == [
         "token_created", "token_used", "token_revoked", "start_override", "item_deleted", "item_restored",
-        "departure_set", "account_deactivated", "account_reactivated"]
+        "theme_created", "theme_owners_changed", "departure_set", "account_deactivated", "account_reactivated"]
     assert events(db)[1][1] == leaving.id  # a token acts as its user
     assert events(db)[4][2] == f"project:{project.id}"
 

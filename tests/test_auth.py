@@ -365,3 +365,31 @@ def test_the_team_field_says_the_same_for_unknown_and_former_colleagues(app, db,
                                                           team_emails=[email]), lead)
         messages.append(refused.value.field_errors["team"].replace(email, "X"))
     assert messages[0] == messages[1]
+
+
+def test_workers_on_several_hosts_count_the_same_failures(tmp_path, any_database_url):
+    """Two real processes count failures for one account at the same moment: none is lost."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from kennisbank.extensions import db
+    from kennisbank.models import LoginThrottle
+
+    from .conftest import REPO, make_app, running
+
+    app = make_app(tmp_path, any_database_url, SECRET_KEY="gedeelde-sleutel")
+    with running(app):
+        db.create_all()
+    env = dict(os.environ, KENNISBANK_DATABASE_URL=any_database_url, KENNISBANK_SECRET_KEY="gedeelde-sleutel",
+               KENNISBANK_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONPATH=str(REPO))
+    start = str(time.time() + 2)
+    workers = [subprocess.Popen([sys.executable, str(REPO / "tests" / "scripts" / "fail_logins.py"),
+                                 "anne@gemeente.example", "10.0.0.7", "25", start], env=env, cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [worker.communicate(timeout=120) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], [err for _, err in results]
+    with running(app):
+        counts = dict(db.session.execute(db.select(LoginThrottle.scope, LoginThrottle.failures)).all())
+    assert counts == {"account": 50, "address": 50}

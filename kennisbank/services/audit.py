@@ -40,6 +40,7 @@ EVENTS = {
     "token_used": "API-token gebruikt",
     "item_deleted": "Verwijderd",
     "item_restored": "Teruggezet",
+    "theme_created": "Thema aangemaakt",
     "theme_owners_changed": "Themaeigenaren gewijzigd",
     "start_override": "Project gestart zonder voortoets",
     "voortoets_verdict": "Voortoets: oordeel",

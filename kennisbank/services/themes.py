@@ -44,6 +44,7 @@ def create_theme(name: str, description: str, by: User) -> Theme:
     db.session.add(theme)
     db.session.flush()
     revisions.record(theme, "aangemaakt", by)
+    audit.record("theme_created", by, theme, name=name)
     return theme
 
 

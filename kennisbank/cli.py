@@ -227,6 +227,42 @@ def digest_command(dry_run: bool) -> None:
     click.echo(f"{len(messages)} e-mails afgeleverd bij {where}.")
 
 
+@kb.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--soort", type=click.Choice(["projecten", "lessen"]), default="projecten", show_default=True,
+              help="Wat het bestand bevat.")
+@click.option("--proef", is_flag=True, help="Alleen controleren: toon wat er zou gebeuren, sla niets op.")
+@click.option("--door", default="", help="E-mailadres van de beheerder namens wie wordt geïmporteerd.")
+@click.option("--geweigerd", type=click.Path(dir_okay=False), default=None,
+              help="Schrijf de geweigerde rijen (met een kolom Fout) naar dit CSV-bestand.")
+@with_appcontext
+def import_command(file: str, soort: str, proef: bool, door: str, geweigerd: str | None) -> None:
+    """Importeer projecten of lessen uit XLSX, ODS, CSV of JSON. Opnieuw importeren werkt bij op bron-id."""
+    from .services.importing import run as importing
+
+    by = users.find_by_email(door) if door else None
+    if door and (by is None or not by.is_admin or not by.active):
+        raise click.ClickException(f"'{door}' is geen actieve beheerder. Er is niets geïmporteerd.")
+    try:
+        run = importing.start(soort, Path(file).name, Path(file).read_bytes(), by)
+        importing.execute(run, by, dry_run=proef)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message} Er is niets geïmporteerd.") from None
+    db.session.commit()
+    for row, column, message in run.problems[:50]:
+        click.echo(f"rij {row}{', kolom ' + column if column else ''}: {message}")
+    if len(run.problems) > 50:
+        click.echo(f"… en nog {len(run.problems) - 50} problemen.")
+    if geweigerd and run.refused_csv:
+        Path(geweigerd).write_text(run.refused_csv, encoding="utf-8")
+    verb = "Zou importeren" if proef else "Geïmporteerd"
+    click.echo(f"{verb}: {run.created} nieuw, {run.updated} bijgewerkt, {run.unchanged} ongewijzigd, "
+               f"{run.refused} geweigerd.")
+    if not proef:
+        click.echo(f"Zoekindex bijgewerkt: {_catch_up_index()} documenten.")
+
+
 @kb.command("audit-prune")
 @with_appcontext
 def audit_prune_command() -> None:

@@ -42,6 +42,8 @@ ENV_KEYS = {
     "KENNISBANK_SESSION_IDLE_HOURS": "SESSION_IDLE_HOURS",
     "KENNISBANK_SESSION_MAX_DAYS": "SESSION_MAX_DAYS",
     "KENNISBANK_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "KENNISBANK_IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
+    "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
     "KENNISBANK_PASSWORD_LOGIN": "PASSWORD_LOGIN",
     "KENNISBANK_OIDC_DISCOVERY_URL": "OIDC_DISCOVERY_URL",
     "KENNISBANK_OIDC_ISSUER": "OIDC_ISSUER",
@@ -58,7 +60,9 @@ BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE", "PASSW
 NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "SESSION_IDLE_HOURS": ("KENNISBANK_SESSION_IDLE_HOURS", 1),
                "SESSION_MAX_DAYS": ("KENNISBANK_SESSION_MAX_DAYS", 1),
-               "TRUSTED_PROXIES": ("KENNISBANK_TRUSTED_PROXIES", 0)}
+               "TRUSTED_PROXIES": ("KENNISBANK_TRUSTED_PROXIES", 0),
+               "IMPORT_MAX_ROWS": ("KENNISBANK_IMPORT_MAX_ROWS", 1),
+               "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1)}
 MIN_SECRET_KEY = 32
 
 
@@ -94,7 +98,8 @@ def defaults(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: long forms must not expire
         "PASSWORD_HASH_METHOD": "scrypt",
         "WTF_I18N_ENABLED": False,  # use WTForms' own Dutch messages (BaseForm.Meta.locales)
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The largest upload (an import file); other form fields stay small (Flask's MAX_FORM_MEMORY_SIZE).
+        "UPLOAD_MAX_MB": 25,
         # "background": a thread in each app process applies the search change log after each commit and
         # once a second; "worker": app processes never write the index, `kb index-worker` does (one per
         # host); "manual": only explicit catch-ups (the tests).
@@ -121,6 +126,8 @@ def defaults(instance_path: Path) -> dict:
         "SESSION_MAX_DAYS": 7,
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
         "TRUSTED_PROXIES": 0,
+        # An import file with more rows is refused (split it): one request checks and writes them all.
+        "IMPORT_MAX_ROWS": 20000,
         # Log in with e-mail and password (the default for `make run`); false when only OIDC may be used.
         "PASSWORD_LOGIN": True,
         # OpenID Connect with the organisation's identity provider (off while the discovery URL is empty).

@@ -28,8 +28,13 @@ def render_error(status: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
-    for status in (status for status in MESSAGES if isinstance(status, int) and status != 403):
+    for status in (status for status in MESSAGES if isinstance(status, int) and status not in (403, 413)):
         app.register_error_handler(status, lambda error, status=status: render_error(status))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_error(413, f"Wat u verstuurde is groter dan {app.config['UPLOAD_MAX_MB']} MB "
+                                 "(KENNISBANK_UPLOAD_MAX_MB). Er is niets opgeslagen; splits het bestand.")
 
     @app.errorhandler(403)
     def forbidden(error):

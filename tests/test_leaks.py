@@ -117,7 +117,7 @@ def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, au
     searches that would find the word: the word appears nowhere."""
     ids = {"project_id": [world["draft"].id, world["mine"].id], "lesson_id": [world["draft_lesson"].id,
            world["public_lesson"].id], "slug": [world["theme"].slug], "user_id": [world["owner"].id],
-           "name": ["voortoets"], "token_id": [1]}
+           "name": ["voortoets"], "token_id": [1], "run_id": [1]}
     queries = [f"q={OTHER_WORD}", "q=zeppelinhavenprof", f"titel={OTHER_WORD}", f"q={OTHER_WORD}&pagina=2"]
     _as_colleague(auth)
     asked = []

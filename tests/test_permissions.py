@@ -89,6 +89,15 @@ MATRIX = [
     ("POST", "/beheer/gebruikers/{u}/heractiveren", "admin.reactivate", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("GET", "/beheer/tokens", "admin.tokens", ONLY_ADMIN),
     ("GET", "/beheer/audit", "admin.audit_log", ONLY_ADMIN),
+    ("GET", "/beheer/import", "admin.import_start", ONLY_ADMIN),
+    # No file: the administrator gets the form back with a Dutch message (400), everyone else 403.
+    ("POST", "/beheer/import", "admin.import_start", dict(ONLY_ADMIN, admin=400)),
+    ("GET", "/beheer/import/{i}", "admin.import_report", ONLY_ADMIN),
+    ("POST", "/beheer/import/{i}/kolommen", "admin.import_columns_chosen", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("POST", "/beheer/import/{i}/uitvoeren", "admin.import_execute", dict(ONLY_ADMIN, admin=REDIRECT)),
+    ("GET", "/beheer/import/{i}/geweigerd.csv", "admin.import_refused", ONLY_ADMIN),
+    ("GET", "/beheer/import/sjabloon.xlsx", "admin.import_template_download", ONLY_ADMIN),
+    ("GET", "/beheer/export.xlsx", "admin.export_everything", ONLY_ADMIN),
     ("GET", "/beheer/audit.csv", "admin.audit_export", ONLY_ADMIN),
     ("POST", "/beheer/tokens/{k}/intrekken", "admin.revoke_token", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("GET", "/zoeken?q=verlichting", "search.results", expect()),
@@ -143,6 +152,9 @@ def build_world():
     from kennisbank.services import api_tokens
 
     token, _ = api_tokens.create_token("t", people["admin"], by=people["admin"])
+    from kennisbank.services.importing import run as importing
+
+    import_run = importing.start("projecten", "p.csv", b"Titel;Vraag;Gemeente\nProef;Vraag?;Utrecht\n", people["admin"])
     basis, lesson_id = f"{concept.title}\n{concept.question}", lesson.id  # load before building the check
     check = PriorWorkCheck(basis_text=basis)
     _db.session.add(check)
@@ -151,7 +163,7 @@ def build_world():
     _db.session.flush()
     suggestion = check.suggestions[0]
     _db.session.commit()
-    return people, {"k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+    return people, {"i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
                     "u": people["medewerker"].id, "m": network.memberships[0].id}
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so that db.metadata knows every table."""
 from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole, NetworkKind, ProjectStatus,
                     ReviewState, Verdict)
+from .importing import ImportColumnAlias, ImportRun
 from .lesson import Lesson, LessonUse, lesson_themes
 from .network import Membership, Network, network_themes
 from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
@@ -12,7 +13,7 @@ from .theme import Theme, theme_owners
 from .user import User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "ApiToken", "AuditEvent", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
     "LoginThrottle", "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
     "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "lesson_themes", "network_themes",

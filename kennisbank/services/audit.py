@@ -47,6 +47,9 @@ EVENTS = {
     "voortoets_completed": "Voortoets afgerond",
     "demo_loaded": "Demodata geladen",
     "audit_exported": "Auditlog geëxporteerd",
+    "import_checked": "Import gecontroleerd (proefimport)",
+    "import_done": "Import uitgevoerd",
+    "export_done": "Alles geëxporteerd",
 }
 
 

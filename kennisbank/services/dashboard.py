@@ -81,6 +81,7 @@ class ThemeDashboard:
     stale_lessons: list[Lesson]
     orphaned_projects: list[Project]
     networks_without_municipality: list[Network]
+    imported_without_lessons: list[Project] = field(default_factory=list)
     charts: list[BarChart] = field(default_factory=list)
 
     @property
@@ -100,7 +101,8 @@ def theme_dashboard(theme: Theme, *, with_charts: bool = True, now: datetime | N
         theme=theme, reviews=reviews_waiting(theme), checks=completed_checks(theme),
         empty_searches=empty_searches(theme, now), stale_lessons=stale_lessons(theme, now),
         orphaned_projects=projects_with_inactive_lead(theme),
-        networks_without_municipality=networks_without_municipality(theme, now.date()))
+        networks_without_municipality=networks_without_municipality(theme, now.date()),
+        imported_without_lessons=imported_without_lessons(theme))
     if with_charts:
         board.charts = [lessons_per_kind_per_year(theme), projects_per_stage(theme), most_used_lessons(theme)]
     return board
@@ -152,6 +154,13 @@ def stale_lessons(theme: Theme, now: datetime, limit: int = 15) -> list[Lesson]:
         or_(Lesson.reviewed_at.is_(None), Lesson.reviewed_at < cutoff),
         or_(Lesson.last_viewed_at.is_(None), Lesson.last_viewed_at < cutoff))
         .order_by(Lesson.created_at).limit(limit)))
+
+
+def imported_without_lessons(theme: Theme, limit: int = 25) -> list[Project]:
+    """History brought in from a spreadsheet, with no lesson yet: whom to ask what was learned."""
+    return list(db.session.scalars(_theme_projects(theme).where(
+        Project.import_run_id.is_not(None), Project.status != ProjectStatus.CONCEPT,
+        ~Project.lessons.any(Lesson.deleted_at.is_(None))).order_by(Project.title).limit(limit)))
 
 
 def projects_with_inactive_lead(theme: Theme) -> list[Project]:

@@ -90,8 +90,18 @@ def resolve(value: str) -> Municipality:
         raise DomainError(AMBIGUOUS[key], {"municipality": AMBIGUOUS[key]})
     found = _index().get(key)
     if found is None:
-        message = (f"'{value.strip()[:80]}' is geen Nederlandse gemeente volgens de CBS-lijst van 2025. "
-                   "Controleer de spelling, of vul bij 'Organisatie' een provincie, partner of "
-                   "kennisinstelling in.")
+        meant = closest(value)
+        message = f"'{value.strip()[:80]}' is geen Nederlandse gemeente volgens de CBS-lijst van 2025. " + (
+            f"Bedoelt u {meant.display_name}?" if meant else
+            "Controleer de spelling, of vul bij 'Organisatie' een provincie, partner of kennisinstelling in.")
         raise DomainError(message, {"municipality": message})
     return found
+
+
+def closest(value: str) -> Municipality | None:
+    """The municipality a misspelt name most likely means ('Den Hag' -> Den Haag), if one is close."""
+    import difflib
+
+    names = [key for key in _index() if not key[:1].isdigit() and not key.startswith("gm")]
+    match = difflib.get_close_matches(normalise(value or ""), names, n=1, cutoff=0.8)
+    return _index()[match[0]] if match else None

@@ -1,0 +1,47 @@
+"""Imports from spreadsheets: each run with its file, counts and refused rows; remembered column names."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .user import User
+
+
+class ImportRun(db.Model):
+    """One uploaded file: first checked (status 'voorbeeld', nothing written), then carried out once."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # projecten | lessen
+    file_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    mapping: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # header -> field, as chosen
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="voorbeeld")  # voorbeeld | uitgevoerd
+    created: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refused: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    problems: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [row, column, message]
+    refused_csv: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    by: Mapped[User | None] = relationship()
+
+
+class ImportColumnAlias(db.Model):
+    """A column name a beheerder mapped to a field once: the same spreadsheet maps by itself next time."""
+
+    __tablename__ = "import_column_aliases"
+    __table_args__ = (Index("uq_import_column_aliases_kind_key", "kind", "header_key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    header_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    field: Mapped[str] = mapped_column(String(40), nullable=False)

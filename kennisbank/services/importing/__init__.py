@@ -1,0 +1,1 @@
+"""Import of projects and lessons from spreadsheets (XLSX, ODS, CSV, JSON)."""

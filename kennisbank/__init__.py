@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .core import bp as core_bp
     from .help import bp as help_bp
@@ -102,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from .themes import bp as themes_bp
 
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
-                      search_bp, admin_bp, api_bp, ops_bp):
+                      search_bp, admin_bp, api_bp, ops_bp, attachments_bp):
         app.register_blueprint(blueprint)
     from .auth import oidc
     from .auth.guard import require_login_everywhere

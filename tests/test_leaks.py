@@ -33,9 +33,14 @@ def world(app, db, make_user, make_theme, make_project, make_lesson):
     check = PriorWorkCheck(basis_text="Kademuren herstellen")
     check.project = mine
     db.session.add(check)
+    from kennisbank.services import attachments
+
+
+    report = attachments.add("project", draft, f"{SECRET}.txt", f"Verslag {SECRET} {OTHER_WORD}".encode(),
+                             owner_of_draft)
     db.session.commit()
-    indexer.catch_up(app)
-    return {"draft": draft, "draft_lesson": draft_lesson, "public_lesson": public_lesson, "mine": mine,
+    indexer.catch_up(app)  # reads the report's text too
+    return {"report": report, "draft": draft, "draft_lesson": draft_lesson, "public_lesson": public_lesson, "mine": mine,
             "theme": theme, "owner": owner_of_draft}
 
 
@@ -117,7 +122,8 @@ def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, au
     searches that would find the word: the word appears nowhere."""
     ids = {"project_id": [world["draft"].id, world["mine"].id], "lesson_id": [world["draft_lesson"].id,
            world["public_lesson"].id], "slug": [world["theme"].slug], "user_id": [world["owner"].id],
-           "name": ["voortoets"], "token_id": [1], "run_id": [1]}
+           "name": ["voortoets", f"{SECRET}.txt"], "token_id": [1], "run_id": [1],
+           "attachment_id": [world["report"].id], "kind": ["project", "lesson"], "item_id": [world["draft"].id]}
     queries = [f"q={OTHER_WORD}", "q=zeppelinhavenprof", f"titel={OTHER_WORD}", f"q={OTHER_WORD}&pagina=2"]
     _as_colleague(auth)
     asked = []

@@ -420,3 +420,30 @@ def test_first_use_of_the_index_from_many_threads_at_once(tmp_path):
         thread.join()
     assert errors == [] and len(set(found)) == 1
     assert whoosh_index.exists_in(found[0]) and sorted(p.name for p in root.glob("gen-*")) == ["gen-1"]
+
+
+def test_an_edited_item_is_found_once_and_no_longer_by_its_old_words(db, index, viewer, make_project):
+    """A searcher that lives across commits (as a web worker's does) must see the old version go."""
+    project = make_project(title="Fietsparkeren bij het station", status=ProjectStatus.STARTED)
+    index()
+    assert titles(search.search(viewer, "fietsparkeren")) == ["Fietsparkeren bij het station"]  # warms it
+    project.title = "Deelscooters bij het station"
+    db.session.commit()
+    index()
+    assert search.search(viewer, "fietsparkeren").total == 0
+    assert search.search(viewer, "station").total == 1
+
+
+def test_a_searcher_kept_across_a_merge_counts_every_document_once(app, db, index, viewer, make_lesson):
+    from pathlib import Path
+
+    from kennisbank.search import index as search_index
+
+    for n in range(4):  # a commit each: several segments
+        make_lesson(title=f"Kademuur herstel {n}")
+        index()
+    assert search.search(viewer, "kademuur").total == 4  # the thread's searcher, kept open
+    generation = search_index.current_generation(Path(app.config["INDEX_DIR"]))
+    writer = search_index.open_generation(generation).writer()
+    writer.commit(optimize=True)  # another process merges everything into one segment
+    assert search.search(viewer, "kademuur").total == 4

@@ -4,7 +4,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import as_choices
 from ..models import Lesson, Network, Project
-from ..services import lessons, permissions, projects, revisions, themes
+from ..services import attachments, lessons, permissions, projects, revisions, themes
 from ..services.errors import DomainError
 from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, safe_next, save_edit
 from . import bp
@@ -78,6 +78,7 @@ def detail(lesson_id: int):
     db.session.commit()
     return render_template("lessons/detail.html", lesson=lesson, revision_log=revisions.history(lesson),
                            uses=lessons.visible_uses(lesson, current_user), review_form=ReviewForm(),
+                           files=attachments.of_item("lesson", lesson.id),
                            unnamed_author=None if permissions.can_see_author(current_user, lesson)
                            else lesson.author_id,
                            can_edit=permissions.can_edit_lesson(current_user, lesson),

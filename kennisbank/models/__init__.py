@@ -1,4 +1,5 @@
 """All models, imported here so that db.metadata knows every table."""
+from .attachment import Attachment, AttachmentBlob
 from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole, NetworkKind, ProjectStatus,
                     ReviewState, Verdict)
 from .importing import ImportColumnAlias, ImportRun
@@ -13,7 +14,7 @@ from .theme import Theme, theme_owners
 from .user import User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
     "LoginThrottle", "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
     "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "lesson_themes", "network_themes",

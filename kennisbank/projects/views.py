@@ -5,7 +5,8 @@ from ..extensions import db
 from ..forms import as_choices
 from ..models import Project, ProjectStatus
 from ..search.searchers import SearchUnavailable
-from ..services import municipalities, permissions, projects, revisions, themes, voortoets
+from ..services import (attachments, municipalities, permissions, projects, revisions, themes,
+                       voortoets)
 from ..services.errors import DomainError
 from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, save_edit
 from . import bp
@@ -92,6 +93,7 @@ def detail(project_id: int):
     project = _viewable(project_id)
     return render_template("projects/detail.html", project=project,
                            revision_log=revisions.history(project),
+                           files=attachments.of_item("project", project.id),
                            check_items=voortoets.suggestion_items(project.prior_work_check)
                            if project.prior_work_check else [],
                            start_problems=voortoets.start_problems(project)

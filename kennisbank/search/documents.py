@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import inspect, select
 
-from ..models import (Lesson, Network, Project, ProjectStatus, Theme, User, lesson_themes, network_themes,
-                      project_themes)
+from ..models import (Attachment, Lesson, Network, Project, ProjectStatus, Theme, User, lesson_themes,
+                      network_themes, project_themes)
 from .analysis import compound_parts_text, section
 from .schema import WEIGHTS
 
@@ -30,6 +30,8 @@ def dependents(obj, connection) -> list[tuple[str, int]]:
     if isinstance(obj, Project):
         ids = connection.execute(select(Lesson.id).where(Lesson.project_id == obj.id)).scalars()
         return [("lesson", i) for i in ids]
+    if isinstance(obj, Attachment):  # its text belongs to the project's or lesson's document
+        return [(obj.item_type, obj.item_id)]
     if isinstance(obj, Theme) and inspect(obj).attrs.name.history.has_changes():
         found = []
         for kind, table, column in (("project", project_themes, "project_id"), ("lesson", lesson_themes, "lesson_id"),
@@ -54,12 +56,22 @@ def _themes(themes) -> dict:
     return {"theme": ",".join(slugs), "themes_col": ",".join(slugs).encode()}
 
 
+def _attachments_of(obj, kind: str) -> str:
+    session = inspect(obj).session
+    if session is None:
+        return ""
+    texts = session.scalars(select(Attachment.text).where(
+        Attachment.item_type == kind, Attachment.item_id == obj.id, Attachment.deleted_at.is_(None),
+        Attachment.text_state == "gelezen").order_by(Attachment.id)).all()
+    return "\n".join(texts)
+
+
 def _project(p: Project) -> dict:
     draft = p.status == ProjectStatus.CONCEPT
     text = _join(p.goal, p.approach, p.partners, p.area, p.outcome, " ".join(p.tags),
                  " ".join(t.name for t in p.themes), p.organisation, p.department)
     return {
-        "title": p.title, "summary": p.question, "body": text,
+        "title": p.title, "summary": p.question, "body": text, "attachments": _attachments_of(p, "project"),
         "municipality": p.municipality_code or "", "status": p.status.value,
         "year": (p.start_date or p.created_at.date()).year, "date": p.updated_at,
         "draft": draft, "viewers": ",".join(str(u.id) for u in [p.lead, *p.team]) if draft else "",
@@ -75,6 +87,7 @@ def _lesson(lesson: Lesson) -> dict:
                  project.title if project else "", lesson.network.name if lesson.network else "")
     return {
         "title": lesson.title, "summary": lesson.context, "body": text,
+        "attachments": _attachments_of(lesson, "lesson"),
         "municipality": (project.municipality_code or "") if project else "", "lesson_kind": lesson.kind.value,
         "state": lesson.review_state.value, "year": lesson.created_at.year, "date": lesson.created_at,
         "draft": draft, "viewers": ",".join(str(u.id) for u in [project.lead, *project.team]) if draft else "",
@@ -104,10 +117,12 @@ def _person(u: User) -> dict:
 BUILDERS = {"project": _project, "lesson": _lesson, "network": _network, "theme": _theme, "person": _person}
 
 
-def _text(title: str, summary: str, body: str) -> str:
+def _text(title: str, summary: str, body: str, attachments: str = "") -> str:
     parts = compound_parts_text(" ".join((title, summary, body)))
     return "".join((section(title, WEIGHTS["title"]), section(summary, WEIGHTS["summary"]),
-                    section(body, WEIGHTS["body"]), section(parts, WEIGHTS["parts"])))
+                    section(body, WEIGHTS["body"]), section(parts, WEIGHTS["parts"]),
+                    section(attachments, WEIGHTS["attachments"]),
+                    section(compound_parts_text(attachments), WEIGHTS["attachments"] * WEIGHTS["parts"])))
 
 
 def _digest(raw: dict) -> str:
@@ -122,7 +137,8 @@ def fingerprint(kind: str, obj) -> str:
 def document(kind: str, obj) -> dict:
     doc = BUILDERS[kind](obj)
     digest = _digest(doc)
-    doc["text"] = _text(doc.pop("title"), doc.pop("summary") or "", doc.pop("body") or "")
+    doc["text"] = _text(doc.pop("title"), doc.pop("summary") or "", doc.pop("body") or "",
+                        doc.pop("attachments", "") or "")
     doc.update(key=key(kind, obj.id), kind=kind, item_id=obj.id, digest=digest)
     for field in ("municipality", "lesson_kind", "status", "state"):
         doc.setdefault(field, "")

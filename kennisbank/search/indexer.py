@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models.base import utcnow
-from . import changes, documents, index, rebuild, replicas
+from . import changes, documents, extract, index, rebuild, replicas
 from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
     root = Path(app.config["INDEX_DIR"])
     done = batches = 0
     rebuilt = False
+    extract.pending(app)  # attachment text first (in child processes), so this round indexes it
     with app.app_context(), Session(db.engine) as session:
         while max_batches is None or batches < max_batches:
             generation = index.current_generation(root)

@@ -11,11 +11,11 @@ KINDS = ("project", "lesson", "network", "theme", "person")
 
 # Bump when the schema or what documents contain changes: every index built for another version
 # rebuilds itself from the database (its cursor no longer counts).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-# Section weights in the one text field: title > summary > body; compound parts lowest, so exact words
-# rank first.
-WEIGHTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4}
+# Section weights in the one text field: title > summary > body; compound parts low, so exact words
+# rank first; the text of attachments (long reports) lowest, so a report never outranks a title.
+WEIGHTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "parts": 0.4, "attachments": 0.3}
 
 
 def build_schema() -> fields.Schema:

@@ -1,9 +1,10 @@
 """Searchers that survive other processes' commits, merges and rebuilds.
 
-One long-lived searcher per thread (opening one costs ~50–200 ms; never per request). Another process's
-commit can merge segments and delete the files an open searcher uses, and a refresh that fails half-way
-closes readers the old searcher still holds: such a searcher is dropped, never kept, and the work is
-tried once more on a fresh one.
+One long-lived searcher per thread (opening one costs ~50–200 ms; never per request), brought up to date
+after each commit by `refreshed`, which keeps the readers of unchanged segments. Another process's commit
+can merge segments and delete the files an open searcher uses, and a refresh that fails half-way closes
+readers the old searcher still holds: such a searcher is dropped, never kept, and the work is tried once
+more on a fresh one.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import threading
 from pathlib import Path
 
 from whoosh.index import EmptyIndexError
-from whoosh.reading import EmptyReader, ReaderClosed
+from whoosh.reading import EmptyReader, MultiReader, ReaderClosed, SegmentReader
 
 from .index import current_generation, open_generation
 
@@ -64,14 +65,12 @@ class Searchers:
         if searcher is not None and local.generation == generation:
             if searcher.up_to_date():
                 return searcher
-            # Whoosh cannot refresh from an empty reader (it has no segments to reuse): that one reopens.
-            if not isinstance(searcher.reader(), EmptyReader):
-                try:
-                    local.searcher = searcher.refresh()
-                except BaseException:
-                    self.drop()  # a failed refresh has closed readers of the old searcher: never keep it
-                    raise
-                return local.searcher
+            try:
+                local.searcher = refreshed(searcher)
+            except BaseException:
+                self.drop()
+                raise
+            return local.searcher
         self.drop()
         local.searcher, local.generation = open_generation(generation).searcher(), generation
         return local.searcher
@@ -86,3 +85,37 @@ class Searchers:
                 searcher.close()
             except Exception:  # noqa: BLE001 - half-closed by a failed refresh: nothing left to save
                 pass
+
+
+def refreshed(searcher):
+    """A searcher for the index's newest commit that keeps the readers of unchanged segments.
+
+    Not Whoosh's own refresh(): it reuses a segment's reader by segment id alone (Segment equality), so
+    deletions added to an existing segment — the old version of an updated document — stayed visible
+    (an edited project was found twice, and by its old words), and it adds the reused reader's segments
+    back even when a merge removed them. Here a reader is reused only for a segment that is still in the
+    index with the same number of deletions; every other reader is opened afresh.
+    """
+    ix = searcher._ix
+    toc = ix._read_toc()
+    old = {reader.segment().segment_id(): reader for reader, _ in searcher.ixreader.leaf_readers()
+           if reader.segment() is not None}
+    readers = []
+    for segment in toc.segments:
+        reader = old.pop(segment.segment_id(), None)
+        if reader is not None and reader.segment().deleted_count() == segment.deleted_count():
+            readers.append(reader)
+            continue
+        if reader is not None:
+            old[f"stale:{segment.segment_id()}"] = reader
+        readers.append(SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
+    for unused in old.values():
+        unused.close()
+    if not readers:
+        combined = EmptyReader(toc.schema)
+    elif len(readers) == 1:
+        combined = readers[0]
+    else:
+        combined = MultiReader(readers, generation=toc.generation)
+    searcher.is_closed = True  # its readers now belong to the new searcher (or are closed above)
+    return searcher.__class__(combined, fromindex=ix, weighting=searcher.weighting)

@@ -27,9 +27,10 @@ def _changed_items(session: Session) -> set[tuple[str, int]]:
     connection = session.connection()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         kind = documents.kind_of(obj)
-        if kind is None or obj.id is None:
+        if obj.id is None:
             continue
-        rows.add((kind, obj.id))
+        if kind is not None:
+            rows.add((kind, obj.id))
         for dependent in documents.dependents(obj, connection):
             rows.add(dependent)
     return rows

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from markupsafe import Markup
 from sqlalchemy import func, select
 from whoosh import query as Q
 
@@ -15,7 +16,7 @@ from ..models.base import utcnow
 from ..search import engine
 from ..search.documents import MODEL_OF_KIND
 from ..search.query import parse
-from . import municipalities, permissions
+from . import attachments, municipalities, permissions
 
 PER_PAGE = 10
 KIND_LABELS = {"project": "Project", "lesson": "Les", "network": "Netwerk", "theme": "Thema", "person": "Persoon"}
@@ -111,6 +112,11 @@ def _snippet(kind: str, obj, highlight) -> str:
         marked = highlight("text", text)
         if marked:
             return marked
+    if kind in ("project", "lesson"):  # found in a report: say which file
+        for attachment in attachments.of_item(kind, obj.id):
+            marked = highlight("text", attachment.text) if attachment.text else ""
+            if marked:
+                return Markup("in bijlage <strong>{}</strong>: ").format(attachment.file_name) + marked
     first = sources[0] if sources else ""
     return first[:240] + ("…" if len(first) > 240 else "")
 

@@ -14,10 +14,9 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .. import files
 from ..errors import DomainError
 
-MAX_UNPACKED = 200 * 1024 * 1024  # what a spreadsheet may unpack to
-MAX_RATIO = 200  # a real workbook compresses some 5-20×; a bomb thousands of times
 
 
 @dataclass
@@ -50,14 +49,6 @@ def kind_of(content: bytes) -> str:
     if b"\x00" in content[:4096]:
         _refuse("Dit bestandstype kan niet worden geïmporteerd. Gebruik XLSX, ODS, CSV of JSON.")
     return "csv"
-
-
-def _check_zip(content: bytes) -> None:
-    archive = zipfile.ZipFile(io.BytesIO(content))
-    unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(len(content), 1) + 10 * 1024 * 1024:
-        _refuse(f"Dit bestand pakt uit tot {unpacked // (1024 * 1024)} MB; dat is geen gewone spreadsheet en wordt "
-                "niet gelezen.")
 
 
 def _text(content: bytes) -> str:
@@ -106,7 +97,7 @@ def _json_cell(value) -> object:
 def _read_sheet(content: bytes, sheet_hint: str) -> tuple[list[str], list[list[object]]]:
     from python_calamine import CalamineWorkbook
 
-    _check_zip(content)
+    files.check_zip(content)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as error:  # noqa: BLE001 - calamine raises its own types for damaged files

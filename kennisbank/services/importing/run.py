@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import ImportRun, Lesson, Project, ProjectStatus, User
 from ...models.base import utcnow
-from .. import audit, permissions, revisions
+from .. import audit, files, permissions, revisions
 from ..errors import DomainError, NotAllowed
 from ..themes import slugify
 from . import columns, reading, values
@@ -253,8 +253,7 @@ def start(kind: str, file_name: str, content: bytes, by: User | None) -> ImportR
     """Keep the upload as a run to check (and later carry out)."""
     if by is not None and not permissions.can_import(by):
         raise NotAllowed("Alleen een beheerder kan importeren.")
-    safe_name = "".join(ch for ch in (file_name or "bestand") if ch.isprintable() and ch not in "/\\")[-200:]
-    run = ImportRun(kind=kind, file_name=safe_name or "bestand", content=content, by=by)
+    run = ImportRun(kind=kind, file_name=files.safe_name(file_name), content=content, by=by)
     db.session.add(run)
     db.session.flush()
     return run

@@ -1,0 +1,80 @@
+"""Reads the text of one document: bytes on stdin, its kind as the argument, JSON on stdout.
+
+Run as a file in a child process by search/extract.py, with a memory limit and a timeout, so that a
+malicious or broken file (a PDF bomb, a deeply nested document) costs at most that child. Permissive
+libraries only: pypdf, python-docx, odfdo (not PyMuPDF, which is AGPL).
+"""
+import io
+import json
+import sys
+
+MAX_CHARS = 2_000_000  # what one file may add to the index
+
+
+def pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):  # only files with an empty user password can be read
+                raise ValueError("versleuteld")
+        except Exception as error:  # noqa: BLE001 - any failure to decrypt: not readable
+            raise ValueError("versleuteld") from error
+    parts, length = [], 0
+    for page in reader.pages:
+        text = page.extract_text() or ""
+        parts.append(text)
+        length += len(text)
+        if length > MAX_CHARS:
+            break
+    return "\n".join(parts)
+
+
+def docx_text(content: bytes) -> str:
+    import docx
+
+    document = docx.Document(io.BytesIO(content))
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def odf_text(content: bytes) -> str:
+    from odfdo import Document
+
+    return Document(io.BytesIO(content)).get_formatted_text()
+
+
+def sheet_text(content: bytes) -> str:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    lines = []
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).to_python(skip_empty_area=True):
+            lines.append(" ".join(str(cell) for cell in row if cell not in ("", None)))
+    return "\n".join(lines)
+
+
+READERS = {"pdf": pdf_text, "docx": docx_text, "odt": odf_text, "ods": sheet_text, "xlsx": sheet_text,
+           "txt": lambda content: content.decode("utf-8", "replace")}
+
+
+def main() -> None:
+    kind = sys.argv[1]
+    content = sys.stdin.buffer.read()
+    try:
+        text = READERS[kind](content)
+    except Exception as error:  # noqa: BLE001 - whatever the file does wrong, the answer is "not readable"
+        json.dump({"state": "niet leesbaar", "text": "", "reason": f"{type(error).__name__}: {error}"[:300]},
+                  sys.stdout)
+        return
+    text = " ".join(text.split())[:MAX_CHARS]
+    json.dump({"state": "gelezen" if text.strip() else "geen tekst", "text": text}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

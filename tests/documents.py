@@ -1,0 +1,78 @@
+"""Real documents for the attachment tests, made the way office programs make them: PDF (written by
+hand to the PDF 1.4 syntax, then passed through pypdf), DOCX (python-docx) and ODT (odfdo)."""
+from __future__ import annotations
+
+import io
+
+
+def pdf(*pages: str) -> bytes:
+    """A PDF with one text line per page (Helvetica), normalised by pypdf."""
+    from pypdf import PdfReader, PdfWriter
+
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>",
+               "<< /Type /Pages /Kids [{}] /Count {} >>".format(
+                   " ".join(f"{4 + 2 * n} 0 R" for n in range(len(pages))), len(pages)),
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    for n, text in enumerate(pages):
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET"
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * n} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1", "replace"))
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(out.getvalue())))
+    normalised = io.BytesIO()
+    writer.write(normalised)
+    return normalised.getvalue()
+
+
+def encrypted_pdf(text: str, password: str = "geheim") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf(text))))
+    writer.encrypt(user_password=password, owner_password=password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def scanned_pdf() -> bytes:
+    """Pages without any text, as a scanner delivers them (the image left out)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def docx(*paragraphs: str) -> bytes:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def odt(*paragraphs: str) -> bytes:
+    from odfdo import Document, Paragraph
+
+    document = Document("text")
+    for paragraph in paragraphs:
+        document.body.append(Paragraph(paragraph))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -1,0 +1,175 @@
+"""Attachments: who may add, see and remove them, what is refused, and that their text is read by the
+indexer (in a child process, never in the request) and searched — with the file named in the snippet."""
+import html
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from kennisbank.models import Attachment, AttachmentBlob, ProjectStatus, Revision
+from kennisbank.search import extract, indexer
+from kennisbank.services import attachments, search
+from kennisbank.services.errors import DomainError, NotAllowed
+
+from . import documents
+from .conftest import csrf_token
+
+REPORT_WORD = "grondwaterstandmeting"  # occurs only inside the report
+
+
+@pytest.fixture
+def lead(make_user):
+    return make_user(email="lead@gemeente.example", name="Lotte Lead")
+
+
+@pytest.fixture
+def project(make_project, lead):
+    return make_project(title="Klimaatbestendige kade", lead=lead, status=ProjectStatus.STARTED)
+
+
+def _upload(client, project, content, name):
+    return client.post(f"/bijlagen/project/{project.id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, f"/projecten/{project.id}"), "bestand": (io.BytesIO(content), name)},
+        follow_redirects=True)
+
+
+def test_a_report_is_read_by_the_indexer_and_its_words_find_the_project(app, db, client, auth, lead, project,
+                                                                        make_user):
+    auth.login("lead@gemeente.example")
+    page = html.unescape(_upload(client, project, documents.pdf(f"Evaluatie: de {REPORT_WORD} liep achter.",
+                                                                "Pagina twee."), "Evaluatie-pilot.pdf").get_data(as_text=True))
+    assert "'Evaluatie-pilot.pdf' is toegevoegd" in page and "tekst wordt gelezen" in page
+    attachment = db.session.scalars(select(Attachment)).one()
+    assert attachment.text_state == "wacht" and attachment.text == ""  # nothing read in the request
+    indexer.catch_up(app)
+    db.session.refresh(attachment)
+    assert attachment.text_state == "gelezen" and REPORT_WORD in attachment.text
+    found = search.search(make_user(), REPORT_WORD)
+    assert [hit.item.title for hit in found.hits] == ["Klimaatbestendige kade"]
+    assert "in bijlage <strong>Evaluatie-pilot.pdf</strong>:" in str(found.hits[0].snippet)
+    assert "tekst doorzoekbaar" in client.get(f"/projecten/{project.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("make, name, state", [
+    (lambda: documents.docx("Inleiding", f"De {REPORT_WORD} bleek onbetrouwbaar."), "verslag.docx", "gelezen"),
+    (lambda: documents.odt(f"Over de {REPORT_WORD}."), "verslag.odt", "gelezen"),
+    (lambda: f"Notities: {REPORT_WORD}".encode(), "notities.txt", "gelezen"),
+    (documents.scanned_pdf, "scan.pdf", "geen tekst"),
+    (lambda: documents.encrypted_pdf(f"geheime {REPORT_WORD}"), "beveiligd.pdf", "niet leesbaar"),
+    (lambda: documents.pdf("Kapot")[:300], "kapot.pdf", "niet leesbaar"),
+])
+def test_each_kind_of_file_gets_its_text_or_says_why_not(app, db, lead, project, make, name, state):
+    added = attachments.add("project", project, name, make(), lead)
+    db.session.commit()
+    extract.pending(app)
+    db.session.refresh(added)
+    assert added.text_state == state
+    assert (REPORT_WORD in added.text) is (state == "gelezen")
+    indexer.catch_up(app)  # search still works beside an unreadable file
+    assert search.search(lead, "kade").total == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"MZ\x90\x00\x03" + b"\x00" * 200, "wordt niet aangenomen"),  # a program renamed to .pdf
+    (b"\x7fELF" + b"\x00" * 100, "wordt niet aangenomen"),
+    (b"", "Het bestand is leeg."),
+])
+def test_refused_files_change_nothing(db, lead, project, content, message):
+    with pytest.raises(DomainError, match=message):
+        attachments.add("project", project, "rapport.pdf", content, lead)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_a_zip_bomb_disguised_as_docx_is_refused(db, lead, project):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<" * (250 * 1024 * 1024))
+    with pytest.raises(DomainError, match="pakt uit tot 250 MB"):
+        attachments.add("project", project, "rapport.docx", out.getvalue(), lead)
+
+
+def test_the_type_comes_from_the_content_and_the_name_is_made_safe(db, lead, project):
+    added = attachments.add("project", project, "../../etc/rapport\r\n.docx.pdf", documents.docx("x"), lead)
+    assert added.media_type.endswith("wordprocessingml.document")
+    assert added.file_name == "etcrapport.docx.pdf"
+    assert added.file_name == "".join(ch for ch in added.file_name if ch not in "/\\\r\n")
+
+
+def test_the_same_file_twice_is_stored_once(db, lead, project, make_project):
+    content = documents.pdf("Een rapport")
+    attachments.add("project", project, "a.pdf", content, lead)
+    attachments.add("project", make_project(lead=lead), "b.pdf", content, lead)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AttachmentBlob)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 2
+
+
+def test_only_those_who_may_edit_add_or_remove(db, lead, project, make_user):
+    colleague = make_user()
+    with pytest.raises(NotAllowed):
+        attachments.add("project", project, "a.pdf", documents.pdf("x"), colleague)
+    added = attachments.add("project", project, "a.pdf", documents.pdf("x"), lead)
+    with pytest.raises(NotAllowed):
+        attachments.remove(added, colleague)
+
+
+def test_download_is_an_attachment_with_its_type_and_the_rules_of_the_item(app, db, client, auth, lead,
+                                                                         make_project, make_user):
+    make_user(email="collega@gemeente.example")
+    concept = make_project(title="Concept", lead=lead)
+    public = make_project(title="Openbaar", lead=lead, status=ProjectStatus.STARTED)
+    secret = attachments.add("project", concept, "plan.pdf", documents.pdf("plan"), lead)
+    shared = attachments.add("project", public, "Eind rapport.pdf", documents.pdf("rapport"), lead)
+    db.session.commit()
+    auth.login("collega@gemeente.example")
+    response = client.get(f"/bijlagen/{shared.id}/Eind%20rapport.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.data.startswith(b"%PDF")
+    assert client.get(f"/bijlagen/{secret.id}/plan.pdf").status_code == 404  # someone else's concept
+    refused = client.post(f"/bijlagen/project/{public.id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, f"/projecten/{public.id}"), "bestand": (io.BytesIO(b"x"), "x.txt")})
+    assert refused.status_code == 403
+
+
+def test_removal_is_soft_recorded_and_the_words_leave_the_index(app, db, client, auth, lead, project, make_user):
+    added = attachments.add("project", project, "rapport.pdf", documents.pdf(f"Over {REPORT_WORD}"), lead)
+    db.session.commit()
+    indexer.catch_up(app)
+    assert search.search(make_user(), REPORT_WORD).total == 1
+    auth.login("lead@gemeente.example")
+    client.post(f"/bijlagen/{added.id}/verwijderen", data={"csrf_token": csrf_token(client, f"/projecten/{project.id}")})
+    db.session.expire_all()
+    assert db.session.get(Attachment, added.id).deleted_at is not None
+    actions = db.session.scalars(select(Revision.action).where(Revision.entity_id == project.id)).all()
+    assert "bijlage toegevoegd" in actions and "bijlage verwijderd" in actions
+    indexer.catch_up(app)
+    assert search.search(make_user(), REPORT_WORD).total == 0
+    assert client.get(f"/bijlagen/{added.id}/rapport.pdf").status_code == 404
+
+
+def test_an_upload_without_a_file_or_over_the_limit_is_told_in_dutch(app, db, client, auth, lead, project):
+    auth.login("lead@gemeente.example")
+    empty = client.post(f"/bijlagen/project/{project.id}", follow_redirects=True,
+                        data={"csrf_token": csrf_token(client, f"/projecten/{project.id}")})
+    assert "Kies een bestand om toe te voegen." in empty.get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    too_big = _upload(client, project, b"%PDF-" + b"x" * 5000, "groot.pdf")
+    assert too_big.status_code == 413 and "groter dan" in too_big.get_data(as_text=True)
+
+
+def test_the_voortoets_finds_earlier_work_by_its_report(app, db, lead, project, make_project):
+    from kennisbank.services import voortoets
+
+    for title in ("Deelauto's in de wijk", "Groene daken", "Slimme lantaarnpalen", "Afval scheiden", "Wijkbus",
+                  "Warmtenet in de binnenstad"):  # others in the index, so that words can be distinctive
+        make_project(title=title, lead=lead, status=ProjectStatus.STARTED)
+    attachments.add("project", project, "rapport.pdf",
+                    documents.pdf(f"De {REPORT_WORD} met peilbuizen bij de kademuur gaf vroeg signaal."), lead)
+    db.session.commit()
+    indexer.catch_up(app)
+    suggestions = voortoets.similar_work(f"Peilbuizen en {REPORT_WORD} bij kademuren", theme_ids=[])
+    assert "Klimaatbestendige kade" in [s.item.title for s in suggestions if hasattr(s.item, "title")]

@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .core import bp as core_bp
     from .help import bp as help_bp
+    from .imports import bp as imports_bp
     from .lessons import bp as lessons_bp
     from .networks import bp as networks_bp
     from .ops import bp as ops_bp
@@ -103,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from .themes import bp as themes_bp
 
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
-                      search_bp, admin_bp, api_bp, ops_bp, attachments_bp):
+                      search_bp, admin_bp, api_bp, ops_bp, attachments_bp, imports_bp):
         app.register_blueprint(blueprint)
     from .auth import oidc
     from .auth.guard import require_login_everywhere

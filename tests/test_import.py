@@ -239,11 +239,33 @@ def test_more_rows_than_the_limit_are_refused_naming_the_limit(app, db, admin):
     assert do_import(db, admin, csv_bytes([[f"P-{n}", *ROW[1:]] for n in range(3)]))[0].created == 3
 
 
-def test_only_a_beheerder_may_import(db, make_user):
+def test_a_medewerker_may_not_import(db, make_user):
     from kennisbank.services.errors import NotAllowed
 
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="beheerders en themaeigenaren"):
         importing.start("projecten", "x.csv", csv_bytes([ROW]), make_user())
+
+
+def test_a_theme_owner_imports_for_their_own_themes_only(db, admin, make_user, make_theme):
+    owner = make_user(email="eigenaar@gemeente.example")
+    make_theme(name="Energie", owners=[owner])
+    make_theme(name="Mobiliteit")
+    do_import(db, admin, csv_bytes([["P-9", "Van de beheerder", "Vraag?", "Utrecht", "", "", "", "Mobiliteit", ""]]))
+    rows = [["P-1", "Eigen thema", "Vraag?", "Utrecht", "", "", "", "Energie", ""],
+            ["P-2", "Ander thema", "Vraag?", "Utrecht", "", "", "", "Mobiliteit", ""],
+            ["P-3", "Geen thema", "Vraag?", "Utrecht", "", "", "", "", ""],
+            ["P-9", "Overschreven?", "Vraag?", "Utrecht", "", "", "", "Energie, Mobiliteit", ""]]
+    run, _ = do_import(db, owner, csv_bytes(rows))
+    assert (run.created, run.refused) == (1, 3)
+    messages = {row: message for row, _, message in run.problems}
+    assert messages[3] == messages[4] == "Kies minstens één thema waarvan u eigenaar bent (Energie)."
+    assert "bestaat al en valt niet onder uw thema's" in messages[5]
+    assert db.session.scalar(select(Project.title).where(Project.content_key == "import:P-9")) == "Van de beheerder"
+    from kennisbank.services.importing import exporting
+    from kennisbank.services.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):  # taking everything out stays with administrators
+        exporting.workbook(owner)
 
 
 def test_the_template_has_the_headers_an_example_and_the_valid_choices(db, admin):
@@ -263,7 +285,7 @@ def test_the_template_has_the_headers_an_example_and_the_valid_choices(db, admin
 # Over HTTP and on the command line -------------------------------------------------------------------------
 
 def _upload(client, content, name="projecten.csv", kind="projecten"):
-    return client.post("/beheer/import", data={"csrf_token": csrf_token(client, "/beheer/import"), "soort": kind,
+    return client.post("/import/", data={"csrf_token": csrf_token(client, "/import/"), "soort": kind,
                                                "bestand": (io.BytesIO(content), name)},
                        content_type="multipart/form-data")
 
@@ -277,13 +299,13 @@ def test_upload_check_then_import_over_http(db, client, auth, admin):
     assert "er is nog niets opgeslagen" in report and "Bedoelt u Den Haag?" in report
     assert count(db, Project) == 0
     run = db.session.scalars(select(ImportRun)).one()
-    refused = client.get(f"/beheer/import/{run.id}/geweigerd.csv")
+    refused = client.get(f"/import/{run.id}/geweigerd.csv")
     assert refused.mimetype == "text/csv" and "Den Hag" in refused.get_data(as_text=True)
-    done = client.post(f"/beheer/import/{run.id}/uitvoeren", data={"csrf_token": csrf_token(client, "/beheer/import")},
+    done = client.post(f"/import/{run.id}/uitvoeren", data={"csrf_token": csrf_token(client, "/import/")},
                        follow_redirects=True)
     assert "Geïmporteerd: 1 nieuw, 0 bijgewerkt, 0 ongewijzigd, 1 geweigerd." in done.get_data(as_text=True)
     assert count(db, Project) == 1
-    again = client.post(f"/beheer/import/{run.id}/uitvoeren", data={"csrf_token": csrf_token(client, "/beheer/import")},
+    again = client.post(f"/import/{run.id}/uitvoeren", data={"csrf_token": csrf_token(client, "/import/")},
                         follow_redirects=True)
     assert "al uitgevoerd" in again.get_data(as_text=True) and count(db, Project) == 1
 
@@ -295,7 +317,7 @@ def test_unknown_columns_are_assigned_on_the_page_and_remembered(db, client, aut
     page = client.get(report_url).get_data(as_text=True)
     assert "Kolommen die kennisbank niet herkent" in page and 'name="kolom-Plaats"' in page
     run = db.session.scalars(select(ImportRun)).one()
-    client.post(f"/beheer/import/{run.id}/kolommen", data={"csrf_token": csrf_token(client, report_url),
+    client.post(f"/import/{run.id}/kolommen", data={"csrf_token": csrf_token(client, report_url),
                                                            "kolom-Plaats": "municipality", "kolom-Nummer": "bron_id"})
     db.session.expire_all()
     assert (db.session.get(ImportRun, run.id).created, db.session.get(ImportRun, run.id).refused) == (1, 0)
@@ -325,12 +347,12 @@ def test_an_upload_over_the_limit_is_a_dutch_413(app, db, client, auth, admin):
 
 def test_file_names_lose_path_separators_and_control_characters(db, admin):
     run = importing.start("projecten", "../../etc/\x00pass\nwd.csv", csv_bytes([ROW]), admin)
-    assert run.file_name == "....etcpasswd.csv"
+    assert run.file_name == "etcpasswd.csv"
 
 
 def test_the_template_downloads(client, auth, admin):
     auth.login("beheer@gemeente.example")
-    response = client.get("/beheer/import/sjabloon.xlsx")
+    response = client.get("/import/sjabloon.xlsx")
     assert response.status_code == 200 and response.data.startswith(b"PK\x03\x04")
 
 

@@ -89,17 +89,29 @@ MATRIX = [
     ("POST", "/beheer/gebruikers/{u}/heractiveren", "admin.reactivate", dict(ONLY_ADMIN, admin=REDIRECT)),
     ("GET", "/beheer/tokens", "admin.tokens", ONLY_ADMIN),
     ("GET", "/beheer/audit", "admin.audit_log", ONLY_ADMIN),
-    ("GET", "/beheer/import", "admin.import_start", ONLY_ADMIN),
-    # No file: the administrator gets the form back with a Dutch message (400), everyone else 403.
-    ("POST", "/beheer/import", "admin.import_start", dict(ONLY_ADMIN, admin=400)),
-    ("GET", "/beheer/import/{i}", "admin.import_report", ONLY_ADMIN),
-    ("POST", "/beheer/import/{i}/kolommen", "admin.import_columns_chosen", dict(ONLY_ADMIN, admin=REDIRECT)),
-    ("POST", "/beheer/import/{i}/uitvoeren", "admin.import_execute", dict(ONLY_ADMIN, admin=REDIRECT)),
-    ("GET", "/beheer/import/{i}/geweigerd.csv", "admin.import_refused", ONLY_ADMIN),
-    ("GET", "/beheer/import/sjabloon.xlsx", "admin.import_template_download", ONLY_ADMIN),
+    # Administrators and theme owners import (a theme owner's own runs only; "i" is the administrator's).
+    ("GET", "/import/", "imports.start", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
+    # No file: the form comes back with a Dutch message (400).
+    ("POST", "/import/", "imports.start", expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=400, other_owner=400,
+                                                 admin=400)),
+    ("GET", "/import/{i}", "imports.report", expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=HIDDEN,
+                                                    other_owner=HIDDEN)),
+    ("POST", "/import/{i}/kolommen", "imports.columns_chosen",
+     expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=HIDDEN, other_owner=HIDDEN, admin=REDIRECT)),
+    ("POST", "/import/{i}/uitvoeren", "imports.execute",
+     expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=HIDDEN, other_owner=HIDDEN, admin=REDIRECT)),
+    ("GET", "/import/{i}/geweigerd.csv", "imports.refused", expect(medewerker=FORBIDDEN, lead=FORBIDDEN,
+                                                                   owner=HIDDEN, other_owner=HIDDEN)),
+    ("GET", "/import/sjabloon.xlsx", "imports.template_download", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
     ("GET", "/beheer/export.xlsx", "admin.export_everything", ONLY_ADMIN),
     ("GET", "/beheer/audit.csv", "admin.audit_export", ONLY_ADMIN),
     ("POST", "/beheer/tokens/{k}/intrekken", "admin.revoke_token", dict(ONLY_ADMIN, admin=REDIRECT)),
+    # Attachments follow their item: editors add and remove (no file sent here: a flash and back), all see.
+    ("POST", "/bijlagen/project/{p}", "attachments.upload", dict(LEAD_OWNER_ADMIN, lead=REDIRECT, owner=REDIRECT,
+                                                                 admin=REDIRECT)),
+    ("GET", "/bijlagen/{a}/verslag.txt", "attachments.download", expect()),
+    ("POST", "/bijlagen/{a}/verwijderen", "attachments.remove", dict(LEAD_OWNER_ADMIN, lead=REDIRECT, owner=REDIRECT,
+                                                                    admin=REDIRECT)),
     ("GET", "/zoeken?q=verlichting", "search.results", expect()),
     ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
     ("GET", "/help/", "help.index", expect(anonymous=OK)),
@@ -154,6 +166,9 @@ def build_world():
     token, _ = api_tokens.create_token("t", people["admin"], by=people["admin"])
     from kennisbank.services.importing import run as importing
 
+    from kennisbank.services import attachments
+
+    attachment = attachments.add("project", started, "verslag.txt", b"Verslag van de pilot", people["lead"])
     import_run = importing.start("projecten", "p.csv", b"Titel;Vraag;Gemeente\nProef;Vraag?;Utrecht\n", people["admin"])
     basis, lesson_id = f"{concept.title}\n{concept.question}", lesson.id  # load before building the check
     check = PriorWorkCheck(basis_text=basis)
@@ -163,7 +178,7 @@ def build_world():
     _db.session.flush()
     suggestion = check.suggestions[0]
     _db.session.commit()
-    return people, {"i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+    return people, {"a": attachment.id, "i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
                     "u": people["medewerker"].id, "m": network.memberships[0].id}
 
 

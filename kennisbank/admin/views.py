@@ -5,11 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ApiToken, ImportRun, Lesson, Network, Project, User
+from ..models import ApiToken, Lesson, Network, Project, User
 from ..services import accounts, api_tokens, audit, users
-from ..services.importing import columns as import_columns
-from ..services.importing import run as importing
-from ..services.importing import template as import_template
 from ..services.errors import DomainError
 from ..web import get_or_404, page_arg, put_on_form
 from . import bp
@@ -161,74 +158,6 @@ def revoke_token(token_id: int):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.route("/import", methods=["GET", "POST"])
-def import_start():
-    """Upload a spreadsheet: it is checked first (nothing written), then shown for approval."""
-    error = ""
-    kind = request.form.get("soort", "projecten")
-    if request.method == "POST":
-        upload = request.files.get("bestand")
-        if upload is None or not upload.filename:
-            error = "Kies een bestand (XLSX, ODS, CSV of JSON)."
-        else:
-            try:
-                run = importing.start(kind, upload.filename, upload.read(), current_user)
-                importing.execute(run, current_user, dry_run=True)
-            except DomainError as refused:
-                db.session.rollback()
-                error = refused.message
-            else:
-                db.session.commit()
-                return redirect(url_for("admin.import_report", run_id=run.id))
-    return render_template("admin/import.html", error=error, kind=kind, kinds=import_columns.KINDS,
-                           runs=importing.recent_runs()), 400 if error else 200
-
-
-@bp.get("/import/<int:run_id>")
-def import_report(run_id: int):
-    """What the import would do (or did): counts, every problem by row and column, unmapped columns."""
-    run = get_or_404(ImportRun, run_id)
-    checked = importing.check(run.kind, run.content, run.mapping, current_user)
-    return render_template("admin/import_report.html", run=run, checked=checked,
-                           fields=import_columns.FIELDS[run.kind], preview=checked.rows[:10])
-
-
-@bp.post("/import/<int:run_id>/kolommen")
-def import_columns_chosen(run_id: int):
-    """Map the columns kennisbank did not recognise; remembered for the next file with the same names."""
-    run = get_or_404(ImportRun, run_id)
-    chosen = {key[len("kolom-"):]: value for key, value in request.form.items() if key.startswith("kolom-")}
-    run.mapping = dict(run.mapping or {}) | chosen
-    import_columns.remember(run.kind, {header: name for header, name in chosen.items() if name})
-    importing.execute(run, current_user, dry_run=True)
-    db.session.commit()
-    flash("De kolommen zijn toegewezen en onthouden; de controle is opnieuw gedaan.", "success")
-    return redirect(url_for("admin.import_report", run_id=run.id))
-
-
-@bp.post("/import/<int:run_id>/uitvoeren")
-def import_execute(run_id: int):
-    run = get_or_404(ImportRun, run_id)
-    try:
-        importing.execute(run, current_user, dry_run=False)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Geïmporteerd: {run.created} nieuw, {run.updated} bijgewerkt, {run.unchanged} ongewijzigd, "
-              f"{run.refused} geweigerd.", "success")
-    return redirect(url_for("admin.import_report", run_id=run.id))
-
-
-@bp.get("/import/<int:run_id>/geweigerd.csv")
-def import_refused(run_id: int):
-    """The refused rows with a column saying why: fix them and import just this file."""
-    run = get_or_404(ImportRun, run_id)
-    return Response(run.refused_csv, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=geweigerd-{run.id}.csv"})
-
-
 @bp.get("/export.xlsx")
 def export_everything():
     """Every project and lesson in the import's format (import it elsewhere, or here again: nothing changes)."""
@@ -237,9 +166,3 @@ def export_everything():
     body = exporting.workbook(current_user)
     db.session.commit()
     return Response(body, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=kennisbank-export.xlsx"})
-
-
-@bp.get("/import/sjabloon.xlsx")
-def import_template_download():
-    return Response(import_template.workbook(), mimetype=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=kennisbank-sjabloon.xlsx"})

@@ -24,6 +24,8 @@ def upload(kind: str, item_id: int):
     item = attachments.item_of(kind, item_id)
     if item is None or not permissions.can_view_item(current_user, kind, item):
         abort(404)
+    if not attachments.can_change(current_user, kind, item):
+        abort(403)
     upload_file = request.files.get("bestand")
     if upload_file is None or not upload_file.filename:
         flash("Kies een bestand om toe te voegen.", "error")

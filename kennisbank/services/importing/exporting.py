@@ -48,7 +48,7 @@ def workbook(by: User) -> bytes:
     """Every project and lesson (not the deleted ones) as an XLSX with a sheet per kind."""
     import xlsxwriter
 
-    if not permissions.can_import(by):
+    if not permissions.is_admin(by):
         raise NotAllowed("Alleen een beheerder kan alles exporteren.")
     projects = db.session.scalars(select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id)).all()
     lessons = db.session.scalars(select(Lesson).where(Lesson.deleted_at.is_(None)).order_by(Lesson.id)).all()

@@ -104,6 +104,11 @@ def _parse_row(kind: str, row: Row, header: list[str], mapping: dict[int, str], 
             take(name, values.text)
         take("project", values.project_by_reference)
         take("author", lambda v: values.colleague(v, by))
+    if not permissions.is_admin(by) and "themes" in row.values and \
+            not permissions.owns_any_theme(by, row.values["themes"]):
+        owned = ", ".join(t.name for t in by.owned_themes if not t.is_deleted)
+        row.problems.append((_label(kind, "themes", header, mapping),
+                             f"Kies minstens één thema waarvan u eigenaar bent ({owned})."))
     reference = values.text(raw.get("bron_id", ""))
     if len(reference) > 100:
         row.problems.append((_label(kind, "bron_id", header, mapping), "Een bron-id is hoogstens 100 tekens."))
@@ -151,12 +156,23 @@ def _existing(model, reference: str):
     return found
 
 
+def _may_change(existing, by: User | None) -> None:
+    """A theme owner updates only what they may edit anyway (an item of one of their themes)."""
+    if existing is None or by is None or permissions.is_admin(by):
+        return
+    allowed = permissions.can_edit_project(by, existing) if isinstance(existing, Project) \
+        else permissions.can_edit_lesson(by, existing)
+    if not allowed:
+        raise DomainError(f"'{existing.title[:60]}' bestaat al en valt niet onder uw thema's; het is niet gewijzigd.")
+
+
 def _write_project(run: ImportRun, v: dict, by: User | None) -> str:
     key = f"import:{v['bron_id']}"
     project = _existing(Project, v["bron_id"])
     fields = {name: v[name] for name in PROJECT_FIELDS if name in v}
     if fields.get("stage") is None:
         fields.pop("stage", None)  # the model's default (verkenning) for new projects; kept as it is otherwise
+    _may_change(project, by)
     if project is None:
         project = Project(content_key=key, import_run_id=run.id, **fields)
         if project.status != ProjectStatus.CONCEPT:
@@ -174,6 +190,7 @@ def _write_lesson(run: ImportRun, v: dict, by: User | None) -> str:
     key = f"import:{v['bron_id']}"
     lesson = _existing(Lesson, v["bron_id"])
     fields = {name: v[name] for name in LESSON_FIELDS if name in v}
+    _may_change(lesson, by)
     if lesson is None:
         lesson = Lesson(content_key=key, import_run_id=run.id, **fields)
         db.session.add(lesson)
@@ -213,7 +230,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool) -> Checked:
     :raises NotAllowed: not a beheerder. :raises DomainError: the file as a whole cannot be imported.
     """
     if by is not None and not permissions.can_import(by):
-        raise NotAllowed("Alleen een beheerder kan importeren.")
+        raise NotAllowed("Alleen beheerders en themaeigenaren kunnen importeren.")
     if run.status == "uitgevoerd":
         raise DomainError("Deze import is al uitgevoerd. Upload het bestand opnieuw om het nog eens te importeren.")
     acting = by or db.session.scalar(select(User).where(User.is_admin, User.active).order_by(User.id))
@@ -252,13 +269,16 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool) -> Checked:
 def start(kind: str, file_name: str, content: bytes, by: User | None) -> ImportRun:
     """Keep the upload as a run to check (and later carry out)."""
     if by is not None and not permissions.can_import(by):
-        raise NotAllowed("Alleen een beheerder kan importeren.")
+        raise NotAllowed("Alleen beheerders en themaeigenaren kunnen importeren.")
     run = ImportRun(kind=kind, file_name=files.safe_name(file_name), content=content, by=by)
     db.session.add(run)
     db.session.flush()
     return run
 
 
-def recent_runs(limit: int = 20) -> list[ImportRun]:
-    return list(db.session.scalars(select(ImportRun).order_by(ImportRun.created_at.desc(), ImportRun.id.desc())
-                                   .limit(limit)))
+def recent_runs(user: User, limit: int = 20) -> list[ImportRun]:
+    """A theme owner's own imports; every import for an administrator."""
+    query = select(ImportRun)
+    if not permissions.is_admin(user):
+        query = query.where(ImportRun.by_id == user.id)
+    return list(db.session.scalars(query.order_by(ImportRun.created_at.desc(), ImportRun.id.desc()).limit(limit)))

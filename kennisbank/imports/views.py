@@ -1,0 +1,96 @@
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import ImportRun
+from ..services import permissions
+from ..services.errors import DomainError
+from ..services.importing import columns as import_columns
+from ..services.importing import run as importing
+from ..services.importing import template as import_template
+from ..web import get_or_404
+from . import bp
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _own_run(run_id: int) -> ImportRun:
+    """A theme owner sees their own imports; administrators all of them."""
+    run = get_or_404(ImportRun, run_id)
+    if run.by_id != current_user.id and not permissions.is_admin(current_user):
+        abort(404)
+    return run
+
+
+@bp.route("/", methods=["GET", "POST"])
+def start():
+    """Upload a spreadsheet: it is checked first (nothing written), then shown for approval."""
+    error = ""
+    kind = request.form.get("soort", "projecten")
+    if request.method == "POST":
+        upload = request.files.get("bestand")
+        if upload is None or not upload.filename:
+            error = "Kies een bestand (XLSX, ODS, CSV of JSON)."
+        else:
+            try:
+                run = importing.start(kind, upload.filename, upload.read(), current_user)
+                importing.execute(run, current_user, dry_run=True)
+            except DomainError as refused:
+                db.session.rollback()
+                error = refused.message
+            else:
+                db.session.commit()
+                return redirect(url_for("imports.report", run_id=run.id))
+    return render_template("imports/start.html", error=error, kind=kind, kinds=import_columns.KINDS,
+                           runs=importing.recent_runs(current_user)), 400 if error else 200
+
+
+@bp.get("/<int:run_id>")
+def report(run_id: int):
+    """What the import would do (or did): counts, every problem by row and column, unmapped columns."""
+    run = _own_run(run_id)
+    checked = importing.check(run.kind, run.content, run.mapping, current_user)
+    return render_template("imports/report.html", run=run, checked=checked,
+                           fields=import_columns.FIELDS[run.kind], preview=checked.rows[:10])
+
+
+@bp.post("/<int:run_id>/kolommen")
+def columns_chosen(run_id: int):
+    """Map the columns kennisbank did not recognise; remembered for the next file with the same names."""
+    run = _own_run(run_id)
+    chosen = {key[len("kolom-"):]: value for key, value in request.form.items() if key.startswith("kolom-")}
+    run.mapping = dict(run.mapping or {}) | chosen
+    import_columns.remember(run.kind, {header: name for header, name in chosen.items() if name})
+    importing.execute(run, current_user, dry_run=True)
+    db.session.commit()
+    flash("De kolommen zijn toegewezen en onthouden; de controle is opnieuw gedaan.", "success")
+    return redirect(url_for("imports.report", run_id=run.id))
+
+
+@bp.post("/<int:run_id>/uitvoeren")
+def execute(run_id: int):
+    run = _own_run(run_id)
+    try:
+        importing.execute(run, current_user, dry_run=False)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Geïmporteerd: {run.created} nieuw, {run.updated} bijgewerkt, {run.unchanged} ongewijzigd, "
+              f"{run.refused} geweigerd.", "success")
+    return redirect(url_for("imports.report", run_id=run.id))
+
+
+@bp.get("/<int:run_id>/geweigerd.csv")
+def refused(run_id: int):
+    """The refused rows with a column saying why: fix them and import just this file."""
+    run = _own_run(run_id)
+    return Response(run.refused_csv, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=geweigerd-{run.id}.csv"})
+
+
+@bp.get("/sjabloon.xlsx")
+def template_download():
+    return Response(import_template.workbook(), mimetype=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=kennisbank-sjabloon.xlsx"})

@@ -83,8 +83,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Log in om deze pagina te bekijken."
     login_manager.login_message_category = "info"
     from .search import sync
+    from .services.importing import runner
 
     sync.init_app(app)
+    runner.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -43,6 +43,7 @@ ENV_KEYS = {
     "KENNISBANK_SESSION_MAX_DAYS": "SESSION_MAX_DAYS",
     "KENNISBANK_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "KENNISBANK_IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
+    "KENNISBANK_IMPORT_BACKGROUND_ROWS": "IMPORT_BACKGROUND_ROWS",
     "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
     "KENNISBANK_PASSWORD_LOGIN": "PASSWORD_LOGIN",
     "KENNISBANK_OIDC_DISCOVERY_URL": "OIDC_DISCOVERY_URL",
@@ -62,6 +63,7 @@ NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "SESSION_MAX_DAYS": ("KENNISBANK_SESSION_MAX_DAYS", 1),
                "TRUSTED_PROXIES": ("KENNISBANK_TRUSTED_PROXIES", 0),
                "IMPORT_MAX_ROWS": ("KENNISBANK_IMPORT_MAX_ROWS", 1),
+               "IMPORT_BACKGROUND_ROWS": ("KENNISBANK_IMPORT_BACKGROUND_ROWS", 0),
                "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1)}
 MIN_SECRET_KEY = 32
 
@@ -128,6 +130,10 @@ def defaults(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": 0,
         # An import file with more rows is refused (split it): one request checks and writes them all.
         "IMPORT_MAX_ROWS": 20000,
+        # A larger import runs in the background (any web process picks it up), with a progress bar.
+        "IMPORT_BACKGROUND_ROWS": 500,
+        # Each web process runs large imports in a thread (off in the tests, which run them explicitly).
+        "IMPORT_RUNNER": True,
         # Log in with e-mail and password (the default for `make run`); false when only OIDC may be used.
         "PASSWORD_LOGIN": True,
         # OpenID Connect with the organisation's identity provider (off while the discovery URL is empty).

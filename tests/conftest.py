@@ -46,6 +46,7 @@ def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
         "INDEX_DIR": str(tmp_path / "index"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes: tests create many users
         "SEARCH_SYNC": "manual",  # tests apply the search change log explicitly (indexer.catch_up)
+        "IMPORT_RUNNER": False,  # and run background imports explicitly (importing.run.work_once)
     }
     config.update(overrides)
     app = create_app(config, instance_path=str(tmp_path / "instance"))

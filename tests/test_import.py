@@ -435,3 +435,69 @@ def test_a_colleague_who_left_may_lead_history_but_not_running_work(db, admin, m
     assert (run.created, run.refused) == (1, 1)
     assert run.problems == [[3, "Projectleider", "Wim Weg is uit dienst; een lopend project heeft een actieve "
                                                  "projectleider."]]
+
+
+# Large imports in the background ---------------------------------------------------------------------------
+
+def _rows(n: int) -> list[list[str]]:
+    return [[f"P-{i}", f"Project {i}", "Vraag?", "Utrecht", "afgesloten", "", "", "", ""] for i in range(n)]
+
+
+def test_a_large_import_waits_for_a_process_and_shows_its_progress(app, db, client, auth, admin):
+    app.config["IMPORT_BACKGROUND_ROWS"] = 150
+    auth.login("beheer@gemeente.example")
+    report = _upload(client, csv_bytes(_rows(250))).headers["Location"]
+    run = db.session.scalars(select(ImportRun)).one()
+    assert run.rows_total == 250 and importing.in_background(run)
+    queued = client.post(f"/import/{run.id}/uitvoeren", data={"csrf_token": csrf_token(client, report)},
+                         follow_redirects=True)
+    page = queued.get_data(as_text=True)
+    assert "loopt op de achtergrond" in page and '<meta http-equiv="refresh" content="2">' in page
+    assert '<progress id="voortgang" max="250" value="0">' in page and count(db, Project) == 0
+    done = importing.work_once()  # what the thread of any web process does
+    assert done.id == run.id and done.status == "uitgevoerd"
+    db.session.expire_all()
+    run = db.session.get(ImportRun, run.id)
+    assert (run.created, run.rows_done, count(db, Project)) == (250, 250, 250)
+    assert "Uitgevoerd" in client.get(report).get_data(as_text=True)
+    assert importing.work_once() is None  # nothing left
+
+
+def test_a_small_import_is_carried_out_at_once(app, db, admin):
+    app.config["IMPORT_BACKGROUND_ROWS"] = 150
+    run, _ = do_import(db, admin, csv_bytes(_rows(150)))
+    assert not importing.in_background(run) and run.status == "uitgevoerd"
+
+
+def test_an_import_whose_process_was_killed_is_taken_over_and_nothing_doubles(app, db, admin, tmp_path):
+    """A real process runs the import and is SIGKILLed half-way; another takes over after its heartbeat
+    stopped. Every row arrives once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from .conftest import REPO
+
+    run = importing.start("projecten", "groot.csv", csv_bytes(_rows(400)), admin)
+    importing.execute(run, admin, dry_run=True)
+    importing.queue(run, admin)
+    db.session.commit()
+    env = dict(os.environ, KENNISBANK_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               KENNISBANK_SECRET_KEY="test", KENNISBANK_INSTANCE_DIR=str(tmp_path / "instance"),
+               KENNISBANK_INDEX_DIR=app.config["INDEX_DIR"], PYTHONPATH=str(REPO))
+    worker = subprocess.Popen([sys.executable, str(REPO / "tests" / "scripts" / "run_import.py")], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert worker.stdout.readline().strip() == "voortgang 100"  # 100 rows written and committed
+    worker.send_signal(signal.SIGKILL)
+    worker.communicate(timeout=30)
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "bezig" and 100 <= count(db, Project) < 400
+    assert importing.work_once(stale_after=timedelta(seconds=30)) is None  # still beating: not taken
+    taken = importing.work_once(stale_after=timedelta(0))  # its heartbeat stopped: taken over
+    assert taken.id == run.id and taken.status == "uitgevoerd"
+    assert count(db, Project) == 400
+    assert taken.created + taken.unchanged == 400 and taken.unchanged >= 100
+    keys = db.session.scalars(select(Project.content_key)).all()
+    assert len(keys) == len(set(keys)) == 400

@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -7,6 +7,7 @@ from ..services import permissions
 from ..services.errors import DomainError
 from ..services.importing import columns as import_columns
 from ..services.importing import run as importing
+from ..services.importing import runner
 from ..services.importing import template as import_template
 from ..web import get_or_404
 from . import bp
@@ -49,6 +50,8 @@ def start():
 def report(run_id: int):
     """What the import would do (or did): counts, every problem by row and column, unmapped columns."""
     run = _own_run(run_id)
+    if run.status in ("wachtrij", "bezig"):
+        return render_template("imports/progress.html", run=run)
     checked = importing.check(run.kind, run.content, run.mapping, current_user)
     return render_template("imports/report.html", run=run, checked=checked,
                            fields=import_columns.FIELDS[run.kind], preview=checked.rows[:10])
@@ -69,8 +72,16 @@ def columns_chosen(run_id: int):
 
 @bp.post("/<int:run_id>/uitvoeren")
 def execute(run_id: int):
+    """Carry out a checked import: small ones at once, large ones in the background with progress."""
     run = _own_run(run_id)
     try:
+        if importing.in_background(run):
+            importing.queue(run, current_user)
+            db.session.commit()
+            runner.wake(current_app._get_current_object())
+            flash(f"De import van {run.rows_total} rijen loopt op de achtergrond; deze pagina toont de voortgang. "
+                  "U kunt hem gerust sluiten.", "info")
+            return redirect(url_for("imports.report", run_id=run.id))
         importing.execute(run, current_user, dry_run=False)
     except DomainError as error:
         db.session.rollback()

@@ -21,13 +21,19 @@ class ImportRun(db.Model):
     file_name: Mapped[str] = mapped_column(String(200), nullable=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     mapping: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # header -> field, as chosen
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="voorbeeld")  # voorbeeld | uitgevoerd
+    # voorbeeld (checked, nothing written) | wachtrij (large: waits for a process) | bezig | uitgevoerd
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="voorbeeld")
     created: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refused: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     problems: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [row, column, message]
     refused_csv: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    rows_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # A large import runs in the background; the process running it beats this. A run whose heartbeat
+    # stopped (the process died) is taken over by another: importing again is harmless (bron-id).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

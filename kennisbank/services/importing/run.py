@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 
 from ...extensions import db
 from ...models import ImportRun, Lesson, Project, ProjectStatus, User
@@ -224,8 +225,14 @@ def refused_rows_csv(checked: Checked) -> str:
     return "\ufeff" + out.getvalue()  # a byte order mark: Dutch Excel then reads it as UTF-8
 
 
-def execute(run: ImportRun, by: User | None, *, dry_run: bool) -> Checked:
+PROGRESS_EVERY = 100
+
+
+def execute(run: ImportRun, by: User | None, *, dry_run: bool,
+            progress: Callable[[ImportRun], None] | None = None) -> Checked:
     """Check and (unless `dry_run`) write every valid row in its own savepoint; record the counts on `run`.
+    `progress(run)` is called every PROGRESS_EVERY rows with the counts so far (a background run commits
+    there, so what is written stays written if the process dies; importing again skips it as unchanged).
 
     :raises NotAllowed: not a beheerder. :raises DomainError: the file as a whole cannot be imported.
     """
@@ -238,32 +245,91 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool) -> Checked:
         raise DomainError("Er is nog geen actieve beheerder: maak er eerst een (flask kb create-admin).")
     checked = check(run.kind, run.content, run.mapping, acting)
     writer = _write_project if run.kind == "projecten" else _write_lesson
-    outer = db.session.begin_nested()  # a dry run rolls all of it back, and keeps only the report
-    for row in checked.rows:
+    run.rows_total = len(checked.rows)
+    outer = db.session.begin_nested() if dry_run else None  # a dry run rolls all of it back, keeps the report
+    for done, row in enumerate(checked.rows, start=1):
         if row.problems:
             row.outcome = "geweigerd"
-            continue
-        try:
-            with db.session.begin_nested():
-                row.outcome = writer(run, row.values, by)
-        except (DomainError, CellProblem, ValueError) as error:
-            row.outcome = "geweigerd"
-            row.problems.append(("", getattr(error, "message", str(error))))
-    if dry_run:
+        else:
+            try:
+                with db.session.begin_nested():
+                    row.outcome = writer(run, row.values, by)
+            except (DomainError, CellProblem, ValueError) as error:
+                row.outcome = "geweigerd"
+                row.problems.append(("", getattr(error, "message", str(error))))
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(checked.rows)):
+            _count(run, checked.rows[:done])
+            run.rows_done = done
+            progress(run)
+    if outer is not None:
         outer.rollback()
-    else:
-        outer.commit()
-    counts = {outcome: sum(row.outcome == outcome for row in checked.rows)
-              for outcome in ("aangemaakt", "bijgewerkt", "ongewijzigd", "geweigerd")}
-    run.created, run.updated, run.unchanged, run.refused = (counts["aangemaakt"], counts["bijgewerkt"],
-                                                            counts["ongewijzigd"], counts["geweigerd"])
+    _count(run, checked.rows)
+    run.rows_done = len(checked.rows)
     run.problems = [[row.number, column, message] for row in checked.rows for column, message in row.problems]
-    run.refused_csv = refused_rows_csv(checked) if counts["geweigerd"] else ""
+    run.refused_csv = refused_rows_csv(checked) if run.refused else ""
     if not dry_run:
         run.status, run.finished_at = "uitgevoerd", utcnow()
-    audit.record("import_checked" if dry_run else "import_done", by, run, file=run.file_name, kind=run.kind, **counts)
+    audit.record("import_checked" if dry_run else "import_done", by, run, file=run.file_name, kind=run.kind,
+                 aangemaakt=run.created, bijgewerkt=run.updated, ongewijzigd=run.unchanged, geweigerd=run.refused)
     db.session.flush()
     return checked
+
+
+def _count(run: ImportRun, rows: list[Row]) -> None:
+    outcomes = [row.outcome for row in rows]
+    run.created, run.updated = outcomes.count("aangemaakt"), outcomes.count("bijgewerkt")
+    run.unchanged, run.refused = outcomes.count("ongewijzigd"), outcomes.count("geweigerd")
+
+
+# Large imports in the background -------------------------------------------------------------------------
+
+def in_background(run: ImportRun) -> bool:
+    """More rows than one request should write: a process in the background does it, with progress."""
+    return run.rows_total > int(current_app.config["IMPORT_BACKGROUND_ROWS"])
+
+
+def queue(run: ImportRun, by: User) -> None:
+    if by is not None and not permissions.can_import(by):
+        raise NotAllowed("Alleen beheerders en themaeigenaren kunnen importeren.")
+    if run.status != "voorbeeld":
+        raise DomainError("Deze import is al gestart of uitgevoerd.")
+    run.status, run.rows_done = "wachtrij", 0
+    db.session.flush()
+
+
+def claim(stale_after: timedelta = timedelta(seconds=30)) -> ImportRun | None:
+    """Take the oldest queued run, or one whose process stopped beating; exactly one process gets it."""
+    now = utcnow()
+    waiting = or_(ImportRun.status == "wachtrij",
+                  and_(ImportRun.status == "bezig", ImportRun.heartbeat_at < now - stale_after))
+    for run_id in db.session.scalars(select(ImportRun.id).where(waiting).order_by(ImportRun.id).limit(5)).all():
+        taken = db.session.execute(update(ImportRun).where(ImportRun.id == run_id, waiting)
+                                   .values(status="bezig", heartbeat_at=now))
+        db.session.commit()
+        if taken.rowcount == 1:
+            return db.session.get(ImportRun, run_id)
+    return None
+
+
+def work_once(stale_after: timedelta = timedelta(seconds=30)) -> ImportRun | None:
+    """Run one queued import to the end, committing as it goes. Returns it, or None if none waited."""
+    run = claim(stale_after)
+    if run is None:
+        return None
+
+    def beat(current: ImportRun) -> None:
+        current.heartbeat_at = utcnow()
+        db.session.commit()
+
+    try:
+        execute(run, run.by, dry_run=False, progress=beat)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        run = db.session.get(ImportRun, run.id)
+        run.status, run.problems = "uitgevoerd", [[0, "", error.message]]
+        db.session.commit()
+    return run
 
 
 def start(kind: str, file_name: str, content: bytes, by: User | None) -> ImportRun:

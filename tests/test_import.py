@@ -501,3 +501,55 @@ def test_an_import_whose_process_was_killed_is_taken_over_and_nothing_doubles(ap
     assert taken.created + taken.unchanged == 400 and taken.unchanged >= 100
     keys = db.session.scalars(select(Project.content_key)).all()
     assert len(keys) == len(set(keys)) == 400
+
+
+BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+                            for n in range(1, 10))
+                  + ']>')
+
+
+def test_an_xml_bomb_inside_a_spreadsheet_is_not_expanded(db, admin):
+    """The entities of a 'billion laughs' sheet are never expanded: refused or read as they stand."""
+    import time
+
+    data = xlsx_bytes([["P-1", "Gewoon", "Vraag?", "Utrecht", "", "", "", "", ""]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                content = content.replace(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+                                          BILLION_LAUGHS.encode()).replace(b"Gewoon", b"&lol9;")
+            target.writestr(item, content)
+    assert b"<!DOCTYPE lolz" in zipfile.ZipFile(out).read("xl/sharedStrings.xml")  # the bomb is really in
+    started = time.monotonic()
+    try:
+        run, _ = do_import(db, admin, out.getvalue(), name="bom.xlsx")
+    except DomainError as refused:
+        assert "kan niet worden gelezen" in refused.message
+    else:
+        titles = db.session.scalars(select(Project.title)).all()
+        assert all(len(title) < 1000 for title in titles)
+    assert time.monotonic() - started < 10
+
+
+def test_merged_cells_and_an_unknown_theme_with_a_suggestion(db, admin, make_theme):
+    import xlsxwriter
+
+    make_theme(name="Energietransitie")
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Projecten")
+    sheet.write_row(0, 0, ["Bron-id", "Titel", "Vraag", "Gemeente", "Thema's"])
+    sheet.write_row(1, 0, ["P-1", "Samengevoegd", "Vraag?", "Utrecht", "Energietransitie"])
+    sheet.merge_range(2, 1, 2, 2, "Titel over twee cellen")  # the value sits in the first cell only
+    sheet.write(2, 0, "P-2")
+    sheet.write(2, 3, "Utrecht")
+    sheet.write(2, 4, "Energietransisie")
+    book.close()
+    run, _ = do_import(db, admin, out.getvalue(), name="samengevoegd.xlsx")
+    messages = {(row, column): message for row, column, message in run.problems}
+    assert run.created == 1
+    assert messages[(3, "Vraag")] == "Vul vraag in."
+    assert "is geen thema. Bedoelt u het thema energietransitie?" in messages[(3, "Thema's")]

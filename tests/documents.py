@@ -76,3 +76,25 @@ def odt(*paragraphs: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+                            for n in range(1, 10))
+                  + ']>')
+
+
+def with_xml_bomb(office_file: bytes, part: str, word: bytes) -> bytes:
+    """The office file with a 'billion laughs' DTD in one XML part, and `word` replaced by its entity."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(office_file)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == part:
+                content = re.sub(rb"^<\?xml[^>]*\?>", BILLION_LAUGHS.encode(), content).replace(word, b"&lol9;")
+                assert b"<!DOCTYPE lolz" in content and b"&lol9;" in content  # the bomb is really in
+            target.writestr(item, content)
+    return out.getvalue()

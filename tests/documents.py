@@ -98,3 +98,21 @@ def with_xml_bomb(office_file: bytes, part: str, word: bytes) -> bytes:
                 assert b"<!DOCTYPE lolz" in content and b"&lol9;" in content  # the bomb is really in
             target.writestr(item, content)
     return out.getvalue()
+
+
+def pptx(*slides: str) -> bytes:
+    """The parts of a PowerPoint file that carry its text (content types, presentation, one XML per slide)."""
+    import zipfile
+
+    out = io.BytesIO()
+    ns = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" ' \
+         'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"'
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/content-types"/>')
+        archive.writestr("ppt/presentation.xml", f'<?xml version="1.0"?><p:presentation {ns}/>')
+        for number, text in enumerate(slides, start=1):
+            archive.writestr(f"ppt/slides/slide{number}.xml",
+                             f'<?xml version="1.0"?><p:sld {ns}><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r>'
+                             f'<a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>')
+    return out.getvalue()

@@ -54,6 +54,8 @@ def test_a_report_is_read_by_the_indexer_and_its_words_find_the_project(app, db,
     (lambda: documents.docx("Inleiding", f"De {REPORT_WORD} bleek onbetrouwbaar."), "verslag.docx", "gelezen"),
     (lambda: documents.odt(f"Over de {REPORT_WORD}."), "verslag.odt", "gelezen"),
     (lambda: f"Notities: {REPORT_WORD}".encode(), "notities.txt", "gelezen"),
+    (lambda: f"# Verslag\n\nDe *{REPORT_WORD}*.".encode(), "verslag.md", "gelezen"),
+    (lambda: documents.pptx("Titeldia", f"Resultaat van de {REPORT_WORD}"), "presentatie.pptx", "gelezen"),
     (documents.scanned_pdf, "scan.pdf", "geen tekst"),
     (lambda: documents.encrypted_pdf(f"geheime {REPORT_WORD}"), "beveiligd.pdf", "niet leesbaar"),
     (lambda: documents.pdf("Kapot")[:300], "kapot.pdf", "niet leesbaar"),
@@ -89,6 +91,13 @@ def test_a_zip_bomb_disguised_as_docx_is_refused(db, lead, project):
         archive.writestr("word/document.xml", b"<" * (250 * 1024 * 1024))
     with pytest.raises(DomainError, match="pakt uit tot 250 MB"):
         attachments.add("project", project, "rapport.docx", out.getvalue(), lead)
+
+
+def test_markdown_is_told_from_text_by_its_name_once_the_content_is_text(db, lead, project):
+    assert attachments.add("project", project, "LEESMIJ.md", b"# Kop", lead).media_type.startswith("text/markdown")
+    assert attachments.add("project", project, "notitie.txt", b"# Kop", lead).media_type.startswith("text/plain")
+    with pytest.raises(DomainError):  # a name does not make a program a Markdown file
+        attachments.add("project", project, "virus.md", b"MZ\x90\x00" + b"\x00" * 64, lead)
 
 
 def test_the_type_comes_from_the_content_and_the_name_is_made_safe(db, lead, project):
@@ -189,3 +198,15 @@ def test_an_xml_bomb_in_a_docx_is_read_within_its_limits(app, db, lead, project)
     assert time.monotonic() - started < 30
     assert added.text_state in ("niet leesbaar", "geen tekst", "gelezen") and len(added.text) < 10_000
     assert "lollol" not in added.text
+
+
+def test_several_files_at_once_each_taken_or_refused_on_its_own(db, client, auth, lead, project):
+    auth.login("lead@gemeente.example")
+    response = client.post(f"/bijlagen/project/{project.id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, f"/projecten/{project.id}"),
+        "bestand": [(io.BytesIO(documents.pdf("Een")), "een.pdf"), (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 64), "twee.pdf"),
+                    (io.BytesIO(documents.docx("Drie")), "drie.docx")]}, follow_redirects=True)
+    page = html.unescape(response.get_data(as_text=True))
+    assert "'een.pdf' is toegevoegd" in page and "'drie.docx' is toegevoegd" in page
+    assert "'twee.pdf': Dit bestandstype wordt niet aangenomen" in page
+    assert sorted(a.file_name for a in attachments.of_item("project", project.id)) == ["drie.docx", "een.pdf"]

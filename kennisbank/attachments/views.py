@@ -26,18 +26,19 @@ def upload(kind: str, item_id: int):
         abort(404)
     if not attachments.can_change(current_user, kind, item):
         abort(403)
-    upload_file = request.files.get("bestand")
-    if upload_file is None or not upload_file.filename:
+    uploads = [f for f in request.files.getlist("bestand") if f and f.filename]
+    if not uploads:
         flash("Kies een bestand om toe te voegen.", "error")
         return _back(kind, item_id)
-    try:
-        added = attachments.add(kind, item, upload_file.filename, upload_file.read(), current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(f"{error.message} Er is niets toegevoegd.", "error")
-    else:
-        db.session.commit()
-        flash(f"'{added.file_name}' is toegevoegd. De tekst wordt zo gelezen en is dan doorzoekbaar.", "success")
+    for upload_file in uploads:  # several at once: each is taken or refused on its own
+        try:
+            added = attachments.add(kind, item, upload_file.filename, upload_file.read(), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"'{upload_file.filename[:100]}': {error.message} Dit bestand is niet toegevoegd.", "error")
+        else:
+            db.session.commit()
+            flash(f"'{added.file_name}' is toegevoegd. De tekst wordt zo gelezen en is dan doorzoekbaar.", "success")
     return _back(kind, item_id)
 
 

@@ -20,7 +20,7 @@ from ..services import files
 
 log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("extract_worker.py")
-KINDS = {media: kind for kind, media in files.ATTACHMENT_TYPES.items()}
+KINDS = {media: kind for kind, media in files.ATTACHMENT_TYPES.items()}  # media type -> reader
 TIMEOUT = 60  # seconds per file
 MEMORY = 1024 * 1024 * 1024  # address space per file
 

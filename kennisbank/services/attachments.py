@@ -43,7 +43,7 @@ def add(kind: str, item, file_name: str, content: bytes, by: User) -> Attachment
         files.refuse("Het bestand is leeg.")
     if len(content) > limit * 1024 * 1024:
         files.refuse(f"Het bestand is groter dan {limit} MB (KENNISBANK_UPLOAD_MAX_MB).")
-    kind_of_file = files.attachment_kind(content)
+    kind_of_file = files.attachment_kind(content, file_name)
     digest = hashlib.sha256(content).hexdigest()
     blob = db.session.scalar(select(AttachmentBlob).where(AttachmentBlob.sha256 == digest))
     if blob is None:

@@ -17,6 +17,8 @@ ATTACHMENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "odt": "application/vnd.oasis.opendocument.text",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "md": "text/markdown; charset=utf-8",
     "png": "image/png",
     "jpeg": "image/jpeg",
     "txt": "text/plain; charset=utf-8",
@@ -53,11 +55,14 @@ def zip_kind(content: bytes) -> str | None:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
     return None
 
 
-def attachment_kind(content: bytes) -> str:
-    """:raises DomainError: anything but PDF, Word, OpenDocument, Excel, plain text or a picture."""
+def attachment_kind(content: bytes, name: str = "") -> str:
+    """:raises DomainError: anything but PDF, Word, OpenDocument, Excel, PowerPoint, text or a picture.
+    The name only tells Markdown from plain text, once the content has shown it is text."""
     head = content[:8]
     kind = None
     if head.startswith(b"%PDF-"):
@@ -72,12 +77,13 @@ def attachment_kind(content: bytes) -> str:
     elif content and b"\x00" not in content[:8192]:
         try:
             content[:65536].decode("utf-8")
-            kind = "txt"
+            kind = "md" if name.lower().endswith((".md", ".markdown")) else "txt"
         except UnicodeDecodeError:
             kind = None
     if kind is None:
         refuse("Dit bestandstype wordt niet aangenomen. Voeg een PDF, Word-document (DOCX), OpenDocument (ODT, "
-               "ODS), Excel-bestand (XLSX), tekstbestand of afbeelding (PNG, JPEG) toe.")
+               "ODS), Excel-bestand (XLSX), PowerPoint (PPTX), tekst- of Markdown-bestand of afbeelding (PNG, "
+               "JPEG) toe.")
     return kind
 
 

@@ -127,3 +127,34 @@ def delete_or_restore(entity, *, restore: bool, what: str, back_url: str):
     db.session.commit()
     flash(message, "success" if restore else "info")
     return redirect(back_url)
+
+
+def export_format() -> str | None:
+    """The `formaat` a list was asked for as a file (csv, xlsx, json), or None for the page itself."""
+    from .services.tables import FORMATS
+
+    wanted = request.args.get("formaat", "")
+    return wanted if wanted in FORMATS else None
+
+
+def table_download(table, fmt: str):
+    """The table as a file to download; the export is recorded in the audit log."""
+    from flask import Response
+    from flask_login import current_user
+
+    from .services import audit
+    from .services.tables import FORMATS, WRITERS
+
+    audit.record("list_exported", current_user, table.name, format=fmt, rows=len(table.rows))
+    db.session.commit()
+    return Response(WRITERS[fmt](table), mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f"attachment; filename=kennisbank-{table.name}.{fmt}"})
+
+
+def item_link(kind: str, ident: int) -> str:
+    """The absolute address of a project or lesson (in exports, which travel)."""
+    from flask import url_for
+
+    if kind == "project":
+        return url_for("projects.detail", project_id=ident, _external=True)
+    return url_for("lessons.detail", lesson_id=ident, _external=True)

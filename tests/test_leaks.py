@@ -112,6 +112,17 @@ def test_a_word_only_a_concept_contains_is_unknown_to_others_and_known_to_its_pe
     assert engine.suggest(["mobilitijt"], others) == "mobiliteit"  # public words are still offered
 
 
+def _readable(data: bytes) -> str:
+    """A response as text; a spreadsheet (a zip of XML parts) by the text of its parts."""
+    if data.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return data.decode("utf-8", "replace")
+
+
 def _get_routes(app) -> list[str]:
     return sorted(rule.rule for rule in app.url_map.iter_rules()
                   if "GET" in rule.methods and rule.endpoint not in {"static", "auth.oidc_callback"})
@@ -124,7 +135,8 @@ def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, au
            world["public_lesson"].id], "slug": [world["theme"].slug], "user_id": [world["owner"].id],
            "name": ["voortoets", f"{SECRET}.txt"], "token_id": [1], "run_id": [1],
            "attachment_id": [world["report"].id], "kind": ["project", "lesson"], "item_id": [world["draft"].id]}
-    queries = [f"q={OTHER_WORD}", "q=zeppelinhavenprof", f"titel={OTHER_WORD}", f"q={OTHER_WORD}&pagina=2"]
+    queries = [f"q={OTHER_WORD}", "q=zeppelinhavenprof", f"titel={OTHER_WORD}", f"q={OTHER_WORD}&pagina=2"] + [
+        f"formaat={fmt}" + extra for fmt in ("csv", "json", "xlsx") for extra in ("", f"&q={OTHER_WORD}")]
     _as_colleague(auth)
     asked = []
     for rule in _get_routes(app):
@@ -140,7 +152,7 @@ def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, au
                 url = f"{path}?{query}" if query else path
                 response = client.get(url)
                 asked.append(url)
-                body = response.get_data(as_text=True)
+                body = _readable(response.data)
                 assert SECRET_WORD not in body.lower(), f"{url} ({response.status_code}) shows the concept"
     assert len(asked) > 100  # the sweep really went round
     assert any(url.startswith("/api/") for url in asked) and any(url.startswith("/zoeken") for url in asked)

@@ -6,7 +6,9 @@ from ..forms import as_choices
 from ..models import Lesson, Network, Project
 from ..services import attachments, lessons, permissions, projects, revisions, themes
 from ..services.errors import DomainError
-from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, safe_next, save_edit
+from ..web import (delete_or_restore, export_format, get_or_404, int_arg, item_link,
+                   page_arg, put_on_form, safe_next, save_edit, table_download)
+from ..services.list_tables import EXPORT_MAX, lessons_table
 from . import bp
 from .forms import CONFLICT_FIELDS, LessonForm, ReviewForm
 
@@ -42,6 +44,10 @@ def index():
     filters = lessons.LessonFilters(kind=request.args.get("soort", ""), theme=request.args.get("thema", ""),
                                     state=request.args.get("toetsing", ""),
                                     municipality=request.args.get("gemeente", ""), year=int_arg("jaar"))
+    fmt = export_format()
+    if fmt:  # the whole filtered list as a file
+        everything = lessons.list_lessons(current_user, filters, 1, per_page=EXPORT_MAX)
+        return table_download(lessons_table(everything.items, everything.total, item_link), fmt)
     page = lessons.list_lessons(current_user, filters, page_arg())
     return render_template("lessons/index.html", page=page, filters=filters, themes=themes.active_themes(),
                            municipalities=projects.municipalities_in_use(), years=lessons.years_in_use())

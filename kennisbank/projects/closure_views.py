@@ -8,7 +8,8 @@ from ..models import Project
 from ..services import closure, municipalities, permissions, voortoets
 from ..services.editing import EditConflict
 from ..services.errors import DomainError
-from ..web import get_or_404
+from ..services.list_tables import report_table
+from ..web import get_or_404, item_link, table_download
 from . import bp
 from .forms import CLOSURE_ERROR_FIELDS, ClosureForm
 
@@ -124,6 +125,17 @@ def _rendered_after_lesson(project: Project, form: ClosureForm, added, status: i
     return _render(project, form, status)
 
 
+@bp.get("/<int:project_id>/lessenrapport.xlsx")
+def report_sheet(project_id: int):
+    """The lessons report as a spreadsheet (the same lessons the printable report shows)."""
+    project = get_or_404(Project, project_id)
+    if not permissions.can_view_project(current_user, project):
+        abort(404)
+    used = [use.lesson for use in project.lesson_uses if permissions.can_view_lesson(current_user, use.lesson)]
+    table = report_table(project, closure.project_lessons(project), used, item_link)
+    return table_download(table, "xlsx")
+
+
 @bp.get("/<int:project_id>/lessenrapport")
 def report(project_id: int):
     """The lessons report: summary, voortoets, lessons, lessons used. Printable."""
@@ -134,5 +146,6 @@ def report(project_id: int):
     return render_template("projects/report.html", project=project,
                            own_lessons=closure.project_lessons(project),
                            check_items=voortoets.suggestion_items(check) if check else [],
-                           used=[use for use in project.lesson_uses if not use.lesson.is_deleted],
+                           used=[use for use in project.lesson_uses if permissions.can_view_lesson(current_user,
+                                                                                                    use.lesson)],
                            closed_by=closure.closed_by(project), is_final=project.status in closure.ENDINGS)

@@ -8,7 +8,9 @@ from ..search.searchers import SearchUnavailable
 from ..services import (attachments, municipalities, permissions, projects, revisions, themes,
                        voortoets)
 from ..services.errors import DomainError
-from ..web import delete_or_restore, get_or_404, int_arg, page_arg, put_on_form, save_edit
+from ..web import (delete_or_restore, export_format, get_or_404, int_arg, item_link,
+                   page_arg, put_on_form, save_edit, table_download)
+from ..services.list_tables import EXPORT_MAX, projects_table
 from . import bp
 from .forms import CONFLICT_FIELDS, ProjectForm
 
@@ -39,6 +41,10 @@ def index():
     filters = projects.ProjectFilters(theme=request.args.get("thema", ""), municipality=request.args.get("gemeente", ""),
                                       status=request.args.get("status", ""), stage=request.args.get("fase", ""),
                                       year=int_arg("jaar"), sort=request.args.get("sorteer", "nieuw"))
+    fmt = export_format()
+    if fmt:  # the whole filtered list as a file
+        everything = projects.list_projects(current_user, filters, 1, per_page=EXPORT_MAX)
+        return table_download(projects_table(everything.items, everything.total, item_link), fmt)
     page = projects.list_projects(current_user, filters, page_arg())
     return render_template("projects/index.html", page=page, filters=filters, themes=themes.active_themes(),
                            municipalities=projects.municipalities_in_use(), years=projects.years_in_use())

@@ -1,9 +1,10 @@
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..services import search as search_service
-from ..web import page_arg
+from ..services.list_tables import EXPORT_MAX, search_table
+from ..web import export_format, page_arg, table_download
 from . import bp
 
 
@@ -13,6 +14,12 @@ def results():
     query = request.args.get("q", "")
     filters = {param: request.args.get(param, "") for param in search_service.FACET_PARAMS}
     order = "datum" if request.args.get("volgorde") == "datum" else "relevantie"
+    fmt = export_format()
+    if fmt and query.strip():  # every visible result as a file, not just this page
+        found = search_service.search(current_user, query, facet_filters=filters, order=order, log_empty=False,
+                                      per_page=EXPORT_MAX)
+        return table_download(search_table(found.hits, found.total, lambda hit: url_for(
+            hit.url_args[0], _external=True, **hit.url_args[1])), fmt)
     found = search_service.search(current_user, query, facet_filters=filters, page=page_arg(), order=order) \
         if query.strip() else None
     db.session.commit()  # the zero-result log

@@ -50,6 +50,7 @@ EVENTS = {
     "import_checked": "Import gecontroleerd (proefimport)",
     "import_done": "Import uitgevoerd",
     "export_done": "Alles geëxporteerd",
+    "list_exported": "Lijst geëxporteerd",
 }
 
 

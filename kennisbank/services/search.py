@@ -132,7 +132,8 @@ def url_args(kind: str, obj) -> tuple[str, dict]:
 
 
 def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None, page: int = 1,
-           order: str = "relevantie", source: str = "zoeken", log_empty: bool = True) -> SearchPage:
+           order: str = "relevantie", source: str = "zoeken", log_empty: bool = True,
+           per_page: int = PER_PAGE) -> SearchPage:
     """One search over projects, lessons, networks, themes and people, as `user` may see them."""
     facet_filters = {k: v for k, v in (facet_filters or {}).items() if k in FACET_PARAMS and v}
     parsed = parse(text)
@@ -144,7 +145,7 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     restrict, notices = _restriction(facet_filters)
     result.notices += notices
     with metrics.timed_search(source):
-        raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=max(1, page), per_page=PER_PAGE,
+        raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=max(1, page), per_page=per_page,
                          by_date=order == "datum")
     loaded = _load(raw.hits)
     for hit in raw.hits:
@@ -155,7 +156,7 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
                                url_args(hit.kind, obj)))
     result.total = raw.total
     result.page = max(1, page)
-    result.pages = max(1, -(-raw.total // PER_PAGE))
+    result.pages = max(1, -(-raw.total // per_page))
     result.facets = _facets(raw.facets, facet_filters)
     if raw.total == 0:
         metrics.zero_result(source)

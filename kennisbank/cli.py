@@ -263,6 +263,39 @@ def import_command(file: str, soort: str, proef: bool, door: str, geweigerd: str
         click.echo(f"Zoekindex bijgewerkt: {_catch_up_index()} documenten.")
 
 
+@kb.command("export-archive")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--door", required=True, help="E-mailadres van de beheerder die exporteert.")
+@with_appcontext
+def export_archive_command(file: str, door: str) -> None:
+    """Schrijf de hele kennisbank (met bijlagen) naar een ZIP-archief."""
+    from .services.importing import archive
+
+    by = users.find_by_email(door)
+    if by is None or not by.is_admin or not by.active:
+        raise click.ClickException(f"'{door}' is geen actieve beheerder. Er is niets geëxporteerd.")
+    Path(file).write_bytes(archive.export_zip(by))
+    db.session.commit()
+    click.echo(f"Archief geschreven: {file}.")
+
+
+@kb.command("import-archive")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_archive_command(file: str) -> None:
+    """Vul een lege kennisbank uit een archief van 'export-archive'."""
+    from .services.importing import archive
+
+    try:
+        counts = archive.import_zip(Path(file).read_bytes())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message} Er is niets ingelezen.") from None
+    db.session.commit()
+    click.echo("Ingelezen: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+    click.echo(f"Zoekindex bijgewerkt: {_catch_up_index()} documenten.")
+
+
 @kb.command("audit-prune")
 @with_appcontext
 def audit_prune_command() -> None:

@@ -541,3 +541,66 @@ def test_merged_cells_and_an_unknown_theme_with_a_suggestion(db, admin, make_the
     assert run.created == 1
     assert messages[(3, "Vraag")] == "Vul vraag in."
     assert "is geen thema. Bedoelt u het thema energietransitie?" in messages[(3, "Thema's")]
+
+
+# The whole knowledge base as an archive ---------------------------------------------------------------------
+
+def test_an_archive_fills_an_empty_kennisbank_and_exporting_it_again_gives_the_same(app, db, tmp_path, request):
+    """export → import into an empty instance → export: equal (demo data, with an attachment, a deleted
+    lesson and a lesson used)."""
+    from kennisbank.services import attachments, content, users
+    from kennisbank.services.editing import soft_delete
+    from kennisbank.services.importing import archive
+
+    from . import documents
+    from .conftest import REPO, make_app, running
+
+    content.load_content(REPO / "content", demo=True, demo_password="demo-wachtwoord")
+    admin = users.find_by_email("beheerder@kennisbank.example")
+    project = db.session.scalars(select(Project).order_by(Project.id)).first()
+    attachments.add("project", project, "evaluatie.pdf", documents.pdf("Evaluatie van de pilot"), admin)
+    soft_delete(db.session.scalars(select(Lesson).order_by(Lesson.id)).first(), admin)
+    db.session.commit()
+    before = archive.snapshot()
+    assert before["gebruik"] and before["bijlagen"] and any(le["verwijderd"] for le in before["lessen"])
+    exported = archive.export_zip(admin)
+    db.session.commit()
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):  # another, empty database
+        other_url = request.getfixturevalue("postgres").create_database("kb_archief_elders")
+    else:
+        other_url = f"sqlite:///{tmp_path / 'elders.sqlite'}"
+    elsewhere = make_app(tmp_path / "elders", other_url)
+    with running(elsewhere):
+        db.create_all()
+        counts = archive.import_zip(exported)
+        db.session.commit()
+        assert counts["projecten"] == len(before["projecten"]) and counts["bijlagen"] == 1
+        assert archive.snapshot() == before
+        with pytest.raises(DomainError, match="alleen in een lege kennisbank"):
+            archive.import_zip(exported)
+        db.session.rollback()
+        db.drop_all()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"geen zip", "geen kennisbank-archief"),
+    (xlsx_bytes([["P-1", "x", "y", "Utrecht", "", "", "", "", ""]]), "geen leesbaar kennisbank.json"),
+])
+def test_a_wrong_file_is_not_an_archive(app, db, content, message):
+    from kennisbank.services.importing import archive
+
+    with pytest.raises(DomainError, match=message):
+        archive.import_zip(content)
+
+
+def test_the_archive_commands(app, db, runner, admin, tmp_path, make_project):
+    target = tmp_path / "archief.zip"
+    assert runner.invoke(args=["kb", "export-archive", str(target), "--door", "niemand@x.example"]).exit_code == 1
+    done = runner.invoke(args=["kb", "export-archive", str(target), "--door", "beheer@gemeente.example"])
+    assert done.exit_code == 0 and target.read_bytes().startswith(b"PK")
+    again = runner.invoke(args=["kb", "import-archive", str(target)])  # no projects yet: it may be read in
+    assert again.exit_code == 0 and "Ingelezen: 1 mensen" in again.output, again.output
+    make_project()
+    refused = runner.invoke(args=["kb", "import-archive", str(target)])
+    assert refused.exit_code == 1 and "alleen in een lege kennisbank" in refused.output

@@ -107,6 +107,7 @@ MATRIX = [
                                                                    owner=HIDDEN, other_owner=HIDDEN)),
     ("GET", "/import/sjabloon.xlsx", "imports.template_download", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
     ("GET", "/beheer/export.xlsx", "admin.export_everything", ONLY_ADMIN),
+    ("GET", "/beheer/export.zip", "admin.export_archive", ONLY_ADMIN),
     ("GET", "/beheer/audit.csv", "admin.audit_export", ONLY_ADMIN),
     ("POST", "/beheer/tokens/{k}/intrekken", "admin.revoke_token", dict(ONLY_ADMIN, admin=REDIRECT)),
     # Attachments follow their item: editors add and remove (no file sent here: a flash and back), all see.

@@ -166,3 +166,14 @@ def export_everything():
     body = exporting.workbook(current_user)
     db.session.commit()
     return Response(body, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=kennisbank-export.xlsx"})
+
+
+@bp.get("/export.zip")
+def export_archive():
+    """The whole knowledge base with its attachments, to fill an empty kennisbank (`kb import-archive`)."""
+    from ..services.importing import archive
+
+    body = archive.export_zip(current_user)
+    db.session.commit()
+    return Response(body, mimetype="application/zip",
+                    headers={"Content-Disposition": "attachment; filename=kennisbank-archief.zip"})

@@ -102,6 +102,7 @@ PAGE_TYPES = [
     PageType("dashboard-medewerker", NOOR, goto("/mijn")),
     PageType("beheer", ADMIN, goto("/beheer/")),
     PageType("auditlog", ADMIN, goto("/beheer/audit")),
+    PageType("importeren", ADMIN, goto("/import/")),
     PageType("sessies", NOOR, goto("/sessies")),
     PageType("beheer-dashboard", ADMIN, goto("/mijn")),
     PageType("help", NOOR, goto("/help/afsluiten")),

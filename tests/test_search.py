@@ -447,3 +447,15 @@ def test_a_searcher_kept_across_a_merge_counts_every_document_once(app, db, inde
     writer = search_index.open_generation(generation).writer()
     writer.commit(optimize=True)  # another process merges everything into one segment
     assert search.search(viewer, "kademuur").total == 4
+
+
+@pytest.mark.parametrize("query", ["mislukt", "mislukking", "fout", "wat ging mis"])
+def test_failure_lessons_are_found_by_the_words_people_use_for_them(db, index, viewer, make_lesson, query):
+    make_lesson(title="Aanbesteding liep vast", kind=LessonKind.FAILURE, advice="Begin eerder met de markt.")
+    make_lesson(title="Bewonersavond", kind=LessonKind.FAILURE, advice="Nodig persoonlijk uit.")
+    make_lesson(title="Proef bijna mislukt", kind=LessonKind.INSIGHT, advice="Houd een plan B achter de hand.")
+    make_lesson(title="Warmtenet opgeleverd", kind=LessonKind.SUCCESS, advice="Vier het met de wijk.")
+    index()
+    found = titles(search.search(viewer, query))
+    assert {"Aanbesteding liep vast", "Bewonersavond"} <= set(found)
+    assert "Warmtenet opgeleverd" not in found

@@ -153,6 +153,31 @@ def test_substantial_change_makes_the_check_stale(db, concept):
     assert not voortoets.is_stale(check, concept)
 
 
+def test_a_started_project_rewritten_completely_is_flagged_not_blocked(db, client, auth, concept, make_user):
+    check = voortoets.refresh_check(concept, concept.lead)
+    for row in check.suggestions:
+        voortoets.give_verdict(check, row.id, Verdict.NOT_RELEVANT, "", concept.lead)
+    voortoets.complete_check(check, CONCLUSION, concept.lead)
+    voortoets.start_project(concept, concept.lead)
+    db.session.commit()
+    assert not voortoets.is_outdated(concept)
+    concept.title = "Ouderen en vervoer"
+    concept.question = "Hoe helpen we ouderen in de wijk met eenzaamheid en vervoer naar de huisarts?"
+    db.session.commit()
+    assert voortoets.is_outdated(concept) and concept.status.value == "gestart"  # running on, flagged
+    from kennisbank.services import dashboard
+
+    assert voortoets.OUTDATED in next(p for p in dashboard.my_projects(concept.lead) if p.project == concept).needs
+    make_user(email="lezer@gemeente.example")
+    concept.lead.email = "lead@gemeente.example"
+    db.session.commit()
+    auth.login("lead@gemeente.example")
+    assert "Voortoets verouderd" in client.get(f"/projecten/{concept.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("lezer@gemeente.example")  # a reader is not bothered with it
+    assert "Voortoets verouderd" not in client.get(f"/projecten/{concept.id}").get_data(as_text=True)
+
+
 def test_theme_owner_adds_a_suggestion_the_lead_sees(db, earlier_work, concept, make_user, make_network):
     owner = make_user()
     earlier_work["theme"].owners.append(owner)

@@ -105,6 +105,8 @@ def detail(project_id: int):
                            start_problems=voortoets.start_problems(project)
                            if project.status.value == "concept" else [],
                            can_edit=permissions.can_edit_project(current_user, project),
+                           outdated=voortoets.is_outdated(project) and permissions.can_edit_project(current_user,
+                                                                                                   project),
                            can_log_lesson=permissions.can_log_lesson_on(current_user, project=project),
                            can_close=project.status == ProjectStatus.STARTED and permissions.can_close_project(
                                current_user, project),

@@ -88,9 +88,29 @@ def filter_query(name: str, value: str) -> Q.Query:
     return Q.Term(target, value.lower())
 
 
+# The words people use for a kind of lesson also find the lessons of that kind ("mislukt" the failures,
+# not only texts that happen to say "mislukt"). Expanded in the query, so documents and the voortoets stay
+# as they are.
+KIND_WORDS = {**dict.fromkeys(("mislukt", "mislukking", "mislukkingen", "mislukte", "fout", "fouten", "misgegaan",
+                               "faalervaring", "faalervaringen"), "mislukking"),
+              **dict.fromkeys(("verbeterpunt", "verbeterpunten", "verbetering"), "verbeterpunt"),
+              **dict.fromkeys(("succes", "successen", "geslaagd", "gelukt"), "succes"),
+              **dict.fromkeys(("inzicht", "inzichten"), "inzicht")}
+WHAT_WENT_WRONG = re.compile(r"\bwat\s+(?:er\s+)?(?:ging|gaat|is)\s+(?:er\s+)?mis(?:gegaan)?\b", re.IGNORECASE)
+
+
+def _with_kind(word: str, clause: Q.Query | None) -> Q.Query | None:
+    kind = KIND_WORDS.get(word.lower())
+    if kind is None:
+        return clause
+    by_kind = Q.Term("lesson_kind", kind)
+    return by_kind if clause is None else Q.Or([clause, by_kind])
+
+
 def parse(text: str) -> ParsedQuery:
     """Parse a user's query into a Whoosh query; never raises."""
     text, notices = clean(text)
+    text = WHAT_WENT_WRONG.sub("mislukt", text)
     parsed = ParsedQuery(query=None, notices=notices)
     groups: list[list[Q.Query]] = [[]]   # AND of OR-groups
     excluded: list[Q.Query] = []
@@ -117,6 +137,8 @@ def parse(text: str) -> ParsedQuery:
         else:
             raw = phrase if phrase is not None else (f"{name}:{word}" if name else word) or ""
             clause = text_query(_terms(raw), phrase=phrase is not None)
+            if word and not name:
+                clause = _with_kind(word, clause)
             if clause is not None and not negative and phrase is None:
                 parsed.words.extend(re.findall(r"\w+", raw.lower()))
         if clause is None:

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import (InnovationStage, Lesson, LessonKind, LessonUse, Membership, Network, PriorWorkCheck, Project,
                       ProjectStatus, ReviewState, SearchLog, Theme, User)
 from ..models.base import utcnow
-from . import accounts
+from . import accounts, voortoets
 from .closure import closure_needs
 from .voortoets import start_problems
 
@@ -47,7 +47,7 @@ def my_projects(user: User) -> list[MyProject]:
 def _needs(project: Project) -> list[str]:
     if project.status == ProjectStatus.CONCEPT:
         return start_problems(project)
-    return closure_needs(project)
+    return ([voortoets.OUTDATED] if voortoets.is_outdated(project) else []) + closure_needs(project)
 
 
 def my_lessons(user: User, limit: int = 20) -> list[Lesson]:

@@ -169,6 +169,17 @@ def is_stale(check: PriorWorkCheck, project: Project) -> bool:
     return len(before & now) / len(before | now) < STALE_BELOW
 
 
+OUTDATED = ("Voortoets verouderd: de vraag, het doel of de aanpak is sterk veranderd sinds de voortoets. "
+            "Kijk opnieuw wat er al eerder is gedaan; het project loopt gewoon door.")
+
+
+def is_outdated(project: Project) -> bool:
+    """A started project whose text has moved far from what its voortoets looked at (a flag, no block)."""
+    check = project.prior_work_check
+    return (project.status == ProjectStatus.STARTED and check is not None and check.completed_at is not None
+            and is_stale(check, project))
+
+
 def _require_lead(project: Project, by: User) -> None:
     if not (project.lead_id == by.id or permissions.is_admin(by)):
         raise NotAllowed("Alleen de projectleider doet de voortoets van dit project.")

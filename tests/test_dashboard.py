@@ -40,6 +40,21 @@ def test_reviews_wait_oldest_first_without_reviewed_or_concept_lessons(db, theme
     assert [lesson.title for lesson in dashboard.reviews_waiting(theme)] == [older.title, newer.title]
 
 
+def test_a_lesson_sent_back_waits_on_its_author_until_reworked(db, theme, owner, make_lesson, make_user):
+    from kennisbank.services import lessons
+
+    author = make_user()
+    lesson = make_lesson(title="Te kort", themes=[theme], author=author, advice="Doe het anders.")
+    lessons.review_lesson(lesson, owner, approve=False, remark="Wat ging er precies mis?")
+    db.session.commit()
+    assert dashboard.reviews_waiting(theme) == [] and dashboard.sent_back(theme) == [lesson]
+    reworked = lessons.LessonInput(title="Te kort", kind=lesson.kind, advice="Vraag de leverancier eerder om "
+                                   "een planning.", theme_ids=[theme.id])
+    lessons.update_lesson(lesson, reworked, expected_version=lesson.version, by=author)
+    db.session.commit()
+    assert dashboard.reviews_waiting(theme) == [lesson] and dashboard.sent_back(theme) == []
+
+
 def test_empty_searches_of_the_theme_or_unassigned_in_the_last_90_days(db, theme):
     def log(query, slug="", days=1, count=0):
         db.session.add(SearchLog(query=query, result_count=count, theme_slug=slug,

@@ -276,3 +276,19 @@ def test_theme_owner_sees_completed_voortoets_on_dashboard(auth, client, db, ear
     auth.login("eigenaar@gemeente.example")
     html = client.get("/mijn").get_data(as_text=True)
     assert "Afgeronde voortoetsen van nieuwe projecten" in html and concept.title in html
+
+
+def test_a_refused_conclusion_comes_back_as_typed_with_every_reason(db, client, auth, concept):
+    voortoets.refresh_check(concept, concept.lead)  # suggestions without verdicts: completing is refused
+    db.session.commit()
+    concept.lead.email = "lead@gemeente.example"
+    db.session.commit()
+    auth.login("lead@gemeente.example")
+    typed = "We nemen de les over de aanbesteding mee en bellen de projectleider van de pilot in Eindhoven."
+    response = client.post(f"/projecten/{concept.id}/voortoets/afronden", data={
+        "csrf_token": csrf_token(client, f"/projecten/{concept.id}/voortoets"), "conclusie": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert typed in page and "nog open" in page
+    assert 'aria-describedby="conclusie-fout"' in page
+    assert concept.prior_work_check.conclusion == ""  # nothing saved

@@ -54,9 +54,11 @@ def voortoets(project_id: int):
     return _page(project, check, is_lead)
 
 
-def _page(project: Project, check: PriorWorkCheck | None, is_lead: bool, found=None, query: str = ""):
+def _page(project: Project, check: PriorWorkCheck | None, is_lead: bool, found=None, query: str = "",
+          typed_conclusion: str | None = None, conclusion_error: str = ""):
     concept = project.status.value == "concept"
     return render_template("projects/voortoets.html", project=project, check=check, is_lead=is_lead,
+                           typed_conclusion=typed_conclusion, conclusion_error=conclusion_error,
                            items=prior_work.suggestion_items(check) if check else [],
                            searches=prior_work.search_items(check) if check else [],
                            stale=bool(check and concept and prior_work.is_stale(check, project)),
@@ -140,12 +142,13 @@ def add(project_id: int):
 def complete(project_id: int):
     """Finish the voortoets with a conclusion."""
     project = _project(project_id)
+    typed = request.form.get("conclusie", "")[:10000]
     try:
-        prior_work.complete_check(_check(project), request.form.get("conclusie", "")[:10000], current_user)
+        prior_work.complete_check(_check(project), typed, current_user)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(project, "#conclusie")
+        db.session.rollback()  # refused: the page again, with every reason and the conclusion as typed
+        return _page(project, project.prior_work_check, True, typed_conclusion=typed,
+                     conclusion_error=error.message), 400
     db.session.commit()
     flash("De voortoets is afgerond. U kunt het project nu starten.", "success")
     return _back(project)

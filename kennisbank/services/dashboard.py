@@ -82,6 +82,7 @@ class ThemeDashboard:
     orphaned_projects: list[Project]
     networks_without_municipality: list[Network]
     imported_without_lessons: list[Project] = field(default_factory=list)
+    sent_back: list[Lesson] = field(default_factory=list)
     charts: list[BarChart] = field(default_factory=list)
 
     @property
@@ -102,7 +103,7 @@ def theme_dashboard(theme: Theme, *, with_charts: bool = True, now: datetime | N
         empty_searches=empty_searches(theme, now), stale_lessons=stale_lessons(theme, now),
         orphaned_projects=projects_with_inactive_lead(theme),
         networks_without_municipality=networks_without_municipality(theme, now.date()),
-        imported_without_lessons=imported_without_lessons(theme))
+        imported_without_lessons=imported_without_lessons(theme), sent_back=sent_back(theme))
     if with_charts:
         board.charts = [lessons_per_kind_per_year(theme), projects_per_stage(theme), most_used_lessons(theme)]
     return board
@@ -120,9 +121,17 @@ def _theme_projects(theme: Theme):
 
 
 def reviews_waiting(theme: Theme, limit: int = 25) -> list[Lesson]:
-    """Unreviewed lessons, oldest first: the longest wait is dealt with first."""
-    return list(db.session.scalars(_theme_lessons(theme).where(Lesson.review_state == ReviewState.UNREVIEWED)
+    """Unreviewed lessons, oldest first (the longest wait first); not those sent back to their author."""
+    return list(db.session.scalars(_theme_lessons(theme).where(Lesson.review_state == ReviewState.UNREVIEWED,
+                                                               Lesson.review_remark == "")
                                    .order_by(Lesson.created_at, Lesson.id).limit(limit)))
+
+
+def sent_back(theme: Theme, limit: int = 25) -> list[Lesson]:
+    """Sent back with a remark and not reworked yet: waiting on the author, not on the theme owner."""
+    return list(db.session.scalars(_theme_lessons(theme).where(Lesson.review_state == ReviewState.UNREVIEWED,
+                                                               Lesson.review_remark != "")
+                                   .order_by(Lesson.reviewed_at, Lesson.id).limit(limit)))
 
 
 def completed_checks(theme: Theme, limit: int = 10) -> list[PriorWorkCheck]:

@@ -71,16 +71,20 @@ def create_lesson(data: LessonInput, by: User, *, project: Project | None = None
 
 def update_lesson(lesson: Lesson, data: LessonInput, *, expected_version: int, by: User) -> dict:
     """Edit a lesson. A reviewed lesson whose text is changed by someone who may not review it goes back
-    to 'ongetoetst': the review was of the old text.
+    to 'ongetoetst': the review was of the old text. A lesson sent back returns to the review queue once
+    its text is reworked (the remark stays in its history).
 
     :raises NotAllowed, DomainError, EditConflict:
     """
     if not permissions.can_edit_lesson(by, lesson):
         raise NotAllowed("Alleen de auteur, de eigenaren van de thema's en beheerders kunnen deze les bewerken.")
     values = _resolve(data, list(lesson.themes))
-    if lesson.review_state == ReviewState.REVIEWED and not permissions.can_review_lesson(by, lesson):
-        if any(values[name] != getattr(lesson, name) for name in TEXT_FIELDS):
+    if not permissions.can_review_lesson(by, lesson) and any(values[name] != getattr(lesson, name)
+                                                               for name in TEXT_FIELDS):
+        if lesson.review_state == ReviewState.REVIEWED:
             values["review_state"] = ReviewState.UNREVIEWED
+        elif lesson.review_state == ReviewState.UNREVIEWED and lesson.review_remark:
+            values["review_remark"] = ""  # sent back and now reworked: back in the theme owners' queue
     return editing.apply_changes(lesson, values, expected_version=expected_version, by=by)
 
 

@@ -92,11 +92,13 @@ def test_production_refuses_to_start_saying_what_is_missing(tmp_path, monkeypatc
 def test_production_sets_secure_cookies_and_hsts(tmp_path):
     from kennisbank import create_app
 
-    production = create_app({"ENV_NAME": "production", "SECRET_KEY": SECRET, "SEARCH_SYNC": "manual"},
+    production = create_app({"ENV_NAME": "production", "SECRET_KEY": SECRET, "SEARCH_SYNC": "manual",
+                             "IMPORT_RUNNER": False},
                             instance_path=str(tmp_path / "p"))
     assert production.config["SESSION_COOKIE_SECURE"] and production.config["REMEMBER_COOKIE_SECURE"]
     assert "max-age=31536000" in production.test_client().get("/healthz").headers["Strict-Transport-Security"]
-    development = create_app({"SECRET_KEY": SECRET, "SEARCH_SYNC": "manual"}, instance_path=str(tmp_path / "d"))
+    development = create_app({"SECRET_KEY": SECRET, "SEARCH_SYNC": "manual", "IMPORT_RUNNER": False},
+                             instance_path=str(tmp_path / "d"))
     assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers
 
 

@@ -45,7 +45,8 @@ MATRIX = [
      expect(medewerker=HIDDEN, other_owner=HIDDEN)),
     ("POST", "/projecten/{c}/voortoets/toevoegen", "projects.add",
      expect(medewerker=HIDDEN, other_owner=HIDDEN, lead=REDIRECT, owner=REDIRECT, admin=REDIRECT)),
-    ("POST", "/projecten/{c}/voortoets/afronden", "projects.complete", VOORTOETS_LEAD),
+    # Refused here (suggestions without a verdict): the page again with the reasons and the text (400).
+    ("POST", "/projecten/{c}/voortoets/afronden", "projects.complete", dict(VOORTOETS_LEAD, lead=400, admin=400)),
     ("POST", "/projecten/{c}/starten", "projects.start", VOORTOETS_LEAD),
     ("POST", "/projecten/{c}/starten-zonder-voortoets", "projects.override",
      expect(medewerker=HIDDEN, other_owner=HIDDEN, lead=FORBIDDEN, owner=FORBIDDEN, admin=REDIRECT)),

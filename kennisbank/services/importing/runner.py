@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 
@@ -12,6 +13,7 @@ from ...extensions import db
 
 log = logging.getLogger(__name__)
 INTERVAL = 2.0  # seconds between looks at the queue
+QUIET = 60.0  # the same failure is logged at most once a minute (a database that is away, not migrated)
 
 
 class ImportRunner:
@@ -20,6 +22,7 @@ class ImportRunner:
         self._event = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._last_logged = 0.0
 
     def wake(self) -> None:
         self._event.set()
@@ -41,7 +44,9 @@ class ImportRunner:
                     while work_once() is not None:
                         pass
             except Exception:  # noqa: BLE001 - a broken round is logged; the next one tries again
-                log.exception("background import failed")
+                if time.monotonic() - self._last_logged > QUIET:
+                    self._last_logged = time.monotonic()
+                    log.exception("background import failed (logged at most once a minute)")
                 with self.app.app_context():
                     db.session.rollback()
             finally:

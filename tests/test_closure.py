@@ -1,5 +1,7 @@
 """The closure gate: every rule at the service level (closed and stopped), the closure screen over HTTP
 (quick lesson, lessons used, refusal that keeps what was typed), and the lessons report."""
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -52,6 +54,21 @@ def test_refused_without_outcome(db, started, lead, make_lesson):
     problems = refusal(started, closing(outcome="  "), lead)
     assert set(problems) == {"outcome"} and "resultaat" in problems["outcome"]
     assert started.status == ProjectStatus.STARTED
+
+
+@pytest.mark.parametrize("days_ahead, refused", [(1, True), (0, False)])
+def test_a_project_that_has_not_begun_cannot_end(db, started, lead, make_lesson, days_ahead, refused):
+    from datetime import timedelta
+
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    started.start_date = date.today() + timedelta(days=days_ahead)
+    db.session.commit()
+    if refused:
+        problems = refusal(started, closing(), lead)
+        assert set(problems) == {"status"} and "ligt in de toekomst" in problems["status"]
+    else:
+        closure.close_project(started, closing(), by=lead)
+        assert started.status == ProjectStatus.CLOSED
 
 
 def test_refused_without_any_lesson(db, started, lead):

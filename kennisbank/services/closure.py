@@ -68,6 +68,9 @@ def closure_problems(project: Project, data: ClosureInput) -> dict[str, str]:
         return problems
     if data.status not in ENDINGS:
         problems["status"] = "Kies of het project is afgesloten of gestopt."
+    elif project.start_date and project.start_date > date.today():
+        problems["status"] = (f"De startdatum ({project.start_date.strftime('%d-%m-%Y')}) ligt in de toekomst: een "
+                              "project kan pas eindigen nadat het is begonnen. Klopt de datum niet, pas hem dan aan.")
     if len(data.outcome.strip()) < MIN_OUTCOME:
         problems["outcome"] = (f"Beschrijf het resultaat van het project (minstens {MIN_OUTCOME} tekens): "
                                "wat is er bereikt, en wat niet?")

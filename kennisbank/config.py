@@ -45,6 +45,7 @@ ENV_KEYS = {
     "KENNISBANK_IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
     "KENNISBANK_IMPORT_BACKGROUND_ROWS": "IMPORT_BACKGROUND_ROWS",
     "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
+    "KENNISBANK_CHAT_URL": "CHAT_URL",
     "KENNISBANK_PASSWORD_LOGIN": "PASSWORD_LOGIN",
     "KENNISBANK_OIDC_DISCOVERY_URL": "OIDC_DISCOVERY_URL",
     "KENNISBANK_OIDC_ISSUER": "OIDC_ISSUER",
@@ -128,6 +129,8 @@ def defaults(instance_path: Path) -> dict:
         "SESSION_MAX_DAYS": 7,
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none of them).
         "TRUSTED_PROXIES": 0,
+        # A link to chat with a colleague, {email} filled in (Teams: https://teams.microsoft.com/l/chat/0/0?users={email}).
+        "CHAT_URL": "",
         # An import file with more rows is refused (split it): one request checks and writes them all.
         "IMPORT_MAX_ROWS": 20000,
         # A larger import runs in the background (any web process picks it up), with a progress bar.

@@ -49,12 +49,23 @@ def municipality_name(code: str | None) -> str:
     return found.display_name if found else ""
 
 
+def chat_link(user) -> str:
+    """The organisation's chat with this colleague (KENNISBANK_CHAT_URL with {email}), or '' when not set."""
+    from urllib.parse import quote
+
+    from flask import current_app
+
+    pattern = current_app.config["CHAT_URL"]
+    return pattern.replace("{email}", quote(user.email, safe="@")) if pattern and user.active else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["dutch_date"] = dutch_date
     app.jinja_env.filters["municipality"] = municipality_name
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.globals["chat_link"] = chat_link
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second))
     for vocabulary in (enums.ProjectStatus, enums.InnovationStage, enums.LessonKind, enums.ReviewState,
                        enums.NetworkKind, enums.MembershipRole, enums.Verdict):

@@ -56,14 +56,36 @@ def _themes(themes) -> dict:
     return {"theme": ",".join(slugs), "themes_col": ",".join(slugs).encode()}
 
 
+_PRELOADED = "kennisbank_attachment_texts"
+
+
+def _readable_attachments(kind: str, item_ids):
+    return (select(Attachment.item_id, Attachment.text).where(
+        Attachment.item_type == kind, Attachment.item_id.in_(item_ids), Attachment.deleted_at.is_(None),
+        Attachment.text_state == "gelezen").order_by(Attachment.id))
+
+
+def preload_attachments(session, kind: str, item_ids: list[int]) -> None:
+    """Read the attachment text of a whole chunk of items at once (a rebuild would ask per item)."""
+    texts: dict[tuple[str, int], list[str]] = {(kind, item_id): [] for item_id in item_ids}
+    if kind in ("project", "lesson") and item_ids:
+        for item_id, text in session.execute(_readable_attachments(kind, item_ids)):
+            texts[(kind, item_id)].append(text)
+    session.info[_PRELOADED] = texts
+
+
+def forget_preloaded(session) -> None:
+    session.info.pop(_PRELOADED, None)
+
+
 def _attachments_of(obj, kind: str) -> str:
     session = inspect(obj).session
     if session is None:
         return ""
-    texts = session.scalars(select(Attachment.text).where(
-        Attachment.item_type == kind, Attachment.item_id == obj.id, Attachment.deleted_at.is_(None),
-        Attachment.text_state == "gelezen").order_by(Attachment.id)).all()
-    return "\n".join(texts)
+    preloaded = session.info.get(_PRELOADED, {}).get((kind, obj.id))
+    if preloaded is None:
+        preloaded = [text for _, text in session.execute(_readable_attachments(kind, [obj.id]))]
+    return "\n".join(preloaded)
 
 
 def _project(p: Project) -> dict:

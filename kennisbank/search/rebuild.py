@@ -27,17 +27,21 @@ CHUNK = 1000
 
 def source_rows(session: Session) -> Iterator[tuple[str, object]]:
     """Every searchable row, a chunk at a time (memory stays flat over 200,000 rows)."""
-    for kind, loader in LOADERS.items():
-        last_id = 0
-        model = documents.MODEL_OF_KIND[kind]
-        while True:
-            batch = session.scalars(loader().where(model.id > last_id).order_by(model.id).limit(CHUNK)).all()
-            if not batch:
-                break
-            for obj in batch:
-                yield kind, obj
-            last_id = batch[-1].id
-            session.expunge_all()
+    try:
+        for kind, loader in LOADERS.items():
+            last_id = 0
+            model = documents.MODEL_OF_KIND[kind]
+            while True:
+                batch = session.scalars(loader().where(model.id > last_id).order_by(model.id).limit(CHUNK)).all()
+                if not batch:
+                    break
+                documents.preload_attachments(session, kind, [obj.id for obj in batch])
+                for obj in batch:
+                    yield kind, obj
+                last_id = batch[-1].id
+                session.expunge_all()
+    finally:
+        documents.forget_preloaded(session)  # later writes read an item's attachments afresh
 
 
 def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = lambda n: None, procs: int = 1,

@@ -32,9 +32,10 @@ KIND_WORDS = {k.value: k for k in LessonKind} | {
     "verbetering": LessonKind.IMPROVEMENT, "leerpunt": LessonKind.IMPROVEMENT, "les": LessonKind.INSIGHT}
 
 
-def _maybe(word: str, options) -> str:
+def _maybe(word: str, options, what: str = "") -> str:
+    """' Bedoelt u <what> <closest>?' when one option is close to `word`."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.75)
-    return f" Bedoelt u {close[0]}?" if close else ""
+    return f" Bedoelt u {what + ' ' if what else ''}{close[0]}?" if close else ""
 
 
 def text(value, limit: int | None = None) -> str:
@@ -126,9 +127,8 @@ def themes(value) -> list[Theme]:
         (found if theme else unknown).append(theme or name)
     if unknown:
         first = unknown[0]
-        raise CellProblem(f"'{first[:60]}' is geen thema.{_maybe(first.lower(), {t.name.lower() for t in known})}"
-                          .replace("Bedoelt u ", "Bedoelt u het thema ") + " Maak het eerst aan (Beheer) of "
-                          "laat het weg.")
+        meant = _maybe(first.lower(), {t.name.lower() for t in known}, "het thema")
+        raise CellProblem(f"'{first[:60]}' is geen thema.{meant} Maak het eerst aan (Beheer) of laat het weg.")
     return sorted(set(found), key=lambda t: t.name)
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
-from .services import audit, content, users
+from .services import audit, content, permissions, users
 from .services.errors import DomainError
 
 DEMO_PASSWORD = "kennisbank-demo"
@@ -227,6 +227,14 @@ def digest_command(dry_run: bool) -> None:
     click.echo(f"{len(messages)} e-mails afgeleverd bij {where}.")
 
 
+def _administrator(email: str, nothing_done: str):
+    """The active administrator a command acts for (`--door`), or a Dutch refusal."""
+    by = users.find_by_email(email)
+    if by is None or not permissions.is_admin(by):
+        raise click.ClickException(f"'{email}' is geen actieve beheerder. {nothing_done}")
+    return by
+
+
 @kb.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--soort", type=click.Choice(["projecten", "lessen"]), default="projecten", show_default=True,
@@ -240,9 +248,7 @@ def import_command(file: str, soort: str, proef: bool, door: str, geweigerd: str
     """Importeer projecten of lessen uit XLSX, ODS, CSV of JSON. Opnieuw importeren werkt bij op bron-id."""
     from .services.importing import run as importing
 
-    by = users.find_by_email(door) if door else None
-    if door and (by is None or not by.is_admin or not by.active):
-        raise click.ClickException(f"'{door}' is geen actieve beheerder. Er is niets geïmporteerd.")
+    by = _administrator(door, "Er is niets geïmporteerd.") if door else None
     try:
         run = importing.start(soort, Path(file).name, Path(file).read_bytes(), by)
         importing.execute(run, by, dry_run=proef)
@@ -271,9 +277,7 @@ def export_archive_command(file: str, door: str) -> None:
     """Schrijf de hele kennisbank (met bijlagen) naar een ZIP-archief."""
     from .services.importing import archive
 
-    by = users.find_by_email(door)
-    if by is None or not by.is_admin or not by.active:
-        raise click.ClickException(f"'{door}' is geen actieve beheerder. Er is niets geëxporteerd.")
+    by = _administrator(door, "Er is niets geëxporteerd.")
     Path(file).write_bytes(archive.export_zip(by))
     db.session.commit()
     click.echo(f"Archief geschreven: {file}.")

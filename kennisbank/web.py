@@ -137,18 +137,22 @@ def export_format() -> str | None:
     return wanted if wanted in FORMATS else None
 
 
-def table_download(table, fmt: str):
-    """The table as a file to download; the export is recorded in the audit log."""
+def download(body: bytes | str, mimetype: str, filename: str):
+    """A file the browser saves (never shows) under `filename`."""
     from flask import Response
+
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def table_download(table, fmt: str):
+    """The table as a file to download (the export is recorded in the audit log)."""
     from flask_login import current_user
 
-    from .services import audit
-    from .services.tables import FORMATS, WRITERS
+    from .services.tables import FORMATS, export
 
-    audit.record("list_exported", current_user, table.name, format=fmt, rows=len(table.rows))
+    body = export(table, fmt, current_user)
     db.session.commit()
-    return Response(WRITERS[fmt](table), mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f"attachment; filename=kennisbank-{table.name}.{fmt}"})
+    return download(body, FORMATS[fmt], f"kennisbank-{table.name}.{fmt}")
 
 
 def item_link(kind: str, ident: int) -> str:

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -8,7 +8,8 @@ from ..extensions import db
 from ..models import ApiToken, Lesson, Network, Project, User
 from ..services import accounts, api_tokens, audit, users
 from ..services.errors import DomainError
-from ..web import get_or_404, page_arg, put_on_form
+from ..services.tables import FORMATS
+from ..web import download, get_or_404, page_arg, put_on_form
 from . import bp
 from .forms import DepartureForm, TokenForm
 
@@ -54,8 +55,7 @@ def audit_export():
     filters, _ = _audit_filters()
     body = audit.export_csv(filters, current_user)
     db.session.commit()
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=kennisbank-auditlog.csv"})
+    return download(body, "text/csv; charset=utf-8", "kennisbank-auditlog.csv")
 
 
 def _successors(prefix: str, ids: list[int]) -> dict[int, User]:
@@ -155,8 +155,6 @@ def revoke_token(token_id: int):
     return redirect(url_for("admin.tokens"))
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @bp.get("/export.xlsx")
 def export_everything():
@@ -165,7 +163,7 @@ def export_everything():
 
     body = exporting.workbook(current_user)
     db.session.commit()
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=kennisbank-export.xlsx"})
+    return download(body, FORMATS["xlsx"], "kennisbank-export.xlsx")
 
 
 @bp.get("/export.zip")
@@ -175,5 +173,4 @@ def export_archive():
 
     body = archive.export_zip(current_user)
     db.session.commit()
-    return Response(body, mimetype="application/zip",
-                    headers={"Content-Disposition": "attachment; filename=kennisbank-archief.zip"})
+    return download(body, "application/zip", "kennisbank-archief.zip")

@@ -1,4 +1,4 @@
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -9,11 +9,9 @@ from ..services.importing import columns as import_columns
 from ..services.importing import run as importing
 from ..services.importing import runner
 from ..services.importing import template as import_template
-from ..web import get_or_404
+from ..services.tables import FORMATS
+from ..web import download, get_or_404
 from . import bp
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _own_run(run_id: int) -> ImportRun:
     """A theme owner sees their own imports; administrators all of them."""
@@ -97,11 +95,9 @@ def execute(run_id: int):
 def refused(run_id: int):
     """The refused rows with a column saying why: fix them and import just this file."""
     run = _own_run(run_id)
-    return Response(run.refused_csv, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=geweigerd-{run.id}.csv"})
+    return download(run.refused_csv, "text/csv; charset=utf-8", f"geweigerd-{run.id}.csv")
 
 
 @bp.get("/sjabloon.xlsx")
 def template_download():
-    return Response(import_template.workbook(), mimetype=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=kennisbank-sjabloon.xlsx"})
+    return download(import_template.workbook(), FORMATS["xlsx"], "kennisbank-sjabloon.xlsx")

@@ -19,6 +19,7 @@ from ..models import (InnovationStage, Lesson, LessonKind, LessonUse, Membership
 from ..models.base import utcnow
 from . import accounts, voortoets
 from .closure import closure_needs
+from .lessons import not_on_a_draft
 from .voortoets import start_problems
 
 EMPTY_SEARCH_DAYS = 90
@@ -111,9 +112,8 @@ def theme_dashboard(theme: Theme, *, with_charts: bool = True, now: datetime | N
 
 def _theme_lessons(theme: Theme):
     # Lessons of concepts stay with the concept's people; theme owners see them when the project starts.
-    return select(Lesson).where(
-        Lesson.themes.any(Theme.id == theme.id), Lesson.deleted_at.is_(None),
-        or_(Lesson.project_id.is_(None), Lesson.project.has(Project.status != ProjectStatus.CONCEPT)))
+    return select(Lesson).where(Lesson.themes.any(Theme.id == theme.id), Lesson.deleted_at.is_(None),
+                                not_on_a_draft())
 
 
 def _theme_projects(theme: Theme):

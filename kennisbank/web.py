@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .extensions import db
@@ -11,6 +11,7 @@ from .services import editing, municipalities
 from .services.editing import EditConflict
 from .services.errors import DomainError
 from .services.revisions import as_text
+from .services.tables import FORMATS, export
 
 
 def page_arg() -> int:
@@ -131,25 +132,17 @@ def delete_or_restore(entity, *, restore: bool, what: str, back_url: str):
 
 def export_format() -> str | None:
     """The `formaat` a list was asked for as a file (csv, xlsx, json), or None for the page itself."""
-    from .services.tables import FORMATS
-
     wanted = request.args.get("formaat", "")
     return wanted if wanted in FORMATS else None
 
 
 def download(body: bytes | str, mimetype: str, filename: str):
     """A file the browser saves (never shows) under `filename`."""
-    from flask import Response
-
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def table_download(table, fmt: str):
     """The table as a file to download (the export is recorded in the audit log)."""
-    from flask_login import current_user
-
-    from .services.tables import FORMATS, export
-
     body = export(table, fmt, current_user)
     db.session.commit()
     return download(body, FORMATS[fmt], f"kennisbank-{table.name}.{fmt}")
@@ -157,8 +150,6 @@ def table_download(table, fmt: str):
 
 def item_link(kind: str, ident: int) -> str:
     """The absolute address of a project or lesson (in exports, which travel)."""
-    from flask import url_for
-
     if kind == "project":
         return url_for("projects.detail", project_id=ident, _external=True)
     return url_for("lessons.detail", lesson_id=ident, _external=True)

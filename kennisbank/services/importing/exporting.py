@@ -7,11 +7,10 @@ import io
 
 from sqlalchemy import select
 
-from ...models import Lesson, Project, User
 from ...extensions import db
-from .. import audit, municipalities
+from ...models import Lesson, Project, User
+from .. import audit, municipalities, permissions
 from ..errors import NotAllowed
-from .. import permissions
 from .columns import FIELDS, KINDS
 
 

@@ -34,7 +34,7 @@ db: install ## Create or migrate the database under instance/
 demo: db ## Load the starting themes and the demo data set (idempotent)
 	$(FLASK) kb load-content --demo
 
-bench: install postgres-binaries ## Run the benchmarks under bench/ (prints figures; not part of CI; about 30 minutes)
+bench: install postgres-binaries ## Run the benchmarks under bench/ (prints figures; not part of CI; about 75 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

@@ -49,6 +49,9 @@ def configure(app: Flask, overrides: dict) -> None:
     # The cookie may live as long as the longest session; the database decides whether it still counts.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_MAX_DAYS"])
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_MB"] * 1024 * 1024
+    from .search import arrays
+
+    arrays.configure(app.config["SEARCH_CACHE_MB"])
     if not secret_key_given:
         app.config["SECRET_KEY"] = config_module.instance_secret_key(instance_path)
 

@@ -45,6 +45,7 @@ ENV_KEYS = {
     "KENNISBANK_IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
     "KENNISBANK_IMPORT_BACKGROUND_ROWS": "IMPORT_BACKGROUND_ROWS",
     "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
+    "KENNISBANK_SEARCH_CACHE_MB": "SEARCH_CACHE_MB",
     "KENNISBANK_CHAT_URL": "CHAT_URL",
     "KENNISBANK_PASSWORD_LOGIN": "PASSWORD_LOGIN",
     "KENNISBANK_OIDC_DISCOVERY_URL": "OIDC_DISCOVERY_URL",
@@ -65,7 +66,8 @@ NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "TRUSTED_PROXIES": ("KENNISBANK_TRUSTED_PROXIES", 0),
                "IMPORT_MAX_ROWS": ("KENNISBANK_IMPORT_MAX_ROWS", 1),
                "IMPORT_BACKGROUND_ROWS": ("KENNISBANK_IMPORT_BACKGROUND_ROWS", 0),
-               "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1)}
+               "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1),
+               "SEARCH_CACHE_MB": ("KENNISBANK_SEARCH_CACHE_MB", 16)}
 MIN_SECRET_KEY = 32
 
 
@@ -103,6 +105,8 @@ def defaults(instance_path: Path) -> dict:
         "WTF_I18N_ENABLED": False,  # use WTForms' own Dutch messages (BaseForm.Meta.locales)
         # The largest upload (an import file); other form fields stay small (Flask's MAX_FORM_MEMORY_SIZE).
         "UPLOAD_MAX_MB": 25,
+        # Decoded search postings kept per process (search/arrays.py); least recently used go first.
+        "SEARCH_CACHE_MB": 256,
         # "background": a thread in each app process applies the search change log after each commit and
         # once a second; "worker": app processes never write the index, `kb index-worker` does (one per
         # host); "manual": only explicit catch-ups (the tests).

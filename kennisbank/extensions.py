@@ -1,9 +1,12 @@
 """Flask extensions, created unbound so that create_app can attach them to any app."""
+import sqlite3
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints: SQLite batch migrations and PostgreSQL need stable names to alter them later.
@@ -24,3 +27,12 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite (the embedded default) in write-ahead-log mode: readers never wait for a writer's commit,
+    which matters once the web workers and the indexer share the file (a search during a commit waited
+    for the lock). PostgreSQL needs nothing: its readers never wait."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")

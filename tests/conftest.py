@@ -63,6 +63,8 @@ def running(app):
         finally:
             _db.session.remove()
             _db.engine.dispose()
+            if "kennisbank_searchers" in app.extensions:
+                app.extensions["kennisbank_searchers"].close_all()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

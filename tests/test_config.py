@@ -47,3 +47,33 @@ def test_search_settings_are_checked_at_start_with_a_dutch_message(tmp_path):
     app = create_app(base | {"SEARCH_SYNC": "worker", "SEARCH_LOG_RETENTION_DAYS": "0"},
                      instance_path=str(tmp_path / "instance"))
     assert app.config["SEARCH_LOG_RETENTION_DAYS"] == 0.0 and "kennisbank_indexer" not in app.extensions
+
+
+def test_search_cache_budget_has_a_floor_and_reaches_the_cache(tmp_path):
+    import pytest
+
+    from kennisbank.config import ConfigurationError
+    from kennisbank.search import arrays
+
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k"}
+    for value in ("15", "veel"):
+        with pytest.raises(ConfigurationError, match=f"KENNISBANK_SEARCH_CACHE_MB moet een heel getal van minstens 16 "
+                                                     f"zijn, niet '{value}'"):
+            create_app(base | {"SEARCH_CACHE_MB": value}, instance_path=str(tmp_path / "instance"))
+    try:
+        create_app(base | {"SEARCH_CACHE_MB": "16"}, instance_path=str(tmp_path / "instance"))
+        assert arrays.cache.budget == 16 * 2**20
+    finally:
+        arrays.configure(arrays.DEFAULT_BUDGET_MB)
+
+
+def test_sqlite_runs_in_write_ahead_log_mode(tmp_path):
+    """Readers (searches loading their rows) never wait for a writer's commit."""
+    from sqlalchemy import text
+
+    from kennisbank.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k"},
+                     instance_path=str(tmp_path / "instance"))
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -76,6 +76,8 @@ def test_query_syntax(db, index, viewer, make_lesson, make_theme):
 @pytest.mark.parametrize("query, notice", [
     ('"slimme verlichting', "afsluitend aanhalingsteken"),
     ("OF", "geen zoekwoorden"),
+    ("de", "geen zoekwoorden"),
+    ("*", "geen zoekwoorden"),
     ("verlichting OF", "losse OF"),
     ("-", "geen zoekwoorden"),
     ("-verlichting", "Alleen uitsluiten kan niet"),
@@ -89,6 +91,52 @@ def test_malformed_queries_give_a_dutch_notice_never_an_error(db, index, viewer,
     index()
     page = search.search(viewer, query)
     assert any(notice in n for n in page.notices), page.notices
+
+
+def test_a_query_keeps_its_first_words_and_says_it_dropped_the_rest(db, index, viewer, make_lesson):
+    """A pasted list of words: the first MAX_WORDS count, the rest is dropped with a notice."""
+    from kennisbank.search.query import MAX_WORDS
+
+    words = [f"woord{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(MAX_WORDS + 1)]
+    make_lesson(title=f"Les over {words[MAX_WORDS - 1]}")
+    make_lesson(title=f"Les over {words[MAX_WORDS]}")
+    index()
+    at_limit = search.search(viewer, " OF ".join(words[:MAX_WORDS]))
+    assert titles(at_limit) == [f"Les over {words[MAX_WORDS - 1]}"] and not at_limit.notices
+    over = search.search(viewer, " OF ".join(words))
+    assert titles(over) == [f"Les over {words[MAX_WORDS - 1]}"]
+    assert over.notices == [f"Uw zoekvraag had meer dan {MAX_WORDS} woorden; we zochten op de eerste {MAX_WORDS}."]
+
+
+def test_a_page_beyond_the_last_shows_the_last_page_and_says_so(db, index, viewer, make_lesson):
+    for n in range(5):
+        make_lesson(title=f"Verlichting {n}")
+    index()
+    last = search.search(viewer, "verlichting", page=3, per_page=2)
+    assert last.page == 3 and len(last.hits) == 1 and not last.notices
+    beyond = search.search(viewer, "verlichting", page=10_000, per_page=2)
+    assert beyond.page == 3 and [h.item.id for h in beyond.hits] == [h.item.id for h in last.hits]
+    assert beyond.notices == ["Pagina 10000 bestaat niet; dit is de laatste pagina (3)."]
+
+
+def test_spelling_suggestions_try_at_most_a_few_words(app, db, index, make_lesson):
+    from kennisbank.search import engine
+
+    words = ["verlichting", "lantaarnpaal", "wijkcentrum", "subsidie", "parkeerplaats", "zonnepaneel", "riolering",
+             "begroting"]
+    make_lesson(title=" ".join(words))
+    index()
+    typos = [word[:3] + word[4:] for word in words]  # one letter missing in each
+    who = engine.visibility(None, True)
+    corrected = engine.suggest(typos, who).split()
+    assert corrected[:engine.MAX_CORRECTED] == words[:engine.MAX_CORRECTED]
+    assert corrected[engine.MAX_CORRECTED:] == typos[engine.MAX_CORRECTED:]
+
+
+def test_an_empty_index_finds_nothing_without_error(db, index, viewer):
+    index()
+    page = search.search(viewer, "verlichting")
+    assert page.total == 0 and page.hits == []
 
 
 def test_control_characters_are_dropped(db, index, viewer, make_lesson):
@@ -379,12 +427,56 @@ def test_fast_ranking_gives_whoosh_own_matches_and_scores(app, db, index, make_l
     query = parse(text).query
     searcher = engine.searchers().get()
     assert len(searcher.reader().leaf_readers()) > 1 and searcher.reader().has_deletions()
-    fast = postings.score_all(searcher, query)
+    hits = postings.score_all(searcher, query)
+    fast = hits.as_dict()
     slow = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
     assert fast.keys() == slow.keys() and fast
     for docnum, score in slow.items():
         assert fast[docnum] == pytest.approx(score, rel=1e-6)
-    assert [d for d, _ in postings.top(fast, 5)] == [hit.docnum for hit in searcher.search(query, limit=5)]
+    for limit in (1, 3, 5, len(slow) + 1):  # the partial sort at every cut, ties to the lower docnum
+        assert [d for d, _ in postings.top(hits, limit)] == [hit.docnum for hit in searcher.search(query, limit=limit)]
+
+
+def test_whoosh_own_top_k_stays_right_on_a_rebuilt_index(app, db, make_lesson):
+    """A rebuild writes no per-block length statistics (search/parallel_build.py): Whoosh's own top-k
+    search, which skips blocks by them, must still find exactly the best documents."""
+    from kennisbank.search import engine, postings, rebuild
+    from kennisbank.search.query import parse
+
+    for n in range(300):  # several postings blocks per word, lengths from 3 to 60 words
+        make_lesson(title=f"Les {n} verlichting", advice=" ".join(["verlichting wijk"] * (n % 7) + ["tekst"] * (n % 53)))
+    rebuild.reindex(app)
+    searcher = engine.searchers().get()
+    for text in ("verlichting", "verlichting wijk", "tekst"):
+        query = parse(text).query
+        hits = postings.score_all(searcher, query)
+        for limit in (1, 10, 50):
+            assert [h.docnum for h in searcher.search(query, limit=limit)] == [d for d, _ in postings.top(hits, limit)]
+
+
+@pytest.mark.parametrize("text", ['"slimme verlichting"', '"verlichting in de wijk"', '"wijk slimme"',
+                                  '"warmte in de wijk" verlichting'])
+def test_phrases_on_cached_positions_match_whoosh_phrase_matcher(app, db, index, make_lesson, text):
+    """The phrase check on cached positions finds exactly the documents Whoosh's phrase matcher finds,
+    across segments, with deleted documents and words that occur more than once in a document."""
+    from kennisbank.search import engine, postings
+    from kennisbank.search.query import parse
+
+    titles_ = ["slimme verlichting in de wijk", "verlichting die slim is in de wijk", "wijk slimme verlichting",
+               "slimme wijk, verlichting slimme verlichting", "warmte in de wijk en verlichting",
+               "verlichting in de wijk slimme"]
+    lessons = []
+    for round_ in range(2):
+        lessons += [make_lesson(title=f"{title} {round_}", advice=f"{title} nogmaals") for title in titles_]
+        index()
+    lessons[0].title = "iets anders geheel"
+    db.session.commit()
+    index()
+    query = parse(text).query
+    searcher = engine.searchers().get()
+    assert len(searcher.reader().leaf_readers()) > 1 and searcher.reader().has_deletions()
+    fast = set(postings.score_all(searcher, query).ids.tolist())
+    assert fast == set(searcher.docs_for_query(query)) and fast
 
 
 def test_phrases_need_the_words_side_by_side(db, index, viewer, make_lesson):
@@ -459,3 +551,64 @@ def test_failure_lessons_are_found_by_the_words_people_use_for_them(db, index, v
     found = titles(search.search(viewer, query))
     assert {"Aanbesteding liep vast", "Bewonersavond"} <= set(found)
     assert "Warmtenet opgeleverd" not in found
+
+
+# Decoded segments (search/arrays.py) ---------------------------------------------------------------------
+
+def test_the_cache_drops_the_least_recently_used_beyond_its_budget():
+    from kennisbank.search.arrays import ByteBudgetCache
+
+    cache = ByteBudgetCache(1000)
+    cache.put("a", 1, 400)
+    cache.put("b", 2, 400)
+    cache.put("c", 3, 200)  # exactly the budget: all stay
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), cache.size) == (1, 2, 3, 1000)
+    cache.get("a")  # now b is the least recently used
+    cache.put("d", 4, 1)
+    assert cache.get("b") is None and (cache.get("a"), cache.get("c"), cache.get("d")) == (1, 3, 4)
+    assert cache.size == 601
+
+
+def test_a_commit_decodes_only_its_new_segment(app, db, index, make_lesson, viewer, monkeypatch):
+    """Segments never change: what was decoded from one is reused after later commits; only a new
+    segment is read (with its own deletions applied as a mask)."""
+    from kennisbank.search import arrays, rebuild
+
+    lessons = [make_lesson(title=f"Verlichting {n}") for n in range(40)]
+    rebuild.reindex(app)
+    assert search.search(viewer, "verlichting").total == 40
+    reads = []
+    real = arrays._read_term
+    monkeypatch.setattr(arrays, "_read_term", lambda reader, field, text: reads.append(reader.segment().segment_id())
+                        or real(reader, field, text))
+    old_segments = {s.segment_id() for s in arrays_segments(app)}
+    make_lesson(title="Verlichting erbij")
+    lessons[0].title = "Iets anders"
+    db.session.commit()
+    index()
+    assert search.search(viewer, "verlichting").total == 40  # one more, one fewer
+    new_segments = {s.segment_id() for s in arrays_segments(app)} - old_segments
+    assert reads and set(reads) <= new_segments
+    count = len(reads)
+    assert search.search(viewer, "verlichting").total == 40 and len(reads) == count  # all from the cache now
+
+
+def arrays_segments(app):
+    from kennisbank.search import engine
+
+    return [reader.segment() for reader, _ in engine.searchers().get().reader().leaf_readers()]
+
+
+def test_warming_decodes_recent_terms_for_a_new_segment(app, db, index, make_lesson, viewer):
+    from kennisbank.search import arrays, engine
+
+    make_lesson(title="Verlichting in de wijk")
+    index()
+    search.search(viewer, "verlichting wijk")  # now recently used
+    make_lesson(title="Nog meer verlichting")
+    index()
+    ix = engine.searchers().get()._ix
+    newest = arrays_segments(app)[-1]
+    arrays.warm(ix.storage, ix.schema, [newest])
+    key = ("terms", (newest.segment_id(), newest.doc_count_all()), "text", b"verlichting")
+    assert arrays.cache.get(key) is not None and len(arrays.cache.get(key)[0]) == 1

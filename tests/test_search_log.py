@@ -282,8 +282,10 @@ def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app,
     worker.round(wait=True)
     root = Path(app.config["INDEX_DIR"])
     generation = index.current_generation(root)
-    for segment in generation.glob("*.seg"):
-        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])  # a torn write
+    torn = [path for path in generation.glob("MAIN_*") if path.suffix in (".trm", ".pst", ".seg")]
+    assert torn
+    for segment in torn:  # a segment's terms and postings (or its compound file), torn mid-write
+        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
     added = make_user()
     for _ in range(4):  # three failed rounds, then a rebuild
         worker.round()

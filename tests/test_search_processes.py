@@ -391,3 +391,94 @@ def test_an_indexer_that_cannot_write_reports_it_and_keeps_its_cursor(on_postgre
     finally:
         stop(recovered)
     assert documents_in(host) == expected_keys()
+
+
+# Rebuilding in several processes ------------------------------------------------------------------------
+
+def _index_contents(index_dir: Path) -> dict[str, str]:
+    from whoosh import index as whoosh_index
+
+    with whoosh_index.open_dir(index.current_generation(index_dir)).searcher() as searcher:
+        return {fields["key"]: fields["digest"] for fields in searcher.all_stored_fields()}
+
+
+def test_a_rebuild_in_worker_processes_writes_what_one_process_writes(app, db, make_user, make_lesson, make_project,
+                                                                     monkeypatch):
+    """Two worker processes, each reading its own chunks of rows: the same documents, the same results in
+    the same order, and a progress count of every row."""
+    monkeypatch.setattr(rebuild, "CHUNK", 7)  # many chunks, so both workers get several
+    viewer = make_user()
+    for n in range(30):
+        make_lesson(title=f"Verlichting les {n}", advice="Slimme verlichting in de wijk " * (n % 4 + 1))
+    make_project(title="Verlichting als project")
+    root = Path(app.config["INDEX_DIR"])
+    assert rebuild.reindex(app) == rebuild.count_all(app)
+    alone = _index_contents(root)
+    def ranked():  # equal scores may come in another order (their docnums differ): compare by score
+        hits = search.search(viewer, "slimme verlichting", per_page=100).hits
+        return sorted((-round(h.score, 9), h.kind, h.item.id) for h in hits)
+
+    before = ranked()
+    counted = []
+    assert rebuild.reindex(app, procs=2, progress=counted.append) == len(alone)
+    assert sum(counted) == rebuild.count_all(app)
+    assert _index_contents(root) == alone
+    assert ranked() == before and len(before) == 30
+    with index.open_index(root).reader() as reader:
+        assert len(reader.leaf_readers()) == 2  # one segment per worker
+
+
+def test_a_worker_killed_during_a_rebuild_fails_it_and_the_old_index_stays(app, db, make_user, make_lesson):
+    import multiprocessing
+    import threading
+
+    viewer = make_user()
+    for n in range(20):
+        make_lesson(title=f"Verlichting les {n}")
+    rebuild.reindex(app)
+    root = Path(app.config["INDEX_DIR"])
+    before = index.current_generation(root)
+    killed = []
+
+    def kill_a_worker():  # as soon as one exists (it needs about a second to start)
+        while not killed:
+            for child in multiprocessing.active_children():
+                if child.name.startswith("kennisbank-reindex") and child.pid:
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+                    break
+            time.sleep(0.005)
+
+    threading.Thread(target=kill_a_worker, daemon=True).start()
+    with pytest.raises(RuntimeError, match="Herbouwen mislukt: een indexeerproces stopte onverwacht"):
+        rebuild.reindex(app, procs=2)
+    assert killed and index.current_generation(root) == before
+    assert search.search(viewer, "verlichting").total == 20
+    assert rebuild.reindex(app, procs=2) == rebuild.count_all(app)
+
+
+def test_a_searcher_from_before_a_merge_still_reads_the_replaced_segment(app, db, make_lesson, monkeypatch):
+    """Segment files are opened when first needed (a column at the first facet count): a merge must not
+    delete them under a searcher opened before it, only after SEGMENT_FILE_GRACE."""
+    for n in range(3):
+        make_lesson(title=f"Verlichting {n}")
+        indexer.catch_up(app)
+    generation = index.current_generation(Path(app.config["INDEX_DIR"]))
+    old = index.open_generation(generation).searcher()
+    try:
+        writer = index.open_writer(generation, wait=True)
+        writer.commit(optimize=True)  # one new segment; the three old ones are no longer listed
+        with index.open_generation(generation).reader() as reader:
+            assert len(reader.leaf_readers()) == 1
+        assert sum(f["kind"] == "lesson" for f in old.all_stored_fields()) == 3  # that column is opened only now
+        monkeypatch.setattr(index, "SEGMENT_FILE_GRACE", 0.0)
+        before = set(p.name for p in generation.iterdir())
+        index.open_writer(generation, wait=True).commit(optimize=True)
+        gone = before - set(p.name for p in generation.iterdir())
+        old_segments = {reader.segment().segment_id() for reader, _ in old.reader().leaf_readers()}
+        with index.open_generation(generation).reader() as reader:
+            current = {r.segment().segment_id() for r, _ in reader.leaf_readers()}
+        gone_segments = {name.split(".")[0] for name in gone if name.startswith("MAIN_")}
+        assert old_segments <= gone_segments and not current & gone_segments
+    finally:
+        old.close()

@@ -7,6 +7,8 @@ documents, while a word in a title still outweighs the same word in a body.
 """
 from __future__ import annotations
 
+import re
+
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Tokenizer
 from whoosh.lang import stopwords_for_language
 
@@ -61,7 +63,13 @@ def dutch_analyzer():
     return _words(SectionTokenizer()) | LemmaFilter()
 
 
+_WORD = re.compile(TOKEN_PATTERN)
+
+
 def compound_parts_text(text: str) -> str:
-    """The parts of the compounds in `text`, as words ('straatverlichting' -> 'straat verlichting')."""
-    analyzer = _words(RegexTokenizer(TOKEN_PATTERN))
-    return " ".join(part for token in analyzer(text) for part in compound_parts(token.text))
+    """The parts of the compounds in `text`, as words ('straatverlichting' -> 'straat verlichting').
+
+    The same words as `_words` yields (tokens, lowercased, stop words and one-letter words out), without
+    Whoosh's token objects: this runs over every document's whole text in a rebuild."""
+    words = (word.lower() for word in _WORD.findall(text))
+    return " ".join(part for word in words if len(word) >= 2 and word not in STOPWORDS for part in compound_parts(word))

@@ -1,17 +1,18 @@
 """Running a parsed query against the index: visibility, facets, order, highlights, suggestions."""
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from flask import current_app
 from markupsafe import Markup
 from whoosh import highlight
 from whoosh import query as Q
 
-from . import postings
+from . import arrays, postings
 from .analysis import dutch_analyzer
 from .searchers import Searchers, version_key
 
@@ -50,28 +51,25 @@ class Visibility:
     is_admin: bool = False
 
 
-_draft_cache: dict = {}
+def draft_docnums(searcher) -> np.ndarray:
+    """All draft documents (global docnums, ascending), from the per-segment postings arrays: after a
+    commit only the new segment is read."""
+    return postings.score_all(searcher, Q.Term("draft", True)).ids
 
 
-def draft_docnums(searcher) -> frozenset[int]:
-    """All draft documents, read once per index version."""
-    key = version_key(searcher)
-    if key not in _draft_cache:
-        _draft_cache.clear()
-        _draft_cache[key] = frozenset(searcher.docs_for_query(Q.Term("draft", True)))
-    return _draft_cache[key]
-
-
-def _hidden_docnums(searcher, who: Visibility) -> set[int] | None:
-    """The documents this user may not see: drafts, minus their own. Drafts are few, so this is a
-    small set, computed once per index version (a NOT query over every document would be slow)."""
+def _hidden_docnums(searcher, who: Visibility) -> np.ndarray | None:
+    """The documents this user may not see: drafts, minus their own (a NOT query over every document
+    would be slow; drafts are few)."""
     if who.is_admin:
         return None
     drafts = draft_docnums(searcher)
-    if not drafts or who.user_id is None:
-        return set(drafts) or None
-    own = set(searcher.docs_for_query(Q.Term("viewers", str(who.user_id))))
-    return set(drafts - own) or None
+    if not len(drafts):
+        return None
+    if who.user_id is None:
+        return drafts
+    own = postings.score_all(searcher, Q.Term("viewers", str(who.user_id))).ids
+    hidden = np.setdiff1d(drafts, own, assume_unique=True)
+    return hidden if len(hidden) else None
 
 
 def visibility(user_id: int | None, is_admin: bool) -> Visibility:
@@ -79,39 +77,56 @@ def visibility(user_id: int | None, is_admin: bool) -> Visibility:
 
 
 class _Columns:
-    """Facet values per document, read once per index version, so counting is a C-speed pass."""
+    """Facet values as codes per document (see `arrays.Vocabulary`), decoded per segment once and joined
+    per index version, so counting the facets of any result set is one `bincount`."""
 
     def __init__(self):
-        self._cache = {}
+        self._cache: dict = {}
+        self._lock = threading.Lock()
 
-    def get(self, searcher, name: str) -> list:
-        reader = searcher.reader()
+    def get(self, searcher, name: str):
         cache_key = (version_key(searcher), name)
-        if cache_key not in self._cache:
-            if len(self._cache) > 32:
-                self._cache.clear()
+        found = self._cache.get(cache_key)
+        if found is None:
+            leaves = [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
+                      if reader.segment() is not None]
             if name == "theme":
-                values = [tuple(raw.decode().split(",")) if raw else () for raw in reader.column_reader("themes_col")]
+                found = _joined_pairs([(arrays.multi_codes(reader, "themes_col"), offset) for reader, offset in leaves])
             elif name == "date":  # raw numbers: comparable, also where a document has no date
-                values = list(reader.column_reader("date", translate=False))
+                found = _joined([arrays.column_numbers(reader, "date") for reader, _ in leaves], np.int64)
             else:
-                values = list(reader.column_reader(name))
-            self._cache[cache_key] = values
-        return self._cache[cache_key]
+                found = _joined([arrays.column_codes(reader, name) for reader, _ in leaves], np.int32)
+            with self._lock:
+                if len(self._cache) > 32:
+                    self._cache.clear()
+                self._cache[cache_key] = found
+        return found
+
+
+def _joined(parts: list, dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _joined_pairs(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    docs = _joined([pair[0].astype(np.int64) + offset for pair, offset in parts], np.int64)
+    return docs, _joined([pair[1] for pair, _ in parts], np.int32)
 
 
 _columns = _Columns()
 _EMPTY = ("", None, b"")
 
 
-def _count(searcher, docnums, name: str) -> Counter:
-    values = _columns.get(searcher, name)
+def _count(searcher, docnums: np.ndarray, name: str) -> Counter:
     if name == "theme":
-        return Counter(chain.from_iterable(map(values.__getitem__, docnums)))
-    counts = Counter(map(values.__getitem__, docnums))
-    for empty in _EMPTY:
-        counts.pop(empty, None)
-    return counts
+        docs, codes = _columns.get(searcher, name)
+        chosen = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
+        chosen[docnums] = True
+        counts = np.bincount(codes[chosen[docs]]) if len(docs) else np.zeros(0, dtype=np.int64)
+    else:
+        counts = np.bincount(_columns.get(searcher, name)[docnums])
+    values = arrays.vocabulary("themes_col" if name == "theme" else name).values
+    return Counter({values[code]: int(n) for code, n in enumerate(counts.tolist())
+                   if n and values[code] not in _EMPTY})
 
 
 def run(query: Q.Query, *, who: Visibility, restrict: Q.Query | None = None, page: int, per_page: int,
@@ -134,7 +149,7 @@ def _run(searcher, query: Q.Query, *, who: Visibility, restrict: Q.Query | None,
         return _run_with_whoosh(searcher, full, hidden, page=page, per_page=per_page, by_date=by_date,
                                 facets=facets)
     raw = RawResults(hits=[], total=len(scores))
-    if not scores:
+    if not len(scores):
         return raw
     dates = _columns.get(searcher, "date") if by_date else None
     ranked = postings.top(scores, page * per_page, dates)[(page - 1) * per_page:]
@@ -144,12 +159,13 @@ def _run(searcher, query: Q.Query, *, who: Visibility, restrict: Q.Query | None,
         raw.hits.append(RawHit(kind=stored["kind"], item_id=stored["item_id"], score=score,
                                highlight=highlight_text))
     if facets:
-        raw.facets = {name: _count(searcher, scores.keys(), name) for name in FACET_FIELDS}
+        raw.facets = {name: _count(searcher, scores.ids, name) for name in FACET_FIELDS}
     return raw
 
 
-def _run_with_whoosh(searcher, full: Q.Query, hidden: set[int] | None, *, page: int, per_page: int,
+def _run_with_whoosh(searcher, full: Q.Query, hidden_ids: np.ndarray | None, *, page: int, per_page: int,
                      by_date: bool, facets: bool) -> RawResults:
+    hidden = set(hidden_ids.tolist()) if hidden_ids is not None else None
     matching = set(searcher.docs_for_query(full))
     if hidden:
         matching -= hidden
@@ -162,7 +178,8 @@ def _run_with_whoosh(searcher, full: Q.Query, hidden: set[int] | None, *, page: 
         raw.hits.append(RawHit(kind=hit["kind"], item_id=hit["item_id"], score=hit.score,
                                highlight=_highlighter(hit)))
     if facets:
-        raw.facets = {name: _count(searcher, matching, name) for name in FACET_FIELDS}
+        raw.facets = {name: _count(searcher, np.fromiter(sorted(matching), np.int64, len(matching)), name)
+                      for name in FACET_FIELDS}
     return raw
 
 
@@ -191,7 +208,12 @@ def suggest(words: list[str], who: Visibility) -> str | None:
     """'Bedoelde u …?': replace words the index does not know by the closest known title or body term.
     Known means: in a document this user may see, so a word that occurs only in others' drafts is
     neither accepted nor suggested."""
-    return searchers().run(lambda searcher: _suggest(searcher, words, _hidden_docnums(searcher, who)))
+    return searchers().run(lambda searcher: _suggest(searcher, words, _hidden_set(searcher, who)))
+
+
+def _hidden_set(searcher, who: Visibility) -> set[int] | None:
+    hidden = _hidden_docnums(searcher, who)
+    return set(hidden.tolist()) if hidden is not None else None
 
 
 def _visible(reader, term: str, hidden: set[int] | None) -> bool:
@@ -202,13 +224,18 @@ def _visible(reader, term: str, hidden: set[int] | None) -> bool:
     return any(docnum not in hidden for docnum in reader.postings("text", term).all_ids())
 
 
+# Each unknown word costs a walk through the vocabulary; people mistype one or two words, not ten.
+MAX_CORRECTED = 6
+
+
 def _suggest(searcher, words: list[str], hidden: set[int] | None) -> str | None:
     reader = searcher.reader()
     analyzer = dutch_analyzer()
-    changed, out = False, []
+    changed, out, tried = False, [], 0
     for word in words:
         terms = [t.text for t in analyzer(word)]
-        if len(word) >= 4 and terms and not _visible(reader, terms[0], hidden):
+        if tried < MAX_CORRECTED and len(word) >= 4 and terms and not _visible(reader, terms[0], hidden):
+            tried += 1
             # prefix=1: people rarely mistype the first letter, and it spares a scan of the whole vocabulary.
             options = searcher.corrector("text").suggest(word.lower(), limit=5, maxdist=1 if len(word) < 7 else 2,
                                                          prefix=1)

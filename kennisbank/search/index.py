@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.index import TOC
+from whoosh.writing import SegmentWriter
 from whoosh.index import LockError  # noqa: F401  (re-exported for callers)
 
 from .changes import Position
@@ -113,13 +115,50 @@ def open_index(root: Path):
     return open_generation(current_generation(root))
 
 
+# Segments are written as separate files, not Whoosh's compound file: a reader copies a compound
+# segment whole into its own memory (every web worker held the whole index), while separate files are
+# read through the operating system's cache, shared by every process on the host.
+COMPOUND = False
+# But separate files are opened when first needed, not when the reader opens (a column at the first
+# facet count): so files of segments that a commit or merge replaced stay this long before they are
+# deleted, and a searcher opened before that commit can still read them. A searcher is brought up to
+# date before every use, so seconds would do; minutes leave room for a slow request.
+SEGMENT_FILE_GRACE = 600.0
+
+
+class GraceWriter(SegmentWriter):
+    """Whoosh's segment writer, but replaced segments' files are deleted only after SEGMENT_FILE_GRACE
+    seconds (at a later commit), not at once."""
+
+    def _commit_toc(self, segments):
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        remove_unused_files(self.storage, self.indexname, self.generation, segments)
+
+
+def remove_unused_files(storage, indexname: str, generation: int, segments, grace: float | None = None) -> None:
+    """Older tables of contents at once; files of segments no longer listed once `grace` has passed."""
+    grace = SEGMENT_FILE_GRACE if grace is None else grace
+    current = {segment.segment_id() for segment in segments}
+    tocs, segment_files = TOC._pattern(indexname), TOC._segment_pattern(indexname)
+    now = time.time()
+    for name in storage.list():
+        toc, segment = tocs.match(name), segment_files.match(name)
+        try:
+            if toc and int(toc.group(1)) != generation:
+                storage.delete_file(name)
+            elif segment and segment.group(1) not in current and now - storage.file_modified(name) > grace:
+                storage.delete_file(name)
+        except OSError:  # deleted by another writer's clean-up meanwhile
+            pass
+
+
 def open_writer(generation: Path, wait: bool):
     """The generation's single writer. LockError when another process holds it (after `LOCK_WAIT`
     seconds when waiting)."""
     deadline = time.monotonic() + (LOCK_WAIT if wait else 0)
     while True:
         try:
-            return open_generation(generation).writer()
+            return GraceWriter(open_generation(generation), compound=COMPOUND)
         except LockError:
             if time.monotonic() >= deadline:
                 raise

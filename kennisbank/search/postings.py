@@ -1,228 +1,223 @@
-"""Reading a term's postings fast, and ranking on them with Whoosh's own BM25F formula.
+"""Ranking on whole postings arrays with Whoosh's own BM25F formula.
 
-Whoosh matches and scores one document at a time through a tree of Python matcher objects; at 50,000
-records a query with a common word costs 100 ms or more that way. Here a term's postings are read a
-whole block at a time (ids delta-decoded by `itertools.accumulate`, in C) into a dict docnum → weight,
-kept in a small per-index-version cache, and AND / OR / NOT are dict and set operations. The scores are
-the ones Whoosh computes (BM25F, the same idf, field lengths and boosts; tests compare both), so the
-order of results does not change — only the time it takes.
+Whoosh matches and scores one document at a time through a tree of Python matcher objects; at 200,000
+records a query with a common word costs 100 ms or more that way. Here a term's postings are numpy
+arrays decoded once per segment (`arrays.py`), BM25F is computed on a whole array at once, AND is an
+intersection of sorted docnums, OR an accumulation, NOT a membership mask, a phrase a check on cached
+positions, and the best ones are found by a partial sort. The scores are the ones Whoosh computes (the
+same idf, field lengths and boosts; tests compare both), so the order of results does not change.
 
-Term, And, Or, AndNot and Not are evaluated here; a phrase is found by Whoosh and ranked here; anything
-else raises `Unsupported` and the caller uses Whoosh itself.
+Term, And, Or, AndNot, Not and Phrase are evaluated here; anything else raises `Unsupported` and the
+caller uses Whoosh itself.
 """
 from __future__ import annotations
 
-import heapq
-import threading
-from collections import OrderedDict
-from itertools import accumulate, repeat
+from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query as Q
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from .searchers import version_key
+from . import arrays
 
-CACHE_POSTINGS = 400_000  # postings kept decoded per index version (about 40 MB at most)
+# Above this share of the index, OR sums into a dense array (one C pass) instead of sorting the union.
+DENSE_OR_SHARE = 1 / 64
 
 
 class Unsupported(Exception):
     """A query type this module does not evaluate (the caller falls back to Whoosh)."""
 
 
-class _VersionCache:
-    """Decoded postings and field lengths of one index version. Every thread has its own searcher, but
-    readers of the same version hold the same documents, so they share one cache."""
+@dataclass(frozen=True)
+class Hits:
+    """Matching live documents: global docnums (ascending) and their scores."""
 
-    def __init__(self):
-        self.terms: OrderedDict = OrderedDict()
-        self.size = 0
-        self.lengths: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
+    ids: np.ndarray
+    scores: np.ndarray
 
+    def __len__(self) -> int:
+        return len(self.ids)
 
-_caches: OrderedDict = OrderedDict()
-_caches_lock = threading.Lock()
-
-
-def _cache(searcher) -> _VersionCache:
-    key = version_key(searcher)
-    with _caches_lock:
-        found = _caches.get(key)
-        if found is None:
-            found = _caches[key] = _VersionCache()
-            while len(_caches) > 2:  # this version and the one before (threads still on it)
-                _caches.popitem(last=False)
-        return found
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.ids.tolist(), self.scores.tolist()))
 
 
-def term_postings(searcher, fieldname: str, text) -> dict[int, float]:
-    """docnum → weight for the live documents containing the term (cached per index version)."""
-    cache = _cache(searcher)
-    key = (fieldname, text)
-    with cache.lock:
-        found = cache.terms.get(key)
-        if found is not None:
-            cache.terms.move_to_end(key)
-            return found
-    found = _read_postings(searcher.reader(), fieldname, text)
-    with cache.lock:
-        cache.terms[key] = found
-        cache.size += len(found)
-        while cache.size > CACHE_POSTINGS and len(cache.terms) > 1:
-            _, old = cache.terms.popitem(last=False)
-            cache.size -= len(old)
-    return found
+NO_HITS = Hits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
-def _read_postings(reader, fieldname: str, text) -> dict[int, float]:
-    found: dict[int, float] = {}
-    for segment, offset in reader.leaf_readers():
-        try:
-            matcher = segment.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        deleted = frozenset()
-        if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
-            deleted, matcher = segment.deleted_docs_set, matcher.child
-        block = _blocks(matcher)
-        if offset:
-            block = ((offset + docnum, weight) for docnum, weight in block)
-        if deleted:
-            dead = {offset + d for d in deleted}
-            block = ((docnum, weight) for docnum, weight in block if docnum not in dead)
-        found.update(block)
-    return found
-
-
-def _blocks(matcher):
-    """(docnum, weight) pairs of a leaf matcher, a whole postings block at a time where the codec allows."""
-    if not all(hasattr(matcher, name) for name in ("_read_data", "_next_block", "_byteids", "_blocklength")):
-        return _stepped(matcher)
-    pairs = []
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        ids, weights = matcher._data[0], matcher._data[1]
-        if not matcher._byteids:
-            ids = accumulate(ids)
-        if weights is None:
-            weights = repeat(1.0)
-        elif isinstance(weights, float):
-            weights = repeat(weights)
-        pairs.extend(zip(ids, weights))
-        matcher._next_block()
-    return pairs
-
-
-def _stepped(matcher):
-    pairs = []
-    while matcher.is_active():
-        pairs.append((matcher.id(), matcher.weight()))
-        matcher.next()
-    return pairs
-
-
-def field_lengths(searcher, fieldname: str) -> list[float]:
-    """Every document's length in a field, by global docnum (as `doc_field_length` gives one by one)."""
-    reader = searcher.reader()
-    cache = _cache(searcher)
-    with cache.lock:
-        if fieldname not in cache.lengths:
-            lengths: list[float] = []
-            for segment, _ in reader.leaf_readers():
-                count = segment.doc_count_all()
-                lengths.extend(segment.doc_field_length(docnum, fieldname, 1) for docnum in range(count))
-            cache.lengths[fieldname] = lengths
-        return cache.lengths[fieldname]
-
-
-def visible_scores(searcher, query: Q.Query, hidden: set[int] | None) -> dict[int, float]:
+def visible_scores(searcher, query: Q.Query, hidden: np.ndarray | None) -> Hits:
     """`score_all` without the documents in `hidden` (other people's drafts, the project itself).
 
     :raises Unsupported: see `score_all`.
     """
-    scores = score_all(searcher, query)
-    for docnum in (hidden or set()) & scores.keys():
-        del scores[docnum]
-    return scores
+    hits = score_all(searcher, query)
+    if hidden is not None and len(hidden) and len(hits):
+        keep = ~np.isin(hits.ids, hidden)
+        hits = Hits(hits.ids[keep], hits.scores[keep])
+    return hits
 
 
-def score_all(searcher, query: Q.Query) -> dict[int, float]:
+def score_all(searcher, query: Q.Query) -> Hits:
     """Every matching live document with the BM25F score Whoosh would give it.
 
-    :raises Unsupported: for query types other than Term, And, Or, AndNot, Not.
+    :raises Unsupported: for query types other than Term, And, Or, AndNot, Not, Phrase.
     """
     if isinstance(query, Q.Term):
         return _term_scores(searcher, query)
     if isinstance(query, Q.AndNot):
-        found = score_all(searcher, query.a)
-        excluded = score_all(searcher, query.b)
-        return {d: s for d, s in found.items() if d not in excluded}
+        return _without(score_all(searcher, query.a), score_all(searcher, query.b))
     if isinstance(query, Q.And):
         positive = [q for q in query.subqueries if not isinstance(q, Q.Not)]
         negative = [q.query for q in query.subqueries if isinstance(q, Q.Not)]
         if not positive:
             raise Unsupported(query)
-        parts = sorted((score_all(searcher, q) for q in positive), key=len)
-        keys = set(parts[0]).intersection(*parts[1:]) if len(parts) > 1 else set(parts[0])
+        found = _intersection(sorted((score_all(searcher, q) for q in positive), key=len))
         for q in negative:
-            keys -= score_all(searcher, q).keys()
-        return {d: sum(part[d] for part in parts) for d in keys}
+            if not len(found):
+                break
+            found = _without(found, score_all(searcher, q))
+        return found
     if isinstance(query, Q.Phrase):
         # Ranked like its words together; only the documents where they stand side by side count.
         # (Whoosh's phrase matcher gives other scores; which of the phrase matches comes first is ours.)
         words = score_all(searcher, Q.And([Q.Term(query.fieldname, word) for word in query.words]))
-        exact = set(searcher.docs_for_query(query)) if words else set()
-        return {d: s for d, s in words.items() if d in exact}
+        if len(query.words) < 2 or not len(words):
+            return words
+        keep = _phrase_mask(searcher, query, words.ids)
+        return Hits(words.ids[keep], words.scores[keep])
     if isinstance(query, Q.Or) and not any(isinstance(q, Q.Not) for q in query.subqueries):
-        total: dict[int, float] = {}
-        for q in query.subqueries:
-            for docnum, score in score_all(searcher, q).items():
-                total[docnum] = total.get(docnum, 0.0) + score
-        return total
+        return _union([score_all(searcher, q) for q in query.subqueries], searcher.reader().doc_count_all())
     raise Unsupported(query)
 
 
-def _term_scores(searcher, term: Q.Term) -> dict[int, float]:
+def _intersection(parts: list[Hits]) -> Hits:
+    """Documents in every part (smallest first), their scores summed."""
+    ids, scores = parts[0].ids, parts[0].scores
+    for part in parts[1:]:
+        if not len(ids):
+            break
+        where = np.searchsorted(part.ids, ids)
+        where[where == len(part.ids)] = 0
+        found = part.ids[where] == ids if len(part.ids) else np.zeros(len(ids), dtype=bool)
+        ids, scores = ids[found], scores[found] + part.scores[where[found]]
+    return Hits(ids, scores)
+
+
+def _union(parts: list[Hits], doc_count: int) -> Hits:
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return NO_HITS
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.concatenate([part.ids for part in parts])
+    scores = np.concatenate([part.scores for part in parts])
+    if len(ids) > doc_count * DENSE_OR_SHARE:
+        totals = np.bincount(ids, weights=scores, minlength=doc_count)
+        found = np.flatnonzero(np.bincount(ids, minlength=doc_count))
+        return Hits(found.astype(np.int64), totals[found])
+    found, inverse = np.unique(ids, return_inverse=True)
+    return Hits(found, np.bincount(inverse, weights=scores))
+
+
+def _without(found: Hits, excluded: Hits) -> Hits:
+    if not len(found) or not len(excluded):
+        return found
+    keep = ~np.isin(found.ids, excluded.ids, assume_unique=True)
+    return Hits(found.ids[keep], found.scores[keep])
+
+
+def _segments(searcher):
+    """(segment reader, first global docnum, its document count) for each segment (an empty index has
+    a reader without segments)."""
+    return [(reader, offset, reader.doc_count_all()) for reader, offset in searcher.reader().leaf_readers()
+            if reader.segment() is not None]
+
+
+def _term_scores(searcher, term: Q.Term) -> Hits:
     schema = searcher.schema
     if term.fieldname not in schema:
-        return {}
+        return NO_HITS
     field = schema[term.fieldname]
     try:
         text = field.to_bytes(term.text)
     except ValueError:
-        return {}
-    postings = term_postings(searcher, term.fieldname, text)
-    if not postings:
-        return {}
-    boost = term.boost
+        return NO_HITS
+    found = []  # (global offset, local docnums, weights, field lengths or None) per segment
+    for reader, offset, _ in _segments(searcher):
+        local, weights = arrays.term_arrays(reader, term.fieldname, text)
+        if not len(local):
+            continue
+        live = arrays.live_mask(reader)
+        if live is not None:
+            keep = live[local]
+            local, weights = local[keep], weights[keep]
+        lengths = arrays.field_lengths(reader, term.fieldname)[local] if field.scorable else None
+        found.append((offset, local, weights.astype(np.float64), lengths))
+    if not found:
+        return NO_HITS
+    ids = np.concatenate([local.astype(np.int64) + offset for offset, local, _, _ in found])
+    weights = np.concatenate([part[2] for part in found])
     if not field.scorable:  # Whoosh's WeightScorer: the posting weight
-        return {d: w * boost for d, w in postings.items()} if boost != 1.0 else dict(postings)
+        return Hits(ids, weights * term.boost)
     weighting = searcher.weighting
     if not isinstance(weighting, BM25F):
         raise Unsupported(weighting)
     k1, b = weighting.K1, weighting._field_B.get(term.fieldname, weighting.B)
     idf = weighting.idf(searcher, term.fieldname, text)
     avgfl = searcher.avg_field_length(term.fieldname) or 1
-    lengths = field_lengths(searcher, term.fieldname)
-    k1_plus = k1 + 1
-    norm = k1 * (1 - b)
-    per_length = k1 * b / avgfl
-    return {d: boost * idf * (w * k1_plus) / (w + norm + per_length * lengths[d]) for d, w in postings.items()}
+    lengths = np.concatenate([part[3] for part in found])
+    return Hits(ids, term.boost * idf * (weights * (k1 + 1)) / (weights + k1 * (1 - b) + (k1 * b / avgfl) * lengths))
 
 
-def top(scores: dict[int, float], limit: int, sort_values: list | None = None) -> list[tuple[int, float]]:
+def _phrase_mask(searcher, query: Q.Phrase, ids: np.ndarray) -> np.ndarray:
+    """True where the phrase's words stand in order, each within `slop` positions of the one before
+    (Whoosh's ordered SpanNear), checked on the words' cached positions in each segment."""
+    schema = searcher.schema
+    field = schema[query.fieldname]
+    texts = [field.to_bytes(word) for word in query.words]
+    keep = np.zeros(len(ids), dtype=bool)
+    for reader, offset, count in _segments(searcher):
+        low, high = np.searchsorted(ids, [offset, offset + count])
+        if low == high:
+            continue
+        local = (ids[low:high] - offset).astype(np.int64)
+        ends = _keys(arrays.term_positions(reader, query.fieldname, texts[0]), local)
+        for text in texts[1:]:
+            if not len(ends):
+                break
+            following = _keys(arrays.term_positions(reader, query.fieldname, text), local)
+            ends = np.unique(np.concatenate([np.intersect1d(ends + step, following, assume_unique=True)
+                                             for step in range(1, query.slop + 1)]))
+        keep[low:high] = np.isin(local, np.unique(ends >> 32))
+    return keep
+
+
+def _keys(positions: arrays.Positions, local: np.ndarray) -> np.ndarray:
+    """docnum << 32 | position for every position of the term in the given documents, ascending."""
+    where = np.searchsorted(positions.ids, local)
+    where[where == len(positions.ids)] = 0
+    present = positions.ids[where] == local if len(positions.ids) else np.zeros(len(local), dtype=bool)
+    where, docs = where[present], local[present]
+    starts = positions.starts[where]
+    counts = positions.starts[where + 1] - starts
+    total = int(counts.sum())
+    first = np.cumsum(counts) - counts
+    offsets = np.arange(total, dtype=np.int64) + np.repeat(starts - first, counts)
+    return (np.repeat(docs, counts) << 32) | positions.positions[offsets].astype(np.int64)
+
+
+def top(hits: Hits, limit: int, sort_values: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The best `limit` (docnum, score) pairs, ties to the lower docnum as in Whoosh; with `sort_values`
-    (a column by docnum) the newest first instead."""
-    if sort_values is not None:
-        return heapq.nsmallest(limit, scores.items(), key=lambda item: (_neg(sort_values[item[0]]), item[0]))
-    return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-
-
-def _neg(value):
-    return -value if isinstance(value, (int, float)) else 0
+    (a column by global docnum) the highest value (newest) first instead."""
+    if limit <= 0 or not len(hits):
+        return []
+    key = -(sort_values[hits.ids]) if sort_values is not None else -hits.scores
+    candidates = np.arange(len(hits))
+    if len(hits) > limit:  # only what can reach the top: a partial sort, then a full one of those
+        cutoff = np.partition(key, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(key <= cutoff)
+    order = candidates[np.lexsort((hits.ids[candidates], key[candidates]))][:limit]
+    return list(zip(hits.ids[order].tolist(), hits.scores[order].tolist()))
 
 
 def positive_terms(query: Q.Query, fieldname: str) -> set[str]:

@@ -17,6 +17,9 @@ from ..services.errors import DomainError
 from .analysis import dutch_analyzer
 
 MAX_LENGTH = 500
+# More words than this add nothing a reader can use and cost time in every part of a search (a pasted
+# list of 200 words OR'ed): the rest is dropped, and the notice says so.
+MAX_WORDS = 32
 TYPE_WORDS = {"project": "project", "projecten": "project", "les": "lesson", "lessen": "lesson",
               "netwerk": "network", "netwerken": "network", "thema": "theme", "themas": "theme",
               "thema's": "theme", "persoon": "person", "mensen": "person", "mens": "person"}
@@ -115,8 +118,12 @@ def parse(text: str) -> ParsedQuery:
     groups: list[list[Q.Query]] = [[]]   # AND of OR-groups
     excluded: list[Q.Query] = []
     negate_next = join_next = False
+    used = 0
     for match in TOKEN.finditer(text):
         word, phrase, name = match.group("word"), match.group("phrase"), match.group("field")
+        if used == MAX_WORDS:
+            parsed.notices.append(f"Uw zoekvraag had meer dan {MAX_WORDS} woorden; we zochten op de eerste {MAX_WORDS}.")
+            break
         negative = bool(match.group("neg")) or negate_next
         negate_next = False
         if word and word.upper() in OR_WORDS and not name:
@@ -143,6 +150,7 @@ def parse(text: str) -> ParsedQuery:
                 parsed.words.extend(re.findall(r"\w+", raw.lower()))
         if clause is None:
             continue
+        used += 1
         if negative:
             excluded.append(clause)
         elif join_next and groups[-1]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import Lesson, Network, Project, Theme, User
-from . import changes, documents, index
+from . import changes, documents, index, parallel_build
 
 LOADERS = {
     "project": lambda: select(Project).options(selectinload(Project.themes), selectinload(Project.team),
@@ -28,26 +28,32 @@ CHUNK = 1000
 def source_rows(session: Session) -> Iterator[tuple[str, object]]:
     """Every searchable row, a chunk at a time (memory stays flat over 200,000 rows)."""
     try:
-        for kind, loader in LOADERS.items():
+        for kind in LOADERS:
             last_id = 0
-            model = documents.MODEL_OF_KIND[kind]
-            while True:
-                batch = session.scalars(loader().where(model.id > last_id).order_by(model.id).limit(CHUNK)).all()
-                if not batch:
-                    break
-                documents.preload_attachments(session, kind, [obj.id for obj in batch])
-                for obj in batch:
-                    yield kind, obj
-                last_id = batch[-1].id
-                session.expunge_all()
+            while batch := rows_between(session, kind, last_id + 1, None):
+                yield from batch
+                last_id = batch[-1][1].id
     finally:
         documents.forget_preloaded(session)  # later writes read an item's attachments afresh
+
+
+def rows_between(session: Session, kind: str, low: int, high: int | None) -> list[tuple[str, object]]:
+    """The rows of one kind with ids from `low` to `high` (or the next CHUNK from `low`), loaded with
+    what their documents need, attachment texts included."""
+    model = documents.MODEL_OF_KIND[kind]
+    statement = LOADERS[kind]().where(model.id >= low).order_by(model.id)
+    statement = statement.limit(CHUNK) if high is None else statement.where(model.id <= high)
+    session.expunge_all()  # the previous chunk's rows are done with
+    batch = session.scalars(statement).all()
+    documents.preload_attachments(session, kind, [obj.id for obj in batch])
+    return [(kind, obj) for obj in batch]
 
 
 def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = lambda n: None, procs: int = 1,
             wait: bool = True) -> int | None:
     """Build a fresh generation from the database and swap it in. Returns the documents written, or None
-    when another process of this host is rebuilding already (and `wait` is off).
+    when another process of this host is rebuilding already (and `wait` is off). With `procs` > 1,
+    worker processes read and write shares of the rows (see `parallel_build`).
 
     The change-log position is taken *before* reading, and stored as the new index's cursor: whatever
     commits while the rebuild reads comes after it and is applied by the indexer afterwards.
@@ -59,19 +65,26 @@ def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = l
         start = changes.rebuild_start(session)
         session.rollback()
         generation = index.new_generation(root)
-        writer = index.open_generation(generation).writer(procs=procs, limitmb=256, multisegment=procs > 1)
-        written = 0
+        writer = None
         try:
-            for kind, obj in source_rows(session):
-                if documents.is_indexed(obj):
-                    writer.add_document(**documents.document(kind, obj))
-                    written += 1
-                progress(1)
+            if procs > 1:
+                written, writer = parallel_build.build(app, session, generation, procs, progress)
+            else:
+                writer = parallel_build.FastSegmentWriter(index.open_generation(generation), limitmb=256,
+                                                           compound=index.COMPOUND)
+                written = 0
+                for kind, obj in source_rows(session):
+                    if documents.is_indexed(obj):
+                        writer.add_document(**documents.document(kind, obj))
+                        written += 1
+                    progress(1)
             index.commit(writer, generation, start)
         except BaseException:
-            index.cancel(writer)
+            if writer is not None:
+                index.cancel(writer)
             raise
         finally:
+            documents.forget_preloaded(session)
             session.rollback()
         index.set_current(root, generation)
         index.remove_old_generations(root)

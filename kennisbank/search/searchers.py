@@ -15,6 +15,7 @@ from pathlib import Path
 from whoosh.index import EmptyIndexError
 from whoosh.reading import EmptyReader, MultiReader, ReaderClosed, SegmentReader
 
+from . import arrays
 from .index import current_generation, open_generation
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class Searchers:
     def __init__(self, root: Path):
         self.root = root
         self._local = threading.local()
+        self._open: set = set()  # every thread's searcher, so that `close_all` can reach them
+        self._lock = threading.Lock()
 
     def run(self, work):
         """`work(searcher)`, retried once on a fresh searcher; a second failure is SearchUnavailable."""
@@ -66,14 +69,22 @@ class Searchers:
             if searcher.up_to_date():
                 return searcher
             try:
-                local.searcher = refreshed(searcher)
+                local.searcher = self._keep(refreshed(searcher), replaces=searcher)
             except BaseException:
                 self.drop()
                 raise
+            _warm_new_segments(local.searcher)
             return local.searcher
         self.drop()
-        local.searcher, local.generation = open_generation(generation).searcher(), generation
+        local.searcher, local.generation = self._keep(open_generation(generation).searcher()), generation
+        _warm_new_segments(local.searcher)
         return local.searcher
+
+    def _keep(self, searcher, replaces=None):
+        with self._lock:
+            self._open.discard(replaces)
+            self._open.add(searcher)
+        return searcher
 
     def drop(self) -> None:
         """Forget this thread's searcher (closing what is left of it)."""
@@ -81,10 +92,32 @@ class Searchers:
         self._local.searcher = None
         self._local.generation = None
         if searcher is not None:
-            try:
-                searcher.close()
-            except Exception:  # noqa: BLE001 - half-closed by a failed refresh: nothing left to save
-                pass
+            self._close(searcher)
+
+    def close_all(self) -> None:
+        """Close every thread's searcher (an app that is done with, such as a test's; a worker process
+        simply ends). Segments are separate files, so an unclosed searcher holds file handles."""
+        with self._lock:
+            found, self._open = self._open, set()
+        for searcher in found:
+            self._close(searcher)
+
+    def _close(self, searcher) -> None:
+        with self._lock:
+            self._open.discard(searcher)
+        try:
+            searcher.close()
+        except Exception:  # noqa: BLE001 - half-closed by a failed refresh: nothing left to save
+            pass
+
+
+def _warm_new_segments(searcher) -> None:
+    """Decode what recent queries used for segments that appeared since (see `arrays.warm`)."""
+    ix = getattr(searcher, "_ix", None)
+    if ix is None:
+        return
+    segments = [reader.segment() for reader, _ in searcher.reader().leaf_readers() if reader.segment() is not None]
+    arrays.warm_in_background(ix.storage, searcher.schema, segments)
 
 
 def refreshed(searcher):

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query as Q
 
 from . import postings
@@ -60,8 +61,8 @@ def _find_similar(searcher, text: str, *, themes: list[str], municipality: str |
     if municipality:
         should.append(Q.Term("municipality", municipality, boost=MUNICIPALITY_BOOST))
     query = Q.And([Q.Or(should), Q.Or([Q.Term("kind", kind) for kind in kinds])])
-    hidden = set(draft_docnums(searcher))
-    hidden |= {docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))}
+    excluded = [docnum for key in exclude_keys for docnum in searcher.docs_for_query(Q.Term("key", key))]
+    hidden = np.union1d(draft_docnums(searcher), np.array(excluded, dtype=np.int64))
     scores = postings.visible_scores(searcher, query, hidden)  # the scores searcher.search gives, faster
     found = []
     for docnum, score in postings.top(scores, limit):

@@ -144,9 +144,16 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
         return result
     restrict, notices = _restriction(facet_filters)
     result.notices += notices
+    page = max(1, page)
     with metrics.timed_search(source):
-        raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=max(1, page), per_page=per_page,
+        raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=page, per_page=per_page,
                          by_date=order == "datum")
+        last = max(1, -(-raw.total // per_page))
+        if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
+            result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")
+            page = last
+            raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=page, per_page=per_page,
+                             by_date=order == "datum")
     loaded = _load(raw.hits)
     for hit in raw.hits:
         obj = loaded.get((hit.kind, hit.item_id))
@@ -155,7 +162,7 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
         result.hits.append(Hit(hit.kind, obj, hit.score, _snippet(hit.kind, obj, hit.highlight),
                                url_args(hit.kind, obj)))
     result.total = raw.total
-    result.page = max(1, page)
+    result.page = page
     result.pages = max(1, -(-raw.total // per_page))
     result.facets = _facets(raw.facets, facet_filters)
     if raw.total == 0:

@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,29 @@ FIELD_LABELS = {
 }
 
 
+# History values that are enum members, by the field they belong to (shown as their labels).
+VALUE_LABELS = {"status": enums.ProjectStatus, "stage": enums.InnovationStage, "review_state": enums.ReviewState,
+                "role": enums.MembershipRole}
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
+def change_value(value, field: str) -> str:
+    """A value in the history as the pages show it: dates in Dutch, choices by their label."""
+    if value in (None, ""):
+        return "–"
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        moment = datetime.fromisoformat(value)
+        return dutch_date(moment if "T" in value else moment.date())
+    if field == "kind":  # lessons and networks both have a kind; their values differ
+        for vocabulary in (enums.LessonKind, enums.NetworkKind):
+            if value in vocabulary._value2member_map_:
+                return vocabulary(value).label
+    vocabulary = VALUE_LABELS.get(field)
+    if vocabulary is not None and value in vocabulary._value2member_map_:
+        return vocabulary(value).label
+    return str(value)
+
+
 def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name)
 
@@ -59,7 +83,14 @@ def chat_link(user) -> str:
     return pattern.replace("{email}", quote(user.email, safe="@")) if pattern and user.active else ""
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """'1 resultaat', '2 resultaten', '0 resultaten'."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["change_value"] = change_value
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["dutch_date"] = dutch_date
     app.jinja_env.filters["municipality"] = municipality_name

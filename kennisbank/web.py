@@ -88,6 +88,8 @@ def conflict_page(conflict: EditConflict, form, *, fields: dict[str, tuple[str, 
         value = getattr(entity, attribute, None)
         if attribute == "municipality_code":
             theirs = municipalities.by_code(value).display_name if municipalities.by_code(value) else ""
+        elif hasattr(value, "label"):  # a choice: its label, as the form shows yours ("Succes", not "succes")
+            theirs = str(value.label)
         else:
             theirs = as_text(value) or ""
         yours = _shown(field) if field is not None else ""

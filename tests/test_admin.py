@@ -55,11 +55,26 @@ def test_only_administrators_deactivate_and_not_themselves(db, make_user):
         accounts.deactivate_user(admin, admin, project_successors={}, theme_successors={})
 
 
-def test_successor_must_be_active_and_someone_else(db, make_user, leaver):
-    admin, gone = make_user(is_admin=True), make_user(active=False)
-    with pytest.raises(DomainError):
-        accounts.deactivate_user(leaver["user"], admin, project_successors={leaver["project"].id: gone},
-                                 theme_successors={leaver["theme"].id: leaver["user"]})
+@pytest.mark.parametrize("broken", ["project: none", "project: inactive", "project: the leaver",
+                                    "theme: none", "theme: inactive", "theme: the leaver", "nothing"])
+def test_successor_must_be_active_and_someone_else(db, make_user, leaver, broken):
+    """Each rule broken on its own, the others kept, and the refusal names exactly that item."""
+    admin, fine, gone = make_user(is_admin=True), make_user(), make_user(active=False)
+    wrong = {"none": None, "inactive": gone, "the leaver": leaver["user"]}
+    kind, _, how = broken.partition(": ")
+    projects = {leaver["project"].id: wrong[how] if kind == "project" else fine}
+    themes = {leaver["theme"].id: wrong[how] if kind == "theme" else fine}
+    projects = {k: v for k, v in projects.items() if v is not None}
+    themes = {k: v for k, v in themes.items() if v is not None}
+    if kind == "nothing":
+        accounts.deactivate_user(leaver["user"], admin, project_successors=projects, theme_successors=themes)
+        assert not leaver["user"].active and leaver["project"].lead == fine and fine in leaver["theme"].owners
+        return
+    with pytest.raises(DomainError) as refused:
+        accounts.deactivate_user(leaver["user"], admin, project_successors=projects, theme_successors=themes)
+    item = leaver["project"] if kind == "project" else leaver["theme"]
+    assert set(refused.value.field_errors) == {f"{kind}-{item.id}"}
+    assert leaver["user"].active
 
 
 def test_handover_screen_over_http(auth, client, db, make_user, leaver):

@@ -92,6 +92,45 @@ def test_only_successes_need_a_note_why_nothing_went_worse(db, started, lead, ma
     assert started.status == ProjectStatus.CLOSED and started.closure_note.startswith("Alles liep")
 
 
+@pytest.mark.parametrize("length, refused", [(closure.MIN_NOTE - 1, True), (closure.MIN_NOTE, False)])
+def test_the_note_why_nothing_went_worse_has_a_minimum_length(db, started, lead, make_lesson, length, refused):
+    make_lesson(project=started, author=lead, kind=LessonKind.SUCCESS)
+    note = "  " + "x" * length + "  "  # spaces around do not count
+    if refused:
+        assert set(refusal(started, closing(closure_note=note), lead)) == {"closure_note"}
+    else:
+        closure.close_project(started, closing(closure_note=note), by=lead)
+        assert started.status == ProjectStatus.CLOSED
+
+
+@pytest.mark.parametrize("length, refused", [(closure.MIN_OUTCOME - 1, True), (closure.MIN_OUTCOME, False)])
+def test_the_outcome_has_a_minimum_length(db, started, lead, make_lesson, length, refused):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    outcome = " " + "x" * length + " "
+    if refused:
+        assert set(refusal(started, closing(outcome=outcome), lead)) == {"outcome"}
+    else:
+        closure.close_project(started, closing(outcome=outcome), by=lead)
+        assert started.status == ProjectStatus.CLOSED
+
+
+@pytest.mark.parametrize("status", [ProjectStatus.CONCEPT, ProjectStatus.STARTED])
+def test_a_project_ends_only_as_afgesloten_or_gestopt(db, started, lead, make_lesson, status):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    problems = refusal(started, closing(status=status), lead)
+    assert set(problems) == {"status"} and problems["status"] == "Kies of het project is afgesloten of gestopt."
+    assert started.status == ProjectStatus.STARTED
+
+
+@pytest.mark.parametrize("status", [ProjectStatus.CONCEPT, ProjectStatus.CLOSED, ProjectStatus.STOPPED])
+def test_only_a_started_project_can_end(db, started, lead, make_lesson, status):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    started.status = status
+    db.session.commit()
+    problems = refusal(started, closing(), lead)
+    assert problems == {"status": "Alleen een gestart project kan worden afgesloten of gestopt."}
+
+
 def test_an_improvement_lesson_counts_like_a_failure(db, started, lead, make_lesson):
     make_lesson(project=started, author=lead, kind=LessonKind.IMPROVEMENT)
     closure.close_project(started, closing(), by=lead)
@@ -213,6 +252,25 @@ def test_closure_screen_refuses_then_closes_with_a_quick_lesson(client, auth, db
     for text in ("Lessenrapport", OUTCOME, "Bewoners te laat betrokken", "Het sensornetwerk werkte",
                  "Organiseer een bewonersavond", "Pilot", "Lotte Leider"):
         assert text in report
+
+
+def test_an_empty_closure_names_every_rule_that_blocks(client, auth, db, started, lead):
+    """Nothing filled in (the lesson's kind preselected, its context prefilled): the answer names the
+    missing outcome as well as the lesson's title and advice, not only the lesson's fields."""
+    auth.login(lead.email)
+    url = f"/projecten/{started.id}/afsluiten"
+    response = client.post(url, data={**_form(started, outcome=""), "csrf_token": csrf_token(client, url),
+                                      "lesson_kind": "succes", "lesson_context": "Slimme lantaarnpalen (Utrecht)"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Beschrijf het resultaat van het project" in html  # the gate's rule
+    assert "Leg een mislukking of verbeterpunt vast" in html  # a success alone does not settle it
+    assert "titel" in html.lower() and "advies" in html.lower()  # the lesson's own fields
+    failure = client.post(url, data={**_form(started, outcome=""), "csrf_token": csrf_token(client, url),
+                                     "lesson_kind": "mislukking", "lesson_context": "Slimme lantaarnpalen"})
+    html = failure.get_data(as_text=True)
+    assert "Beschrijf het resultaat van het project" in html
+    assert "Leg een mislukking of verbeterpunt vast" not in html  # the failure being typed will settle it
 
 
 def test_quick_lesson_is_kept_when_the_gate_still_refuses(client, auth, db, started, lead):

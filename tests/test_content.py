@@ -55,6 +55,15 @@ def test_starting_themes_have_a_description(app, db):
     assert all(len(theme.description) > 20 for theme in themes)
 
 
+def test_a_theme_page_names_its_synthesis_once(app, db, client, auth, make_user):
+    """The page heads the synthesis "Wat we weten"; the starting texts must not repeat that heading."""
+    load(demo=False)
+    auth.login(make_user().email)
+    for theme in db.session.scalars(select(Theme)):
+        html = client.get(f"/themas/{theme.slug}").get_data(as_text=True)
+        assert html.count("Wat we weten") == 1, theme.slug
+
+
 def test_demo_data_set_is_realistic(app, db):
     load()
     projects = db.session.scalars(select(Project)).all()

@@ -187,6 +187,37 @@ def test_owner_reviews_in_place_and_sees_accessible_charts(client, auth, db, own
     assert "Geen lessen om te toetsen." in client.get("/mijn").get_data(as_text=True)
 
 
+def test_sending_back_without_a_remark_keeps_the_owner_on_the_dashboard(client, auth, db, owner, theme, make_lesson):
+    lesson = make_lesson(title="Te vaag", themes=[theme])
+    auth.login(owner.email)
+    response = client.post(f"/lessen/{lesson.id}/toetsen", data={
+        "csrf_token": csrf_token(client, "/mijn"), "besluit": "terugsturen", "opmerking": "",
+        "terug": "/mijn#toetsen-energie"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/mijn#toetsen-energie")
+    html = client.get("/mijn").get_data(as_text=True)
+    assert "Schrijf bij het terugsturen wat de auteur moet aanpassen." in html and "Te vaag" in html
+    db.session.refresh(lesson)
+    assert lesson.review_state == ReviewState.UNREVIEWED and lesson.review_remark == ""
+
+
+def test_what_waits_in_the_header_matches_each_list(client, auth, db, owner, theme, make_lesson, make_project,
+                                                    make_user):
+    """The header names each kind of waiting work with the count of its own list, and links to it."""
+    for n in range(2):
+        make_lesson(title=f"Te toetsen {n}", themes=[theme])
+    sent_back = make_lesson(title="Teruggestuurd", themes=[theme])
+    sent_back.review_remark = "Maak het advies concreter."
+    make_project(title="Zonder leider", lead=make_user(active=False), themes=[theme], status=ProjectStatus.STARTED)
+    db.session.commit()
+    auth.login(owner.email)
+    html = client.get("/mijn").get_data(as_text=True)
+    assert '<a href="#toetsen-energie">2 te toetsen</a>, <a href="#leider-energie">1 project zonder projectleider</a>)' \
+        in html
+    assert "Lessen die wachten op toetsing (2)" in html and 'id="leider-energie">Projecten zonder actieve ' \
+        'projectleider (1)' in html
+    assert "netwerk zonder de gemeente" not in html  # nothing of that kind: not named
+
+
 def test_closed_project_lessons_reach_the_owner_for_review(client, auth, db, owner, theme, make_lesson,
                                                            make_project):
     project = make_project(title="Zonnedaken", themes=[theme], status=ProjectStatus.CLOSED)

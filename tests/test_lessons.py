@@ -199,6 +199,8 @@ def test_two_people_edit_the_same_lesson_second_gets_conflict_page(app, db, make
     assert response.status_code == 409
     assert "Iemand anders heeft dit intussen gewijzigd" in html
     assert "Titel van de auteur" in html and "Advies van de eigenaar, zorgvuldig geschreven" in html
+    # Both chose the same kind: a choice is compared by its label, so no false difference is shown.
+    assert '<th scope="row">Soort</th>' not in html
     db.session.expire_all()
     assert db.session.get(Lesson, lesson.id).title == "Titel van de auteur"
     # The conflict page's form is based on the new version: saving again is a conscious overwrite.
@@ -209,3 +211,36 @@ def test_two_people_edit_the_same_lesson_second_gets_conflict_page(app, db, make
     assert resubmit.status_code == 302
     db.session.expire_all()
     assert db.session.get(Lesson, lesson.id).title == "Titel van de eigenaar"
+
+
+def test_history_values_read_as_the_pages_show_them():
+    """Not '2026-11-25T12:33:53.678734' and 'succes', but a Dutch date and the label."""
+    from kennisbank.templating import change_value
+
+    assert change_value("2026-11-25T12:33:53.678734", "reviewed_at") == "25 november 2026, 13:33"
+    assert change_value("2026-03-01", "start_date") == "1 maart 2026"
+    assert change_value("succes", "kind") == LessonKind.SUCCESS.label
+    assert change_value("regionaal", "kind") == "Regionaal"
+    assert change_value("afgesloten", "status") == "Afgesloten"
+    assert change_value("gewoon tekst", "title") == "gewoon tekst"
+    assert change_value("2026-11-25 is een datum in tekst", "title") == "2026-11-25 is een datum in tekst"
+    assert change_value(None, "title") == change_value("", "title") == "–"
+
+
+def test_a_lesson_of_someone_elses_concept_is_not_found_by_a_colleague(client, auth, db, make_user, make_project,
+                                                                       make_lesson):
+    """The draft rule in permissions.can_view_lesson, over HTTP: 404 (as if it did not exist) for a
+    colleague, the page for the project's team, and for everyone once the project has started."""
+    member, colleague = make_user(), make_user()
+    concept = make_project(title="Nog geheim", team=[member])
+    lesson = make_lesson(title="Les van een concept", project=concept, author=concept.lead)
+    auth.login(colleague.email)
+    assert client.get(f"/lessen/{lesson.id}").status_code == 404
+    auth.logout()
+    auth.login(member.email)
+    assert "Les van een concept" in client.get(f"/lessen/{lesson.id}").get_data(as_text=True)
+    auth.logout()
+    concept.status = ProjectStatus.STARTED
+    db.session.commit()
+    auth.login(colleague.email)
+    assert client.get(f"/lessen/{lesson.id}").status_code == 200

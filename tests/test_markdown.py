@@ -68,3 +68,16 @@ def test_ordinary_markdown_still_renders():
 
 def test_empty_input():
     assert str(render_markdown(None)) == "" and str(render_markdown("")) == ""
+
+
+@pytest.mark.parametrize("tag", sorted({"a", "abbr", "blockquote", "code", "del", "em", "h2", "li", "p", "pre",
+                                        "strong", "td", "th", "table", "ul"}))
+@pytest.mark.parametrize("attribute", ['style="background:url(javascript:alert(1))"', 'onclick="alert(1)"',
+                                       'class="x" id="y"'])
+def test_no_allowed_tag_keeps_a_style_event_or_other_attribute(tag, attribute):
+    """Each tag the sanitizer allows, with attributes it must drop (a rule per tag, not only on <div>)."""
+    inner = f"<tr><{tag} {attribute}>x</{tag}></tr>" if tag in ("td", "th") else f"<{tag} {attribute}>x</{tag}>"
+    wrapped = f"<table>{inner}</table>" if tag in ("td", "th") else inner
+    html = str(render_markdown(f"Tekst.\n\n{wrapped}\n\nMeer."))
+    assert not DANGEROUS.search(html), html
+    assert "class=" not in html and "id=" not in html, html

@@ -50,6 +50,18 @@ def test_bad_project_input_is_refused_per_field_and_nothing_is_saved(db, make_us
     assert project_count(db) == 0
 
 
+@pytest.mark.parametrize("active", [False, True])
+def test_only_active_colleagues_join_a_team(db, make_user, active):
+    colleague = make_user(email="collega@gemeente.example", active=active)
+    if active:
+        project = projects.create_project(valid_input(team_emails=["collega@gemeente.example"]), by=make_user())
+        assert project.team == [colleague]
+        return
+    with pytest.raises(DomainError) as refusal:
+        projects.create_project(valid_input(team_emails=["collega@gemeente.example"]), by=make_user())
+    assert refusal.value.field_errors == {"team": "'collega@gemeente.example' is geen actieve gebruiker van kennisbank."}
+
+
 def test_other_organisation_instead_of_municipality(db, make_user):
     project = projects.create_project(valid_input(municipality="", organisation="Provincie Utrecht"), by=make_user())
     assert project.municipality_code is None and project.organisation == "Provincie Utrecht"

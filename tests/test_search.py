@@ -119,6 +119,12 @@ def test_a_page_beyond_the_last_shows_the_last_page_and_says_so(db, index, viewe
     assert beyond.notices == ["Pagina 10000 bestaat niet; dit is de laatste pagina (3)."]
 
 
+def test_counts_read_as_dutch_for_one_and_for_many(app):
+    from kennisbank.templating import counted
+
+    assert [counted(n, "resultaat", "resultaten") for n in (0, 1, 2)] == ["0 resultaten", "1 resultaat", "2 resultaten"]
+
+
 def test_spelling_suggestions_try_at_most_a_few_words(app, db, index, make_lesson):
     from kennisbank.search import engine
 
@@ -239,6 +245,17 @@ def test_drafts_only_for_their_own_people(db, index, viewer, make_project, make_
     assert search.search(viewer, "verlichting").total == 2
 
 
+def test_someone_taken_off_a_draft_no_longer_finds_it_while_the_index_lags(db, index, make_project, make_user):
+    """The index still lists them as a viewer; the permission check on the loaded rows decides."""
+    member = make_user()
+    concept = make_project(title="Geheime verlichting", team=[member])
+    index()
+    assert search.search(member, "verlichting").total == 1 and len(search.search(member, "verlichting").hits) == 1
+    concept.team.remove(member)
+    db.session.commit()  # not applied to the index yet
+    assert search.search(member, "verlichting").hits == []
+
+
 def test_results_come_from_the_database_not_the_index(db, index, viewer, make_lesson):
     lesson = make_lesson(title="Verlichting oud")
     index()
@@ -339,7 +356,7 @@ def test_search_page_over_http(auth, client, index, make_user, make_lesson):
     index()
     auth.login("a@gemeente.example")
     html = client.get("/zoeken?q=verlichting").get_data(as_text=True)
-    assert "Straatverlichting met sensoren" in html and "1 resultaat" in html
+    assert "Straatverlichting met sensoren" in html and "1 resultaat" in html and "1 resultaten" not in html
     assert "<b>straat</b>" not in html
     for query in ['"kapot', "OF", "\x00", "x" * 10_000]:
         assert client.get("/zoeken", query_string={"q": query}).status_code == 200
@@ -612,3 +629,22 @@ def test_warming_decodes_recent_terms_for_a_new_segment(app, db, index, make_les
     arrays.warm(ix.storage, ix.schema, [newest])
     key = ("terms", (newest.segment_id(), newest.doc_count_all()), "text", b"verlichting")
     assert arrays.cache.get(key) is not None and len(arrays.cache.get(key)[0]) == 1
+
+
+def test_suggestions_prefer_the_fewest_edits_then_the_most_used_word(app, db, index, viewer, make_lesson):
+    """Whoosh's corrector ranks by frequency alone: "warmtnet" became the common "warmte"."""
+    for n in range(6):
+        make_lesson(title=f"Warmte in de wijk {n}")
+    make_lesson(title="Warmtenet aangelegd")
+    index()
+    assert search.search(viewer, "warmtnet").suggestion == "warmtenet"
+
+
+def test_suggestions_never_offer_the_opposite_word(app, db, index, viewer, make_lesson):
+    from kennisbank.search.engine import _negation_of
+
+    make_lesson(title="Leveranciersonafhankelijkheid bij inkoop")
+    index()
+    assert search.search(viewer, "leveranciersafhankelijkheid").suggestion is None
+    assert _negation_of("duidelijk", "onduidelijk") and _negation_of("nietroker", "roker")
+    assert not _negation_of("warmtnet", "warmtenet") and not _negation_of("ontwerp", "ontwerpen")

@@ -48,12 +48,17 @@ def test_suggestions_match_on_text_and_theme_and_show_failures(db, earlier_work,
     assert "zelfde thema: Openbare ruimte" in reason and "overeenkomende woorden" in reason
 
 
-def test_never_the_project_itself_nor_drafts(app, db, earlier_work, concept, make_project):
-    make_project(title="Slimme lantaarnpalen ander concept", question="Sensoren en verlichting",
-                 themes=[earlier_work["theme"]])
+def test_never_the_project_itself_nor_drafts(app, db, earlier_work, concept, make_project, make_lesson):
+    for topic in ("Afval scheiden", "Fietsparkeren", "Jeugdzorg", "Schuldhulp", "Dijkversterking", "Bomenkap",
+                  "Parkeervergunning", "Wijkteam", "Begroting", "Archief"):  # so that lantaarnpalen is distinctive
+        make_lesson(title=f"{topic} in de praktijk")
+    other = make_project(title="Slimme lantaarnpalen ander concept", question="Sensoren en verlichting",
+                         themes=[earlier_work["theme"]])
     indexer.catch_up(app)
     found = voortoets.similar_work("Slimme lantaarnpalen met sensoren verlichting", exclude_project=concept)
-    assert all(s.item.status != ProjectStatus.CONCEPT for s in found if s.kind == "project")
+    keys = {(s.kind, s.item.id) for s in found}
+    assert ("lesson", earlier_work["failure"].id) in keys  # earlier work with "lantaarnpalen" is found …
+    assert ("project", concept.id) not in keys and ("project", other.id) not in keys  # … the drafts that say it not
 
 
 def test_people_to_ask_come_with_why(db, earlier_work, concept, make_user):
@@ -79,11 +84,13 @@ def test_cannot_start_without_a_completed_check(db, concept):
 def test_cannot_complete_without_verdict_on_every_suggestion(db, concept):
     check = voortoets.refresh_check(concept, concept.lead)
     first, *rest = check.suggestions
+    assert rest  # the rule needs an open suggestion to be tested
     voortoets.give_verdict(check, first.id, Verdict.RELEVANT, "", concept.lead)
-    if rest:
-        with pytest.raises(DomainError, match="nog open"):
-            voortoets.complete_check(check, CONCLUSION, concept.lead)
-    for row in rest:
+    for row in rest[:-1]:
+        voortoets.give_verdict(check, row.id, Verdict.NOT_RELEVANT, "", concept.lead)
+    with pytest.raises(DomainError, match=r"\(1 nog open\)"):  # one open suggestion is enough to refuse
+        voortoets.complete_check(check, CONCLUSION, concept.lead)
+    for row in rest[-1:]:
         voortoets.give_verdict(check, row.id, Verdict.NOT_RELEVANT, "", concept.lead)
     with pytest.raises(DomainError, match="korte conclusie"):
         voortoets.complete_check(check, "Ok.", concept.lead)
@@ -176,6 +183,24 @@ def test_a_started_project_rewritten_completely_is_flagged_not_blocked(db, clien
     auth.logout()
     auth.login("lezer@gemeente.example")  # a reader is not bothered with it
     assert "Voortoets verouderd" not in client.get(f"/projecten/{concept.id}").get_data(as_text=True)
+
+
+def test_own_searches_never_offer_the_project_itself(app, db, earlier_work, concept, make_user):
+    """The project is found by its own words; it is no earlier work, neither in the lead's nor in a
+    theme owner's search, and adding it says why it cannot."""
+    owner = make_user()
+    earlier_work["theme"].owners.append(owner)
+    indexer.catch_up(app)
+    check = voortoets.refresh_check(concept, concept.lead)
+    record = voortoets.record_search(check, "lantaarnpalen sensoren", concept.lead)
+    assert record.result_count >= 1  # the search did find it
+    assert ["project", concept.id] not in record.results
+    assert all(not (i.kind == "project" and i.item.id == concept.id)
+               for i in voortoets.search_for_owner(check, owner, "lantaarnpalen sensoren"))
+    earlier = earlier_work["project"]
+    assert ["project", earlier.id] in voortoets.record_search(check, "straatverlichting", concept.lead).results
+    with pytest.raises(DomainError, match="Dit is het project zelf"):
+        voortoets.add_suggestion(check, "project", concept.id, concept.lead, verdict=Verdict.NOT_RELEVANT)
 
 
 def test_theme_owner_adds_a_suggestion_the_lead_sees(db, earlier_work, concept, make_user, make_network):

@@ -114,17 +114,18 @@ def review(lesson_id: int):
     lesson = _viewable(lesson_id)
     form = ReviewForm()
     approve = request.form.get("besluit") == "goedkeuren"
+    back = safe_next(request.form.get("terug"), url_for("lessons.detail", lesson_id=lesson_id))
     if form.validate_on_submit():
         try:
             lessons.review_lesson(lesson, current_user, approve=approve, remark=form.remark.data or "")
-        except DomainError as error:
+        except DomainError as error:  # back where the owner was (the dashboard), with the reason
             flash(error.message, "error")
-            return redirect(url_for("lessons.detail", lesson_id=lesson_id))
+            return redirect(back)
         db.session.commit()
         flash("De les is getoetst." if approve else "De les is teruggestuurd naar de auteur.", "success")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(safe_next(request.form.get("terug"), url_for("lessons.detail", lesson_id=lesson_id)))
+    return redirect(back)
 
 
 @bp.post("/<int:lesson_id>/archiveren")

@@ -109,7 +109,7 @@ def own_search(project_id: int):
             record = prior_work.record_search(check, query, current_user)
             found = prior_work.items_for(record.results)
         elif permissions.owns_any_theme(current_user, project.themes):
-            found = prior_work.search_for_owner(current_user, query)
+            found = prior_work.search_for_owner(check, current_user, query)
         else:
             abort(403)
     except DomainError as error:

@@ -10,6 +10,7 @@ import numpy as np
 from flask import current_app
 from markupsafe import Markup
 from whoosh import highlight
+from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh import query as Q
 
 from . import arrays, postings
@@ -224,6 +225,35 @@ def _visible(reader, term: str, hidden: set[int] | None) -> bool:
     return any(docnum not in hidden for docnum in reader.postings("text", term).all_ids())
 
 
+# A word with one of these inside means its opposite ("leveranciersonafhankelijkheid"): never offered
+# for the word without it, nor the other way round.
+NEGATIONS = ("on", "niet")
+
+
+def corrections(reader, word: str, maxdist: int) -> list[str]:
+    """Known words close to `word`, best first: the fewest edits, then the most documents (Whoosh's own
+    corrector ranks by frequency alone, so "warmtnet" became the common "warmte", not "warmtenet").
+    Only words with the same first letter: people rarely mistype it, and it spares a scan of the whole
+    vocabulary."""
+    found = []
+    for term in reader.terms_within("text", word, maxdist, prefix=1):
+        if term != word and not _negation_of(word, term):
+            found.append((damerau_levenshtein(word, term), -reader.doc_frequency("text", term), term))
+    return [term for *_, term in sorted(found)]
+
+
+def _negation_of(word: str, other: str) -> bool:
+    """True when one is the other with a negation ("on", "niet") put in somewhere."""
+    for longer, shorter in ((word, other), (other, word)):
+        for negation in NEGATIONS:
+            start = longer.find(negation)
+            while start >= 0:
+                if longer[:start] + longer[start + len(negation):] == shorter:
+                    return True
+                start = longer.find(negation, start + 1)
+    return False
+
+
 # Each unknown word costs a walk through the vocabulary; people mistype one or two words, not ten.
 MAX_CORRECTED = 6
 
@@ -236,9 +266,7 @@ def _suggest(searcher, words: list[str], hidden: set[int] | None) -> str | None:
         terms = [t.text for t in analyzer(word)]
         if tried < MAX_CORRECTED and len(word) >= 4 and terms and not _visible(reader, terms[0], hidden):
             tried += 1
-            # prefix=1: people rarely mistype the first letter, and it spares a scan of the whole vocabulary.
-            options = searcher.corrector("text").suggest(word.lower(), limit=5, maxdist=1 if len(word) < 7 else 2,
-                                                         prefix=1)
+            options = corrections(reader, word.lower(), maxdist=1 if len(word) < 7 else 2)
             option = next((o for o in options if _visible(reader, o, hidden)), None)
             if option:
                 out.append(option)

@@ -24,6 +24,8 @@ from .lessons import LessonInput
 ENDINGS = (ProjectStatus.CLOSED, ProjectStatus.STOPPED)
 MIN_OUTCOME = 20
 MIN_NOTE = 30
+NO_FAILURE = ("Leg een mislukking of verbeterpunt vast, of schrijf waarom niets slechter ging dan verwacht "
+              f"(minstens {MIN_NOTE} tekens).")
 
 
 @dataclass
@@ -60,6 +62,11 @@ def _require_lead(project: Project, by: User) -> None:
         raise NotAllowed("Alleen de projectleider kan het project afsluiten of stoppen.")
 
 
+def needs_failure_or_note(lessons: list[Lesson], closure_note: str) -> bool:
+    """Only successes: a failure or improvement lesson is missing, and no note says why none happened."""
+    return not any(lesson.is_failure_or_improvement for lesson in lessons) and len(closure_note.strip()) < MIN_NOTE
+
+
 def closure_problems(project: Project, data: ClosureInput) -> dict[str, str]:
     """What stands between this project and its end, per form field (empty: it may close)."""
     problems: dict[str, str] = {}
@@ -77,10 +84,8 @@ def closure_problems(project: Project, data: ClosureInput) -> dict[str, str]:
     own = project_lessons(project)
     if not own:
         problems["lessons"] = "Leg minstens één les van dit project vast."
-    elif not any(lesson.is_failure_or_improvement for lesson in own) \
-            and len(data.closure_note.strip()) < MIN_NOTE:
-        problems["closure_note"] = ("Leg een mislukking of verbeterpunt vast, of schrijf waarom niets slechter "
-                                    f"ging dan verwacht (minstens {MIN_NOTE} tekens).")
+    elif needs_failure_or_note(own, data.closure_note):
+        problems["closure_note"] = NO_FAILURE
     if data.status == ProjectStatus.STOPPED:
         explains = [lesson for lesson in own if lesson.id == data.stop_lesson_id or lesson.explains_stop]
         if not explains:

@@ -87,8 +87,16 @@ class ThemeDashboard:
     charts: list[BarChart] = field(default_factory=list)
 
     @property
-    def waiting(self) -> int:
-        return len(self.reviews) + len(self.orphaned_projects) + len(self.networks_without_municipality)
+    def waiting(self) -> list[tuple[str, str]]:
+        """What waits on the owner, as (text, section anchor); each count is that section's list."""
+        slug = self.theme.slug
+        parts = [(self.reviews, "te toetsen", "te toetsen", f"toetsen-{slug}"),
+                 (self.orphaned_projects, "project zonder projectleider", "projecten zonder projectleider",
+                  f"leider-{slug}"),
+                 (self.networks_without_municipality, "netwerk zonder de gemeente", "netwerken zonder de gemeente",
+                  f"netwerken-{slug}")]
+        return [(f"{len(found)} {one if len(found) == 1 else many}", anchor)
+                for found, one, many, anchor in parts if found]
 
 
 def theme_dashboards(user: User, *, with_charts: bool = True, now: datetime | None = None) -> list[ThemeDashboard]:

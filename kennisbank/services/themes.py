@@ -91,7 +91,15 @@ class Expert:
 
     @property
     def why(self) -> str:
-        return ", ".join(f"{label} ({count})" if count > 1 else label for label, count in self.reasons.items())
+        """'themaeigenaar, leidde 2 projecten, schreef een les'."""
+        return ", ".join(REASONS[reason][count > 1].format(n=count) for reason, count in self.reasons.items())
+
+
+# Why someone counts as knowing a theme: (once, more than once).
+REASONS = {"owner": ("themaeigenaar", "themaeigenaar"),
+           "lead": ("leidde een project", "leidde {n} projecten"),
+           "author": ("schreef een les", "schreef {n} lessen"),
+           "member": ("zit in een netwerk", "zit in {n} netwerken")}
 
 
 def experts_for(theme: Theme, today: date | None = None, limit: int = 8) -> list[Expert]:
@@ -105,20 +113,20 @@ def experts_for(theme: Theme, today: date | None = None, limit: int = 8) -> list
             experts.setdefault(user.id, Expert(user)).add(reason, points)
 
     for owner in theme.owners:
-        credit(owner, "themaeigenaar", 3)
+        credit(owner, "owner", 3)
     for project in db.session.scalars(select(Project).where(
             Project.themes.any(Theme.id == theme.id), Project.deleted_at.is_(None),
             Project.status != ProjectStatus.CONCEPT)):
-        credit(project.lead, "leidde een project", 3)
+        credit(project.lead, "lead", 3)
     for lesson in db.session.scalars(select(Lesson).where(
             Lesson.themes.any(Theme.id == theme.id), Lesson.deleted_at.is_(None),
             Lesson.on_behalf_of_team.is_(False))):
-        credit(lesson.author, "schreef een les", 1)
+        credit(lesson.author, "author", 1)
     for network in db.session.scalars(select(Network).where(
             Network.themes.any(Theme.id == theme.id), Network.deleted_at.is_(None))):
         for membership in network.memberships:
             if membership.is_current(today):
-                credit(membership.user, "zit in een netwerk", 1)
+                credit(membership.user, "member", 1)
     ranked = sorted(experts.values(), key=lambda e: (-e.score, e.user.name))
     return ranked[:limit]
 

@@ -237,7 +237,7 @@ def record_search(check: PriorWorkCheck, query: str, by: User) -> PriorWorkSearc
     if not query.strip():
         raise DomainError("Typ waar u naar zoekt.", {"query": "Typ waar u naar zoekt."})
     page = run_search(by, query, facet_filters={}, page=1, source="voortoets")
-    hits = [[hit.kind, hit.item.id] for hit in page.hits if hit.kind in SUGGESTION_KINDS]
+    hits = [[hit.kind, hit.item.id] for hit in page.hits if _earlier_work(check, hit)]
     record = PriorWorkSearch(check=check, user=by, query=query.strip()[:500], result_count=page.total,
                              results=hits)
     db.session.add(record)
@@ -258,8 +258,9 @@ def add_suggestion(check: PriorWorkCheck, kind: str, item_id: int, by: User, not
     item = db.session.get(model, item_id) if model else None
     # Both the one adding and the lead who will read it must be allowed to see the item: a concept of
     # someone else answers exactly like an id that does not exist.
-    if item is None or (kind == "project" and item.id == project.id) or not all(
-            permissions.can_view_item(person, kind, item) for person in (by, project.lead)):
+    if item is not None and kind == "project" and item.id == project.id:
+        raise DomainError("Dit is het project zelf; kies eerder werk van anderen.")
+    if item is None or not all(permissions.can_view_item(person, kind, item) for person in (by, project.lead)):
         raise DomainError("Dit item bestaat niet (meer) of kan niet worden voorgesteld.")
     row = next((s for s in check.suggestions if s.item_type == kind and s.item_id == item_id), None)
     if row is None:
@@ -412,9 +413,15 @@ def search_items(check: PriorWorkCheck) -> list[tuple[PriorWorkSearch, list[Item
     return [(record, items_for(record.results)) for record in check.searches]
 
 
-def search_for_owner(owner: User, query: str) -> list[Item]:
+def search_for_owner(check: PriorWorkCheck, owner: User, query: str) -> list[Item]:
     """A theme owner looking for something to suggest (not part of the lead's evidence)."""
     if not query.strip():
         raise DomainError("Typ waar u naar zoekt.")
     page = run_search(owner, query, facet_filters={}, page=1, source="voortoets", log_empty=False)
-    return [Item(hit.kind, hit.item) for hit in page.hits if hit.kind in SUGGESTION_KINDS]
+    return [Item(hit.kind, hit.item) for hit in page.hits if _earlier_work(check, hit)]
+
+
+def _earlier_work(check: PriorWorkCheck, hit) -> bool:
+    """A search hit that can be earlier work for this project: not the project itself (it is found by
+    its own words) and of a kind the voortoets weighs."""
+    return hit.kind in SUGGESTION_KINDS and not (hit.kind == "project" and hit.item.id == check.project_id)

@@ -132,6 +132,10 @@ def test_lead_starts_closes_and_owner_reviews(browser, live_server):
     expect(page.locator("main")).to_contain_text(lesson_title)
     expect(page.locator("main")).to_contain_text("Bewoners deden graag mee")
     screenshot(page, "3-projectleider-sluit-af-lessenrapport")
+    page.emulate_media(media="print")  # the printed report carries no links to click
+    expect(page.get_by_role("link", name="Naar het project")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.emulate_media(media="screen")
     context.close()
     assert watcher.problems == []
 

@@ -3,7 +3,7 @@
 For each size, in one run: reindex time and index size; the whole search service (parse, engine, facet
 counts, rows, snippets) p50/p95 and faceted p95; the engine alone p50/p95 beside SQLite FTS5 (same Dutch
 analysis, BM25) with the ratio; voortoets suggestions p95; query p95 while another process commits one
-change per second, against the same paced run without it; resident memory of web-worker processes (one,
+change per second, against the same paced queries with that process paused (alternating windows); resident memory of web-worker processes (one,
 and four together); the time of bad queries (matching everything, 200 OR'ed words, 4,000 characters, 50
 nested parentheses, page 10,000). Then the growth of every latency from the second-largest size to the
 largest. Figures are printed, never asserted:
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,13 +94,20 @@ def paced_queries(app, texts: list[str], seconds: float) -> list[float]:
     return out
 
 
-def under_writes(app, root: Path, texts: list[str], seconds: float = 30) -> tuple[list[float], list[float], int]:
-    quiet = paced_queries(app, texts, seconds)
+def under_writes(app, root: Path, texts: list[str], seconds: float = 30,
+                 windows: int = 6) -> tuple[list[float], list[float], int]:
+    """The paced queries in alternating windows with the writer paused (SIGSTOP) and running (SIGCONT):
+    quiet and busy are measured in the same minute, so drift of the machine falls on both alike."""
     writer = subprocess.Popen([sys.executable, str(WORKER), "writer", str(root)], stdout=subprocess.PIPE, text=True)
+    quiet, busy = [], []
     try:
         assert writer.stdout.readline().strip() == "ready"
-        busy = paced_queries(app, texts, seconds)
+        for window in range(windows):
+            running = window % 2 == 1
+            os.kill(writer.pid, signal.SIGCONT if running else signal.SIGSTOP)
+            (busy if running else quiet).extend(paced_queries(app, texts, seconds / windows * 2))
     finally:
+        os.kill(writer.pid, signal.SIGCONT)
         writer.terminate()
         commits = int((writer.communicate(timeout=30)[0] or "0").split()[-1])
     return quiet, busy, commits

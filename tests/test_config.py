@@ -77,3 +77,4 @@ def test_sqlite_runs_in_write_ahead_log_mode(tmp_path):
                      instance_path=str(tmp_path / "instance"))
     with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA mmap_size")).scalar() == 256 * 2**20

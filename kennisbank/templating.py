@@ -41,9 +41,11 @@ FIELD_LABELS = {
 }
 
 
-# History values that are enum members, by the field they belong to (shown as their labels).
-VALUE_LABELS = {"status": enums.ProjectStatus, "stage": enums.InnovationStage, "review_state": enums.ReviewState,
-                "role": enums.MembershipRole}
+# History values that are enum members, by the field they belong to (shown as their labels). Lessons
+# and networks both have a `kind`; their values differ.
+VALUE_LABELS = {"status": (enums.ProjectStatus,), "stage": (enums.InnovationStage,),
+                "review_state": (enums.ReviewState,), "role": (enums.MembershipRole,),
+                "kind": (enums.LessonKind, enums.NetworkKind)}
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
 
@@ -54,13 +56,9 @@ def change_value(value, field: str) -> str:
     if isinstance(value, str) and _ISO_MOMENT.match(value):
         moment = datetime.fromisoformat(value)
         return dutch_date(moment if "T" in value else moment.date())
-    if field == "kind":  # lessons and networks both have a kind; their values differ
-        for vocabulary in (enums.LessonKind, enums.NetworkKind):
-            if value in vocabulary._value2member_map_:
-                return vocabulary(value).label
-    vocabulary = VALUE_LABELS.get(field)
-    if vocabulary is not None and value in vocabulary._value2member_map_:
-        return vocabulary(value).label
+    for vocabulary in VALUE_LABELS.get(field, ()):
+        if value in {member.value for member in vocabulary}:
+            return vocabulary(value).label
     return str(value)
 
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import as_choices
-from ..models import LessonKind, Project
+from ..models import Project
 from ..services import closure, municipalities, permissions, voortoets
 from ..services.editing import EditConflict
 from ..services.errors import DomainError
@@ -66,18 +66,6 @@ def _show_errors(form: ClosureForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-def _problems_besides_the_lesson(project: Project, form: ClosureForm) -> dict[str, str]:
-    """The gate's reasons that the lesson being typed will not settle once it is saved."""
-    data = form.to_input()
-    problems = closure.closure_problems(project, data)
-    problems.pop("lessons", None)
-    problems.pop("closure_note", None)
-    typed_settles_it = form.lesson_input().kind in (LessonKind.FAILURE, LessonKind.IMPROVEMENT)
-    if not typed_settles_it and closure.needs_failure_or_note(closure.project_lessons(project), data.closure_note):
-        problems["closure_note"] = closure.NO_FAILURE
-    return problems
-
-
 def _render(project: Project, form: ClosureForm, status: int = 200):
     return render_template("projects/close.html", project=project, form=form,
                            needs=closure.closure_needs(project)), status
@@ -101,7 +89,8 @@ def close(project_id: int):
         except DomainError as error:
             db.session.rollback()
             _show_errors(form, error)
-            others = _problems_besides_the_lesson(project, form) if request.form.get("actie") != "les" else {}
+            others = (closure.problems_besides_quick_lesson(project, form.to_input(), form.lesson_input().kind)
+                      if request.form.get("actie") != "les" else {})
             if others:  # closing: name every other rule that blocks too
                 _show_errors(form, DomainError("", others))
             return _render(project, form, 400)

@@ -74,10 +74,6 @@ class ByteBudgetCache:
                     break
         return out
 
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-            self.size = 0
 
 
 cache = ByteBudgetCache(DEFAULT_BUDGET_MB * 2**20)
@@ -85,6 +81,24 @@ cache = ByteBudgetCache(DEFAULT_BUDGET_MB * 2**20)
 
 def configure(budget_mb: int) -> None:
     cache.budget = max(1, int(budget_mb)) * 2**20
+
+
+def _cached(key, load):
+    """The cached value for `key`, or `load()` kept under the budget (its arrays' bytes, plus a little
+    for the entry itself)."""
+    found = cache.get(key)
+    if found is None:
+        found = load()
+        parts = found if isinstance(found, tuple) else (found,)
+        cache.put(key, found, sum(part.nbytes for part in parts) + 200)
+    return found
+
+
+def segment_readers(searcher) -> list:
+    """(segment reader, first global docnum, its document count) for each segment of a searcher (an
+    empty index has a reader without segments)."""
+    return [(reader, offset, reader.doc_count_all()) for reader, offset in searcher.reader().leaf_readers()
+            if reader.segment() is not None]
 
 
 def segment_key(reader) -> tuple:
@@ -101,12 +115,7 @@ def segment_key(reader) -> tuple:
 def term_arrays(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums (int32, ascending) and weights (float32) of every posting in the segment, deleted
     documents included (the caller masks those)."""
-    key = ("terms", segment_key(reader), fieldname, text)
-    found = cache.get(key)
-    if found is None:
-        found = _read_term(reader, fieldname, text)
-        cache.put(key, found, found[0].nbytes + found[1].nbytes + 200)
-    return found
+    return _cached(("terms", segment_key(reader), fieldname, text), lambda: _read_term(reader, fieldname, text))
 
 
 def _leaf_matcher(reader, fieldname: str, text: bytes):
@@ -170,12 +179,8 @@ class Positions:
 
 
 def term_positions(reader, fieldname: str, text: bytes) -> Positions:
-    key = ("positions", segment_key(reader), fieldname, text)
-    found = cache.get(key)
-    if found is None:
-        found = _read_positions(reader, fieldname, text)
-        cache.put(key, found, found.nbytes + 200)
-    return found
+    return _cached(("positions", segment_key(reader), fieldname, text),
+                   lambda: _read_positions(reader, fieldname, text))
 
 
 def _read_positions(reader, fieldname: str, text: bytes) -> Positions:
@@ -198,28 +203,21 @@ def _read_positions(reader, fieldname: str, text: bytes) -> Positions:
 
 def field_lengths(reader, fieldname: str) -> np.ndarray:
     """Each document's length in the field (as `doc_field_length` gives it), float32 by local docnum."""
-    key = ("lengths", segment_key(reader), fieldname)
-    found = cache.get(key)
-    if found is None:
-        count = reader.doc_count_all()
-        length = reader.doc_field_length
-        found = np.fromiter((length(docnum, fieldname, 1) or 0 for docnum in range(count)), np.float32, count)
-        cache.put(key, found, found.nbytes + 200)
-    return found
+    def load():
+        count, length = reader.doc_count_all(), reader.doc_field_length
+        return np.fromiter((length(docnum, fieldname, 1) or 0 for docnum in range(count)), np.float32, count)
+    return _cached(("lengths", segment_key(reader), fieldname), load)
 
 
 def live_mask(reader) -> np.ndarray | None:
     """True for the segment's documents that are not deleted; None when none are."""
     if not reader.has_deletions():
         return None
-    key = ("live", segment_key(reader), reader.segment().deleted_count())
-    found = cache.get(key)
-    if found is None:
-        found = np.ones(reader.doc_count_all(), dtype=bool)
-        dead = np.fromiter(reader.deleted_docs_set, np.int64)
-        found[dead] = False
-        cache.put(key, found, found.nbytes + 200)
-    return found
+    def load():
+        live = np.ones(reader.doc_count_all(), dtype=bool)
+        live[np.fromiter(reader.deleted_docs_set, np.int64)] = False
+        return live
+    return _cached(("live", segment_key(reader), reader.segment().deleted_count()), load)
 
 
 # -- facet columns -------------------------------------------------------------------------------------
@@ -255,43 +253,26 @@ def vocabulary(name: str) -> Vocabulary:
 
 def column_codes(reader, name: str) -> np.ndarray:
     """Codes (see `Vocabulary`) of a single-valued sortable column, by local docnum."""
-    key = ("column", segment_key(reader), name)
-    found = cache.get(key)
-    if found is None:
-        words = vocabulary(name)
-        count = reader.doc_count_all()
-        found = np.fromiter(map(words.code, reader.column_reader(name)), np.int32, count)
-        cache.put(key, found, found.nbytes + 200)
-    return found
+    return _cached(("column", segment_key(reader), name), lambda: np.fromiter(
+        map(vocabulary(name).code, reader.column_reader(name)), np.int32, reader.doc_count_all()))
 
 
 def column_numbers(reader, name: str) -> np.ndarray:
     """The raw numbers of a numeric column (dates), int64 by local docnum."""
-    key = ("numbers", segment_key(reader), name)
-    found = cache.get(key)
-    if found is None:
-        count = reader.doc_count_all()
-        found = np.fromiter(reader.column_reader(name, translate=False), np.int64, count)
-        cache.put(key, found, found.nbytes + 200)
-    return found
+    return _cached(("numbers", segment_key(reader), name), lambda: np.fromiter(
+        reader.column_reader(name, translate=False), np.int64, reader.doc_count_all()))
 
 
 def multi_codes(reader, name: str) -> tuple[np.ndarray, np.ndarray]:
     """A comma-separated column (themes) as pairs: local docnum, code of one of its values."""
-    key = ("multi", segment_key(reader), name)
-    found = cache.get(key)
-    if found is None:
-        words = vocabulary(name)
-        docs: list[int] = []
-        codes: list[int] = []
+    def load():
+        words, docs, codes = vocabulary(name), [], []
         for docnum, raw in enumerate(reader.column_reader(name)):
-            if raw:
-                for value in raw.decode().split(","):
-                    docs.append(docnum)
-                    codes.append(words.code(value))
-        found = np.fromiter(docs, np.int32, len(docs)), np.fromiter(codes, np.int32, len(codes))
-        cache.put(key, found, found[0].nbytes + found[1].nbytes + 200)
-    return found
+            for value in raw.decode().split(",") if raw else ():
+                docs.append(docnum)
+                codes.append(words.code(value))
+        return np.fromiter(docs, np.int32, len(docs)), np.fromiter(codes, np.int32, len(codes))
+    return _cached(("multi", segment_key(reader), name), load)
 
 
 # -- warming -------------------------------------------------------------------------------------------

@@ -89,8 +89,7 @@ class _Columns:
         cache_key = (version_key(searcher), name)
         found = self._cache.get(cache_key)
         if found is None:
-            leaves = [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
-                      if reader.segment() is not None]
+            leaves = [(reader, offset) for reader, offset, _ in arrays.segment_readers(searcher)]
             if name == "theme":
                 found = _joined_pairs([(arrays.multi_codes(reader, "themes_col"), offset) for reader, offset in leaves])
             elif name == "date":  # raw numbers: comparable, also where a document has no date

@@ -41,6 +41,22 @@ class FastSegmentWriter(GraceWriter):
         self.fieldwriter.close()
 
 
+def add_rows(writer, rows, progress: Callable[[int], None] = lambda n: None) -> int:
+    """Write the documents of (kind, row) pairs that belong in the index; the number written."""
+    written = 0
+    for kind, obj in rows:
+        if documents.is_indexed(obj):
+            writer.add_document(**documents.document(kind, obj))
+            written += 1
+        progress(1)
+    return written
+
+
+def _worker_writer(ix) -> FastSegmentWriter:
+    # No lock of its own: the parent holds the generation's rebuild lock and commits for everyone.
+    return FastSegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=index.COMPOUND)
+
+
 class CombiningWriter(GraceWriter):
     """Commits the segments the workers wrote (the index is a fresh generation: nothing to merge)."""
 
@@ -127,21 +143,17 @@ def _worker(config: dict, instance_path: str, generation: str, work, results, do
     try:
         app = create_app({**config, "SEARCH_SYNC": "manual", "IMPORT_RUNNER": False}, instance_path=instance_path)
         ix = index.open_generation(Path(generation))
-        writer, in_segment, written = FastSegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=index.COMPOUND), 0, 0
+        writer, in_segment, written = _worker_writer(ix), 0, 0
         with app.app_context(), Session(db.engine) as session:
             while (task := work.get()) is not None:
-                rows = 0
-                for kind, obj in rows_between(session, *task):
-                    rows += 1
-                    if documents.is_indexed(obj):
-                        writer.add_document(**documents.document(kind, obj))
-                        in_segment += 1
+                rows = rows_between(session, *task)
+                in_segment += add_rows(writer, rows)
                 with done.get_lock():
-                    done.value += rows
+                    done.value += len(rows)
                 if in_segment >= SEGMENT_DOCS:
                     segments.append(writer._finalize_segment())
                     written += in_segment
-                    writer, in_segment = FastSegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=index.COMPOUND), 0
+                    writer, in_segment = _worker_writer(ix), 0
         if in_segment:
             segments.append(writer._finalize_segment())
             written += in_segment

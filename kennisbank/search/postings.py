@@ -126,13 +126,6 @@ def _without(found: Hits, excluded: Hits) -> Hits:
     return Hits(found.ids[keep], found.scores[keep])
 
 
-def _segments(searcher):
-    """(segment reader, first global docnum, its document count) for each segment (an empty index has
-    a reader without segments)."""
-    return [(reader, offset, reader.doc_count_all()) for reader, offset in searcher.reader().leaf_readers()
-            if reader.segment() is not None]
-
-
 def _term_scores(searcher, term: Q.Term) -> Hits:
     schema = searcher.schema
     if term.fieldname not in schema:
@@ -143,7 +136,7 @@ def _term_scores(searcher, term: Q.Term) -> Hits:
     except ValueError:
         return NO_HITS
     found = []  # (global offset, local docnums, weights, field lengths or None) per segment
-    for reader, offset, _ in _segments(searcher):
+    for reader, offset, _ in arrays.segment_readers(searcher):
         local, weights = arrays.term_arrays(reader, term.fieldname, text)
         if not len(local):
             continue
@@ -176,7 +169,7 @@ def _phrase_mask(searcher, query: Q.Phrase, ids: np.ndarray) -> np.ndarray:
     field = schema[query.fieldname]
     texts = [field.to_bytes(word) for word in query.words]
     keep = np.zeros(len(ids), dtype=bool)
-    for reader, offset, count in _segments(searcher):
+    for reader, offset, count in arrays.segment_readers(searcher):
         low, high = np.searchsorted(ids, [offset, offset + count])
         if low == high:
             continue

@@ -72,19 +72,13 @@ def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = l
             else:
                 writer = parallel_build.FastSegmentWriter(index.open_generation(generation), limitmb=256,
                                                            compound=index.COMPOUND)
-                written = 0
-                for kind, obj in source_rows(session):
-                    if documents.is_indexed(obj):
-                        writer.add_document(**documents.document(kind, obj))
-                        written += 1
-                    progress(1)
+                written = parallel_build.add_rows(writer, source_rows(session), progress)
             index.commit(writer, generation, start)
         except BaseException:
             if writer is not None:
                 index.cancel(writer)
             raise
         finally:
-            documents.forget_preloaded(session)
             session.rollback()
         index.set_current(root, generation)
         index.remove_old_generations(root)

@@ -116,7 +116,7 @@ def _warm_new_segments(searcher) -> None:
     ix = getattr(searcher, "_ix", None)
     if ix is None:
         return
-    segments = [reader.segment() for reader, _ in searcher.reader().leaf_readers() if reader.segment() is not None]
+    segments = [reader.segment() for reader, _, _ in arrays.segment_readers(searcher)]
     arrays.warm_in_background(ix.storage, searcher.schema, segments)
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import (InnovationStage, Lesson, LessonUse, LessonUseSource, Project, ProjectStatus, User,
+from ..models import (InnovationStage, Lesson, LessonKind, LessonUse, LessonUseSource, Project, ProjectStatus, User,
                       Verdict)
 from ..models.base import utcnow
 from . import editing, lessons, permissions, revisions
@@ -90,6 +90,18 @@ def closure_problems(project: Project, data: ClosureInput) -> dict[str, str]:
         explains = [lesson for lesson in own if lesson.id == data.stop_lesson_id or lesson.explains_stop]
         if not explains:
             problems["stop_lesson"] = "Een gestopt project heeft een les die uitlegt waarom het stopte: kies of schrijf die."
+    return problems
+
+
+def problems_besides_quick_lesson(project: Project, data: ClosureInput, lesson_kind: LessonKind) -> dict[str, str]:
+    """The gate's reasons that a quick lesson of `lesson_kind`, still being typed, will not settle once
+    it is saved: asked when that lesson itself was refused, so the lead hears every rule at once."""
+    problems = closure_problems(project, data)
+    problems.pop("lessons", None)
+    problems.pop("closure_note", None)
+    settles_it = lesson_kind in (LessonKind.FAILURE, LessonKind.IMPROVEMENT)
+    if not settles_it and needs_failure_or_note(project_lessons(project), data.closure_note):
+        problems["closure_note"] = NO_FAILURE
     return problems
 
 

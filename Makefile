@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test test-browser test-container install db demo bench postgres-binaries chromium container-engine clean
+.PHONY: run serve test test-browser test-container install db demo bench mutate postgres-binaries chromium container-engine clean
 
 run: demo ## Set everything up and serve the demo on http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -37,6 +37,12 @@ demo: db ## Load the starting themes and the demo data set (idempotent)
 bench: install postgres-binaries ## Run the benchmarks under bench/ (prints figures; not part of CI; about 75 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+mutate: install postgres-binaries ## Mutation testing of the rule modules: kill rate per module and the survivors (not in CI; about 90 minutes)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
+	rm -rf mutants
+	$(BIN)/mutmut run > mutmut-run.log 2>&1 || (tail -c 3000 mutmut-run.log; exit 1)
+	$(BIN)/python bench/mutation_report.py
 
 # The PostgreSQL tests start a throwaway server; install the server binaries when a machine lacks them.
 postgres-binaries:

@@ -93,6 +93,16 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def assert_refused(cases) -> None:
+    """Each (error class, call, message, field errors or None) is refused with exactly that Dutch text."""
+    for error, call, message, fields in cases:
+        with pytest.raises(error) as refused:
+            call()
+        assert refused.value.message == message
+        if fields is not None:
+            assert refused.value.field_errors == fields
+
+
 def csrf_token(client, url: str) -> str:
     """The CSRF token from the form on `url`, as a browser would submit it."""
     html = client.get(url).get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Leaving: a user is deactivated only after handing over; nothing they wrote is deleted."""
+import json
 from datetime import date
 
 import pytest
@@ -95,3 +96,134 @@ def test_handover_screen_over_http(auth, client, db, make_user, leaver):
     assert not leaver["user"].active
     lesson_page = client.get(f"/lessen/{leaver['lesson'].id}").get_data(as_text=True)
     assert "Vera Vertrek (oud-medewerker)" in lesson_page
+
+
+# Word for word, and what the history and the audit log keep ------------------------------------------
+
+def audited(event):
+    from kennisbank.extensions import db as _db
+    from kennisbank.models import AuditEvent
+    from sqlalchemy import select
+
+    row = _db.session.scalars(select(AuditEvent).where(AuditEvent.event == event)).one()
+    return row.actor_id, row.target, json.loads(row.detail or "{}")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda user, by: accounts.deactivate_user(user, by, project_successors={}, theme_successors={}),
+     "Alleen een beheerder kan een account deactiveren."),
+    (lambda user, by: accounts.reactivate_user(user, by), "Alleen een beheerder kan een account heractiveren."),
+    (lambda user, by: accounts.set_departure(user, by, date(2030, 1, 1)),
+     "Alleen een beheerder kan een vertrekdatum vastleggen."),
+])
+def test_only_administrators_manage_accounts_in_words(db, make_user, call, message):
+    with pytest.raises(NotAllowed) as refused:
+        call(make_user(), make_user())
+    assert refused.value.message == message
+
+
+def test_refusals_of_a_deactivation_read_in_full(db, make_user, leaver):
+    admin = make_user(is_admin=True)
+    with pytest.raises(NotAllowed) as own:
+        accounts.deactivate_user(admin, admin, project_successors={}, theme_successors={})
+    assert own.value.message == "U kunt uw eigen account niet deactiveren."
+    with pytest.raises(DomainError) as held:
+        accounts.deactivate_user(leaver["user"], admin, project_successors={}, theme_successors={})
+    project, theme = leaver["project"], leaver["theme"]
+    assert held.value.message == "Vera Vertrek kan pas worden gedeactiveerd als alles is overgedragen."
+    assert held.value.field_errors == {
+        f"project-{project.id}": f"Kies een nieuwe projectleider voor '{project.title}'.",
+        f"theme-{theme.id}": f"Kies een nieuwe eigenaar voor het thema '{theme.name}'."}
+    gone = make_user(name="Al Weg", active=False)
+    for call in (lambda: accounts.deactivate_user(gone, admin, project_successors={}, theme_successors={}),
+                 lambda: accounts.set_departure(gone, admin, date(2030, 1, 1))):
+        with pytest.raises(DomainError) as again:
+            call()
+        assert again.value.message == "Al Weg is al gedeactiveerd."
+
+
+def test_a_theme_with_other_active_owners_needs_no_successor(db, make_user, leaver):
+    admin, colleague = make_user(is_admin=True), make_user(name="Zus Collega")
+    leaver["theme"].owners.append(colleague)
+    db.session.commit()
+    accounts.deactivate_user(leaver["user"], admin, project_successors={leaver["project"].id: colleague},
+                             theme_successors={})
+    assert leaver["theme"].owners == [colleague]
+
+
+def test_a_successor_already_owner_is_not_added_twice_and_owners_sort_by_name(db, make_user, leaver):
+    admin, zed, abe = make_user(is_admin=True), make_user(name="Zed Zuid"), make_user(name="Abe Aa")
+    leaver["theme"].owners[:] = [zed, leaver["user"]]
+    db.session.commit()
+    accounts.deactivate_user(leaver["user"], admin, project_successors={leaver["project"].id: zed},
+                             theme_successors={leaver["theme"].id: zed})
+    assert leaver["theme"].owners == [zed]
+    other = make_user(name="Tweede Vertrekker")
+    theme = leaver["theme"]
+    theme.owners[:] = [zed, other]
+    db.session.commit()
+    accounts.deactivate_user(other, admin, project_successors={}, theme_successors={theme.id: abe})
+    assert theme.owners == [abe, zed]
+
+
+def test_deactivation_leaves_a_trail(db, make_user, leaver):
+    from kennisbank.models import UserSession
+    from kennisbank.services import revisions
+
+    admin, successor = make_user(is_admin=True), make_user()
+    person = leaver["user"]
+    db.session.add_all([UserSession(token_hash="a" * 64, user_id=person.id),
+                        UserSession(token_hash="b" * 64, user_id=person.id)])
+    db.session.commit()
+    accounts.deactivate_user(person, admin, project_successors={leaver["project"].id: successor},
+                             theme_successors={leaver["theme"].id: successor})
+    db.session.commit()
+    assert person.deactivated_at is not None
+    for item in (leaver["project"], leaver["theme"]):
+        handed = revisions.history(item)[0]
+        assert (handed.action, handed.user) == ("overgedragen", admin)
+    ended = revisions.history(leaver["network"])[0]
+    assert (ended.action, ended.user) == ("lidmaatschap beëindigd", admin)
+    assert ended.changes == {"lid": ["Vera Vertrek", f"tot {date.today().isoformat()} (uit dienst)"]}
+    assert {row.end_reason for row in db.session.query(UserSession)} == {"gedeactiveerd"}
+    assert audited("account_deactivated") == (admin.id, f"user:{person.id}",
+                                               {"projects": 1, "themes": 1, "sessions": 2})
+
+
+def test_reactivation_and_departure_leave_a_trail(db, make_user):
+    admin, person = make_user(is_admin=True), make_user(active=False)
+    accounts.reactivate_user(person, admin)
+    assert person.active and person.deactivated_at is None
+    assert audited("account_reactivated") == (admin.id, f"user:{person.id}", {})
+    accounts.set_departure(person, admin, date(2030, 6, 1))
+    accounts.set_departure(person, admin, None)
+    from kennisbank.extensions import db as _db
+    from kennisbank.models import AuditEvent
+
+    rows = _db.session.query(AuditEvent).filter_by(event="departure_set").order_by(AuditEvent.id).all()
+    assert [(row.actor_id, row.target, json.loads(row.detail)) for row in rows] == [
+        (admin.id, f"user:{person.id}", {"leaves_on": "2030-06-01"}),
+        (admin.id, f"user:{person.id}", {"leaves_on": ""})]
+
+
+def test_a_deactivated_account_may_have_its_departure_cleared(db, make_user):
+    admin, gone = make_user(is_admin=True), make_user(active=False)
+    gone.leaves_on = date(2030, 1, 1)
+    accounts.set_departure(gone, admin, None)
+    assert gone.leaves_on is None
+
+
+def test_user_lists_put_active_people_first_then_by_name(db, make_user, make_theme):
+    b, a, gone = make_user(name="Bram"), make_user(name="Anna"), make_user(name="Aad", active=False)
+    assert [u.name for u in accounts.all_users()] == ["Anna", "Bram", "Aad"]
+    make_theme(name="Zorg", owners=[gone]), make_theme(name="Afval", owners=[])
+    assert [t.name for t in accounts.themes_without_owner()] == ["Afval", "Zorg"]
+
+
+def test_holdings_are_the_open_projects_led_by_title(db, make_user, make_project):
+    person, other = make_user(), make_user()
+    make_project(title="Zonnepark", lead=person, status=ProjectStatus.STARTED)
+    make_project(title="Afvalscheiding", lead=person)
+    make_project(title="Van een ander", lead=other)
+    make_project(title="Verwijderd", lead=person, deleted_at=date(2026, 1, 1))
+    assert [p.title for p in accounts.holdings(person).open_projects] == ["Afvalscheiding", "Zonnepark"]

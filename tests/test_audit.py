@@ -178,3 +178,120 @@ def test_oidc_and_throttling_events_reach_the_json_log_too(app, client, make_use
     finally:
         logging.getLogger("kennisbank.security").removeHandler(handler)
     assert seen == ["login"]
+
+
+# The service itself, at its boundaries ------------------------------------------------------------------
+
+def test_record_names_its_target_and_keeps_details_as_sorted_json(app, db, make_user):
+    from datetime import datetime
+
+    person = make_user()
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        row = audit.record("role_changed", person, person, to="themaeigenaar", by_hand=True)
+    assert (row.actor_id, row.target, row.detail, row.remote_addr) == (
+        person.id, f"user:{person.id}", '{"by_hand": true, "to": "themaeigenaar"}', "10.1.2.3")
+    bare = audit.record("login_failed", None, "x" * 100)
+    assert (bare.actor_id, bare.target, bare.detail, bare.remote_addr) == (None, "x" * 80, "", "")
+    db.session.commit()
+    assert isinstance(row.at, datetime)
+
+
+def test_filters_take_whole_days_either_end_and_people_by_name_or_address(db, make_user):
+    from datetime import date, datetime
+
+    anne = make_user(name="Anne Aalders", email="anne@gemeente.example")
+    bob = make_user(name="Bob Bakker", email="b.bakker@gemeente.example")
+    day = date(2026, 3, 10)
+    for actor, event, at in [(anne, "login", datetime(2026, 3, 9, 23, 59, 59)), (anne, "logout", datetime(2026, 3, 10)),
+                             (bob, "login", datetime(2026, 3, 10, 23, 59, 59)), (bob, "login", datetime(2026, 3, 11))]:
+        db.session.add(AuditEvent(event=event, actor_id=actor.id, at=at))
+    db.session.commit()
+
+    def found(**kw):
+        return [(e.event, e.actor_id, e.at.day) for e in audit.search(audit.AuditFilters(**kw), 1).items]
+
+    assert found(since=day, until=day) == [("login", bob.id, 10), ("logout", anne.id, 10)]
+    assert found(actor=" AALDERS ") == [("logout", anne.id, 10), ("login", anne.id, 9)]
+    assert found(actor="b.bakker@") == [("login", bob.id, 11), ("login", bob.id, 10)]
+    assert found(event="login", since=day) == [("login", bob.id, 11), ("login", bob.id, 10)]
+    assert len(found(event="geen_gebeurtenis")) == 4
+
+
+def test_the_export_writes_every_column_and_records_its_filter(db, make_user):
+    from datetime import datetime
+
+    admin = make_user(name="Bea Heer", email="beheer@gemeente.example")
+    db.session.add(AuditEvent(event="login", actor_id=admin.id, at=datetime(2026, 3, 10, 8, 5, 1, 999), target="t",
+                              detail='{"a": 1}', remote_addr="10.0.0.1"))
+    db.session.add(AuditEvent(event="login_failed", at=datetime(2026, 3, 10, 9)))
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(audit.export_csv(audit.AuditFilters(actor="bea"), admin))))
+    assert rows == [["tijdstip (UTC)", "gebeurtenis", "wie", "e-mailadres", "waarop", "details", "adres"],
+                    ["2026-03-10T08:05:01", "login", "Bea Heer", "beheer@gemeente.example", "t", '{"a": 1}',
+                     "10.0.0.1"]]
+    everything = list(csv.reader(io.StringIO(audit.export_csv(audit.AuditFilters(event="login_failed"), admin))))
+    assert everything[1][:5] == ["2026-03-10T09:00:00", "login_failed", "", "", ""]
+    exported = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "audit_exported")
+                                  .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.target, json.loads(e.detail)) for e in exported] == [
+        (admin.id, "audit", {"rows": 1, "filter_event": "", "filter_actor": "bea"}),
+        (admin.id, "audit", {"rows": 1, "filter_event": "login_failed", "filter_actor": ""})]
+
+
+def test_prune_answers_how_many_it_removed(app, db):
+    app.config["AUDIT_RETENTION_DAYS"] = 10
+    now = utcnow()
+    db.session.add_all([AuditEvent(event="login", at=now - timedelta(days=10, seconds=1)),
+                        AuditEvent(event="login", at=now - timedelta(days=10, seconds=2)),
+                        AuditEvent(event="login", at=now - timedelta(days=9))])
+    db.session.commit()
+    assert audit.prune(now) == 2 and audit.prune(now) == 0
+
+
+def test_record_keeps_dutch_text_dates_and_the_address_as_given(app, db, make_user):
+    import logging
+    from datetime import date
+
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append((record.getMessage(), record.security_event, record.user_id, record.target, record.detail))
+
+    person = make_user()
+    handler = Keep()
+    logging.getLogger("kennisbank.security").addHandler(handler)
+    try:
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": ""}):
+            quiet = audit.record("departure_set", person)
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": "f" * 70}):
+            row = audit.record("departure_set", person, person, reason="beëindigd", leaves_on=date(2030, 6, 1))
+    finally:
+        logging.getLogger("kennisbank.security").removeHandler(handler)
+    assert (quiet.target, quiet.remote_addr) == ("", "")
+    assert row.detail == '{"leaves_on": "2030-06-01", "reason": "beëindigd"}' and row.remote_addr == "f" * 64
+    assert seen == [("departure_set", "departure_set", person.id, "", {}),
+                    ("departure_set", "departure_set", person.id, f"user:{person.id}",
+                     {"reason": "beëindigd", "leaves_on": date(2030, 6, 1)})]
+
+
+def test_the_log_pages_by_fifty_newest_first_and_ties_by_order_of_writing(db):
+    from datetime import datetime
+
+    same, older = datetime(2026, 3, 10, 12), datetime(2026, 3, 9, 12)
+    db.session.add(AuditEvent(event="logout", at=same))  # written first: shown after the later one
+    db.session.add(AuditEvent(event="login_failed", at=older))
+    db.session.add(AuditEvent(event="login", at=same))
+    db.session.add_all([AuditEvent(event="token_used", at=datetime(2026, 1, 1)) for _ in range(48)])
+    db.session.commit()
+    first = audit.search(audit.AuditFilters(), 1).items
+    assert len(first) == 50 and [e.event for e in first[:3]] == ["login", "logout", "login_failed"]
+    assert len(audit.search(audit.AuditFilters(), 2).items) == 1
+
+
+def test_prune_keeps_what_is_exactly_as_old_as_the_retention(app, db):
+    app.config["AUDIT_RETENTION_DAYS"] = 10
+    now = utcnow()
+    db.session.add(AuditEvent(event="login", at=now - timedelta(days=10)))
+    db.session.commit()
+    assert audit.prune(now) == 0

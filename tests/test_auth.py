@@ -393,3 +393,120 @@ def test_workers_on_several_hosts_count_the_same_failures(tmp_path, any_database
     with running(app):
         counts = dict(db.session.execute(db.select(LoginThrottle.scope, LoginThrottle.failures)).all())
     assert counts == {"account": 50, "address": 50}
+
+
+# Throttling at the service level, with the clock in the test's hand ----------------------------------------
+
+@pytest.mark.parametrize("wait, locked, message", [
+    (1, False, "Er is net een verkeerd wachtwoord geprobeerd. Probeer het over 1 seconde opnieuw."),
+    (2, False, "Er is net een verkeerd wachtwoord geprobeerd. Probeer het over 2 seconden opnieuw."),
+    (119, False, "Er is net een verkeerd wachtwoord geprobeerd. Probeer het over 119 seconden opnieuw."),
+    (120, True, "Er is te vaak een verkeerd wachtwoord geprobeerd. Inloggen is tijdelijk geblokkeerd; probeer het "
+                "over 2 minuten opnieuw."),
+    (121, True, "Er is te vaak een verkeerd wachtwoord geprobeerd. Inloggen is tijdelijk geblokkeerd; probeer het "
+                "over 3 minuten opnieuw."),
+])
+def test_a_refusal_says_how_long_in_words(wait, locked, message):
+    from kennisbank.services.login_throttle import Refusal
+
+    assert Refusal(wait_seconds=wait, locked=locked).message == message
+
+
+def test_the_wait_follows_the_last_failure_and_is_forgotten_after_an_hour(app, db):
+    from datetime import datetime, timedelta
+
+    from kennisbank.services import login_throttle as throttle
+
+    t0 = datetime(2026, 3, 10, 12, 0, 0)
+    free = throttle.POLICIES["account"].free
+    for n in range(free):
+        assert throttle.failed(" Anne@Gemeente.example ", f"10.0.0.{n}", t0) is False
+    assert throttle.check("anne@gemeente.example", "10.9.9.9", t0) == throttle.Refusal(1, False)
+    assert throttle.check("anne@gemeente.example", "10.9.9.9", t0 + timedelta(milliseconds=300)) == \
+        throttle.Refusal(1, False)
+    assert throttle.check("anne@gemeente.example", "10.9.9.9", t0 + timedelta(seconds=1)) is None
+    assert throttle.check("bob@gemeente.example", "10.9.9.9", t0) is None
+    throttle.failed("anne@gemeente.example", "10.0.0.1", t0)  # one more: 2 seconds
+    assert throttle.check("anne@gemeente.example", "", t0 + timedelta(seconds=1)) == throttle.Refusal(1, False)
+    # Still counted exactly an hour later; forgotten a moment after.
+    hour = throttle.POLICIES["account"].forget_after
+    row = db.session.scalars(db.select(throttle.LoginThrottle).where(
+        throttle.LoginThrottle.scope == "account")).one()
+    row.blocked_until = t0 + 2 * hour
+    db.session.commit()
+    assert throttle.check("anne@gemeente.example", "", t0 + hour) == throttle.Refusal(3600, True)
+    assert throttle.check("anne@gemeente.example", "", t0 + hour + timedelta(seconds=1)) is None
+    throttle.failed("anne@gemeente.example", "", t0 + hour + timedelta(seconds=1))
+    db.session.refresh(row)
+    assert row.failures == 1 and row.blocked_until is None  # a quiet hour starts the count again
+
+
+def test_the_failure_that_reaches_the_limit_locks_once_for_a_quarter(app, db):
+    from datetime import datetime, timedelta
+
+    from kennisbank.models import LoginThrottle
+    from kennisbank.services import login_throttle as throttle
+
+    t0 = datetime(2026, 3, 10, 12, 0, 0)
+    policy = throttle.POLICIES["account"]
+    locks = [throttle.failed("anne@gemeente.example", f"10.0.{n}.1", t0 + timedelta(seconds=n))
+             for n in range(policy.lock_after + 1)]
+    assert locks == [False] * (policy.lock_after - 1) + [True, False]
+    locked_at = t0 + timedelta(seconds=policy.lock_after - 1)
+    row = db.session.scalars(db.select(LoginThrottle).where(LoginThrottle.scope == "account")).one()
+    assert row.blocked_until == locked_at + policy.lock_for
+    refusal = throttle.check("anne@gemeente.example", "10.9.9.9", locked_at + timedelta(minutes=1))
+    assert refusal == throttle.Refusal(14 * 60, True)
+    throttle.succeeded(" ANNE@gemeente.example")
+    db.session.refresh(row)
+    assert (row.failures, row.blocked_until) == (0, None)
+
+
+def test_the_longer_of_account_and_address_waits_decides(app, db):
+    from datetime import datetime, timedelta
+
+    from kennisbank.services import login_throttle as throttle
+
+    t0 = datetime(2026, 3, 10, 12, 0, 0)
+    for n in range(throttle.POLICIES["address"].free + 2):  # the address: 4 seconds after its last failure
+        throttle.failed(f"iemand{n}@gemeente.example", "10.0.0.7", t0)
+    for _ in range(throttle.POLICIES["account"].free):  # the account: 1 second
+        throttle.failed("anne@gemeente.example", "10.0.0.8", t0)
+    assert throttle.check("anne@gemeente.example", "10.0.0.7", t0 + timedelta(seconds=1)) == throttle.Refusal(3, False)
+    assert throttle.check("anne@gemeente.example", "10.0.0.9", t0 + timedelta(seconds=1)) is None
+
+
+def test_throttle_rows_are_keyed_by_a_secret_hash_and_counted_per_account(app, db):
+    import hashlib
+    import hmac
+    from datetime import datetime, timedelta
+
+    from kennisbank.models import LoginThrottle
+    from kennisbank.services import login_throttle as throttle
+
+    t0 = datetime(2026, 3, 10, 12, 0, 0)
+    hour = throttle.POLICIES["account"].forget_after
+    rows = lambda: {row.key: row for row in db.session.scalars(db.select(LoginThrottle).where(  # noqa: E731
+        LoginThrottle.scope == "account"))}
+    key = lambda email: hmac.new(str(app.config["SECRET_KEY"]).encode(), f"account:{email}".encode(),  # noqa: E731
+                                 hashlib.sha256).hexdigest()
+    throttle.failed("anne@gemeente.example", "10.0.0.1", t0)
+    anne = rows()[key("anne@gemeente.example")]
+    assert (anne.failures, anne.last_failure_at) == (1, t0)
+    throttle.failed("anne@gemeente.example", "10.0.0.1", t0 + timedelta(seconds=5))
+    assert (anne.failures, anne.last_failure_at) == (2, t0 + timedelta(seconds=5))
+    # Bob: many failures long ago, and a lock that ends exactly now.
+    for _ in range(20):
+        throttle.failed("bob@gemeente.example", "10.0.0.2", t0)
+    bob = rows()[key("bob@gemeente.example")]
+    bob.blocked_until = t0 + hour
+    db.session.commit()
+    assert throttle.check("bob@gemeente.example", "10.9.9.9", t0 + hour) is None  # the lock has ended
+    # Anne's failure an hour after her last one still counts; it touches nobody else's row.
+    assert throttle.failed("anne@gemeente.example", "10.0.0.1", t0 + timedelta(seconds=5) + hour) is False
+    assert anne.failures == 3 and (bob.failures, bob.last_failure_at) == (20, t0)
+    throttle.succeeded("anne@gemeente.example")
+    db.session.refresh(bob)
+    assert anne.failures == 0 and bob.failures == 20
+    # Bob's next failure exactly as the lock ends locks him again.
+    assert throttle.failed("bob@gemeente.example", "10.0.0.2", t0 + hour) is True

@@ -7,9 +7,11 @@ from sqlalchemy import func, select
 
 from kennisbank.models import (InnovationStage, Lesson, LessonKind, LessonUse, LessonUseSource, PriorWorkCheck,
                                PriorWorkSuggestion, ProjectStatus, Verdict)
-from kennisbank.services import closure
+from kennisbank.services import closure, revisions
 from kennisbank.services.closure import ClosureInput
+from kennisbank.services.editing import EditConflict
 from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
+from kennisbank.services.lessons import LessonInput
 
 from .conftest import csrf_token
 
@@ -342,3 +344,138 @@ def test_closed_project_sends_the_lead_to_its_report(client, auth, db, started, 
     auth.login(lead.email)
     response = client.get(f"/projecten/{started.id}/afsluiten")
     assert response.status_code == 302 and response.headers["Location"].endswith("/lessenrapport")
+
+
+# What the lead reads, word for word, and what the history keeps ---------------------------------------
+
+def latest(entity, action):
+    return next(revision for revision in revisions.history(entity) if revision.action == action)
+
+
+def test_not_the_lead_reads_who_may_close(db, started, make_user):
+    with pytest.raises(NotAllowed) as caught:
+        closure.close_project(started, closing(), by=make_user())
+    assert caught.value.message == "Alleen de projectleider kan het project afsluiten of stoppen."
+
+
+@pytest.mark.parametrize("status, ending", [(ProjectStatus.STOPPED, "gestopt"), (ProjectStatus.CLOSED, "afgesloten")])
+def test_an_empty_closure_reads_every_reason_in_full(db, started, lead, status, ending):
+    with pytest.raises(GateRefused) as caught:
+        closure.close_project(started, closing(status=status, outcome=""), by=lead)
+    expected = {"outcome": "Beschrijf het resultaat van het project (minstens 20 tekens): wat is er bereikt, en wat niet?",
+                "lessons": "Leg minstens één les van dit project vast."}
+    if status == ProjectStatus.STOPPED:
+        expected["stop_lesson"] = ("Een gestopt project heeft een les die uitlegt waarom het stopte: kies of schrijf "
+                                   "die.")
+    assert caught.value.field_errors == expected
+    assert caught.value.problems == list(expected.values())
+    assert caught.value.message == f"Het project kan nog niet worden {ending}: " + " ".join(expected.values())
+
+
+def test_a_future_start_date_is_named_in_dutch_notation(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    started.start_date = date(date.today().year + 2, 3, 4)
+    db.session.commit()
+    assert refusal(started, closing(), lead)["status"] == (
+        f"De startdatum (04-03-{date.today().year + 2}) ligt in de toekomst: een project kan pas eindigen nadat het "
+        "is begonnen. Klopt de datum niet, pas hem dan aan.")
+
+
+def test_a_deleted_or_unknown_earlier_lesson_is_refused_in_words(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    gone = make_lesson(title="Weggehaald")
+    gone.deleted_at = gone.created_at
+    db.session.commit()
+    with pytest.raises(DomainError) as caught:
+        closure.close_project(started, closing(used_lesson_ids=[gone.id]), by=lead)
+    assert caught.value.message == "Kies alleen bestaande lessen uit eerder werk."
+    assert caught.value.field_errors == {"used_lessons": "Kies alleen bestaande lessen uit eerder werk."}
+
+
+def test_besides_the_quick_lesson_only_the_rules_it_cannot_settle_remain(db, started, lead, make_lesson):
+    empty = closing(outcome="")
+    outcome_only = {"outcome": closure.closure_problems(started, empty)["outcome"]}
+    assert closure.problems_besides_quick_lesson(started, empty, LessonKind.FAILURE) == outcome_only
+    assert closure.problems_besides_quick_lesson(started, empty, LessonKind.SUCCESS) == outcome_only | {
+        "closure_note": closure.NO_FAILURE}
+    make_lesson(project=started, author=lead, kind=LessonKind.SUCCESS)
+    assert closure.problems_besides_quick_lesson(started, empty, LessonKind.IMPROVEMENT) == outcome_only
+    assert closure.problems_besides_quick_lesson(started, empty, LessonKind.INSIGHT) == outcome_only | {
+        "closure_note": closure.NO_FAILURE}
+
+
+def test_a_closing_lesson_explains_the_stop_only_when_asked(db, started, lead):
+    data = LessonInput(title="Wat we leerden", kind=LessonKind.FAILURE, advice="Begin kleiner.")
+    plain = closure.log_closing_lesson(started, data, lead)
+    why = closure.log_closing_lesson(started, data, lead, explains_stop=True)
+    assert (plain.explains_stop, why.explains_stop) == (False, True)
+
+
+def test_a_stale_closure_form_carries_the_project_to_the_conflict_page(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    with pytest.raises(EditConflict) as caught:
+        closure.close_project(started, closing(), by=lead, expected_version=started.version + 1)
+    assert caught.value.entity is started and caught.value.submitted == {}
+
+
+def test_stopping_marks_only_the_chosen_lesson_and_records_who(db, started, lead, make_lesson):
+    chosen = make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    other = make_lesson(project=started, author=lead, kind=LessonKind.IMPROVEMENT)
+    closure.close_project(started, closing(status=ProjectStatus.STOPPED, stop_lesson_id=chosen.id), by=lead)
+    db.session.commit()
+    assert (chosen.explains_stop, other.explains_stop) == (True, False)
+    assert latest(chosen, "reden van stoppen").user == lead
+    assert latest(started, "gestopt").user == lead
+
+
+def test_closing_never_marks_a_stop_reason(db, started, lead, make_lesson):
+    lesson = make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    closure.close_project(started, closing(stop_lesson_id=lesson.id), by=lead)
+    db.session.commit()
+    assert lesson.explains_stop is False and latest(started, "afgesloten").user == lead
+    assert closure.closed_by(started) == lead
+
+
+def test_closed_by_is_who_closed_not_who_edited_last(db, started, lead, make_user, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    closure.close_project(started, closing(), by=lead)
+    revisions.record(started, "gewijzigd", make_user(name="Latere Bewerker"))
+    db.session.commit()
+    assert closure.closed_by(started) == lead
+
+
+def test_the_lessons_used_are_recorded_in_the_history_only_when_they_change(db, started, lead, make_lesson):
+    make_lesson(project=started, author=lead, kind=LessonKind.FAILURE)
+    earlier = make_lesson(title="Eerdere les")
+    before = len(revisions.history(started))
+    closure._set_lessons_used(started, [], lead)
+    assert len(revisions.history(started)) == before
+    closure.close_project(started, closing(used_lesson_ids=[earlier.id]), by=lead)
+    db.session.commit()
+    revision = latest(started, "gebruikte lessen vastgelegd")
+    assert revision.user == lead and revision.changes == {"gebruikte lessen": [[], [earlier.id]]}
+
+
+def test_candidates_combine_lessons_used_and_suggested_but_never_own_or_deleted(db, started, lead, make_lesson):
+    used, suggested = make_lesson(title="Al gebruikt"), make_lesson(title="Voorgesteld")
+    own = make_lesson(project=started, author=lead, title="Eigen les")
+    gone = make_lesson(title="Weg")
+    gone.deleted_at = gone.created_at
+    db.session.add(LessonUse(lesson=used, project=started, user=lead, source=LessonUseSource.PRIOR_WORK_CHECK))
+    with db.session.no_autoflush:
+        check = PriorWorkCheck(basis_text="tekst")
+        db.session.add(check)
+        check.project = started
+        check.suggestions = [
+            PriorWorkSuggestion(item_type="lesson", item_id=ident, rank=rank, reason="", verdict=Verdict.RELEVANT)
+            for rank, ident in enumerate([suggested.id, own.id, gone.id], start=1)]
+    db.session.commit()
+    assert [lesson.id for lesson in closure.candidate_earlier_lessons(started)] == [used.id, suggested.id]
+    assert {used.id, suggested.id} <= set(closure.preselected_lessons(started))
+
+
+def test_closure_needs_name_the_failure_lesson_in_full(db, started, lead, make_lesson):
+    started.outcome = "Een resultaat dat er staat."
+    make_lesson(project=started, author=lead, kind=LessonKind.SUCCESS)
+    assert closure.closure_needs(started) == [
+        "Leg een mislukking of verbeterpunt vast (of leg uit waarom er geen is)."]

@@ -604,3 +604,149 @@ def test_the_archive_commands(app, db, runner, admin, tmp_path, make_project):
     make_project()
     refused = runner.invoke(args=["kb", "import-archive", str(target)])
     assert refused.exit_code == 1 and "alleen in een lege kennisbank" in refused.output
+
+
+# One cell at a time: the value it becomes, or the Dutch message it gets ----------------------------------
+
+from datetime import datetime  # noqa: E402
+
+from kennisbank.services.importing import values  # noqa: E402
+
+EXCEL_DAY = date(2021, 3, 12)  # serial 44267
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("", None), (None, None), (datetime(2021, 3, 12, 9, 30), EXCEL_DAY), (EXCEL_DAY, EXCEL_DAY),
+    (44267, EXCEL_DAY), (44267.0, EXCEL_DAY), (1, date(1899, 12, 31)), ("44267", EXCEL_DAY), ("44267.00", EXCEL_DAY),
+    ("2021-03-12", EXCEL_DAY), ("12-03-2021", EXCEL_DAY), ("12/3/2021", EXCEL_DAY), ("12.03.2021", EXCEL_DAY),
+    ("2021-03-12 09:30:00", EXCEL_DAY), ("12-03-21", EXCEL_DAY), (" 12-03-2021 ", EXCEL_DAY),
+    (2958465, date(9999, 12, 31)),
+])
+def test_a_date_cell_in_every_form_people_use(cell, expected):
+    assert values.a_date(cell) == expected
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("volgende week", "'volgende week' is geen datum. Gebruik dag-maand-jaar, bijvoorbeeld 12-03-2021."),
+    (0, "'0' is geen datum. Gebruik dag-maand-jaar, bijvoorbeeld 12-03-2021."),
+    (2958466, "'2958466' is geen datum. Gebruik dag-maand-jaar, bijvoorbeeld 12-03-2021."),
+    ("x" * 50, f"'{'x' * 40}' is geen datum. Gebruik dag-maand-jaar, bijvoorbeeld 12-03-2021."),
+    ("32-01-2021", "'32-01-2021' is geen datum. Gebruik dag-maand-jaar, bijvoorbeeld 12-03-2021."),
+])
+def test_a_cell_that_is_no_date_says_how_to_write_one(cell, message):
+    with pytest.raises(values.CellProblem) as problem:
+        values.a_date(cell)
+    assert str(problem.value) == message
+
+
+@pytest.mark.parametrize("call, cell, expected", [
+    (values.status, "", ProjectStatus.CONCEPT), (values.status, " Lopend ", ProjectStatus.STARTED),
+    (values.status, "Beëindigd", ProjectStatus.STOPPED), (values.status, "afgerond", ProjectStatus.CLOSED),
+    (values.stage, "", None), (values.stage, "Proef", InnovationStage.PILOT),
+    (values.lesson_kind, "wat ging mis", LessonKind.FAILURE), (values.lesson_kind, "GOED", LessonKind.SUCCESS),
+    (values.text, 12.0, "12"), (values.text, 12.5, "12.5"), (values.text, date(2021, 3, 12), "2021-03-12"),
+    (values.text, "  tekst  ", "tekst"), (values.municipality, " ", None), (values.municipality, "Den Haag", "GM0518"),
+    (values.split, "a, b;c\n d ,, ", ["a", "b", "c", "d"]), (values.tags, "Energie, energie; Warmte", ["Energie", "Warmte"]),
+])
+def test_a_word_cell_becomes_its_value(call, cell, expected):
+    assert call(cell) == expected
+
+
+@pytest.mark.parametrize("call, cell, message", [
+    (values.status, "bezig", "'bezig' is geen status: kies uit afgesloten, concept, gestart, gestopt."),
+    (values.status, "gestartt", "'gestartt' is geen status: kies uit afgesloten, concept, gestart, gestopt. "
+                                "Bedoelt u gestart?"),
+    (values.stage, "pilott", "'pilott' is geen fase: kies uit implementatie, opschaling, pilot, verkenning. Bedoelt u pilot?"),
+    (values.lesson_kind, "", "Vul de soort les in: succes, mislukking, verbeterpunt of inzicht."),
+    (values.lesson_kind, "raar", "'raar' is geen soort les: kies uit inzicht, mislukking, succes, verbeterpunt."),
+    (values.municipality, "Atlantis", "'Atlantis' is geen Nederlandse gemeente volgens de CBS-lijst van 2025. "
+                                      "Controleer de spelling, of vul bij 'Organisatie' een provincie, partner of "
+                                      "kennisinstelling in."),
+])
+def test_a_word_cell_that_fits_no_choice_names_the_choices(call, cell, message):
+    with pytest.raises(values.CellProblem) as problem:
+        call(cell)
+    assert str(problem.value) == message
+
+
+def test_text_longer_than_its_field_is_refused_with_both_lengths():
+    assert values.text("abc", limit=3) == "abc"
+    with pytest.raises(values.CellProblem) as problem:
+        values.text("abcd", limit=3)
+    assert str(problem.value) == "Dit is 4 tekens lang; hoogstens 3 past."
+
+
+def test_themes_colleagues_and_projects_by_reference(db, make_theme, make_user, make_project):
+    energie, afval = make_theme(name="Energie", slug="energie"), make_theme(name="Afval", slug="afval-en-grondstoffen")
+    assert values.themes("") == []
+    assert values.themes("energie; AFVAL-EN-GRONDSTOFFEN, Energie") == [afval, energie]
+    with pytest.raises(values.CellProblem) as unknown:
+        values.themes("Energi, Onbekend")
+    assert str(unknown.value) == ("'Energi' is geen thema. Bedoelt u het thema energie? Maak het eerst aan (Beheer) "
+                                  "of laat het weg.")
+    with pytest.raises(values.CellProblem) as far:
+        values.themes("Zwembaden")
+    assert str(far.value) == "'Zwembaden' is geen thema. Maak het eerst aan (Beheer) of laat het weg."
+    person, fallback = make_user(email="a@gemeente.example"), make_user()
+    assert values.colleague(" a@gemeente.example ", fallback) == person and values.colleague("", fallback) == fallback
+    with pytest.raises(values.CellProblem) as nobody:
+        values.colleague("b@gemeente.example", fallback)
+    assert str(nobody.value) == "'b@gemeente.example' is geen medewerker in kennisbank (gebruik een e-mailadres)."
+    imported, exported = make_project(content_key="import:P-7"), make_project()
+    assert values.project_by_reference("P-7") == imported and values.project_by_reference("") is None
+    assert values.project_by_reference(f"kb-{exported.id}") == exported
+    for reference in ("P-8", "kb-987654", "kb-12x"):
+        with pytest.raises(values.CellProblem) as missing:
+            values.project_by_reference(reference)
+        assert str(missing.value) == (f"Er is geen geïmporteerd project met bron-id '{reference}'. Importeer de "
+                                      "projecten eerst.")
+
+
+from kennisbank.services.importing import columns  # noqa: E402
+
+
+@pytest.mark.parametrize("header, key", [("Thema’s *", "themas"), ("thema's", "themas"), ("THEMAS", "themas"),
+                                         ("  Bron-id ", "bron id"), ("Één`s", "eens"), ("Wat gebeurde er?", "wat gebeurde er")])
+def test_header_keys_fold_quotes_case_accents_and_punctuation(header, key):
+    assert columns.header_key(header) == key
+
+
+def test_headers_map_by_template_name_synonym_choice_and_memory(db):
+    header = ["Titel", "Naam", "Omschrijving", "Kolom X", "projectstatus", "Onbekend", "Titel"]
+    assert columns.map_headers("projecten", header) == {0: "title", 2: "question", 4: "status"}
+    chosen = {"Kolom X": "goal", "Omschrijving": "", "Onbekend": "geen_veld"}
+    assert columns.map_headers("projecten", header, chosen) == {0: "title", 3: "goal", 4: "status"}
+    columns.remember("projecten", {"Kolom X": "goal", "  ": "goal", "Onbekend": "geen_veld"})
+    columns.remember("projecten", {"kolom x": "area"})  # the same header chosen again: the new choice wins
+    assert columns.map_headers("projecten", header) == {0: "title", 2: "question", 3: "area", 4: "status"}
+    assert columns.map_headers("lessen", header) == {0: "title"}  # remembered per kind of import
+    assert columns.field("lessen", "kind").header == "Soort"
+
+
+def test_cell_messages_quote_at_most_so_many_characters(db):
+    with pytest.raises(values.CellProblem) as long_status:
+        values.status("x" * 41)
+    assert str(long_status.value).startswith(f"'{'x' * 40}' is geen status")
+    with pytest.raises(values.CellProblem) as far:
+        values.status("gest")  # like 'gestart', but not enough to guess
+    assert str(far.value) == "'gest' is geen status: kies uit afgesloten, concept, gestart, gestopt."
+    with pytest.raises(values.CellProblem) as nobody:
+        values.colleague("y" * 81, None)
+    assert str(nobody.value).startswith(f"'{'y' * 80}' is geen medewerker")
+    with pytest.raises(values.CellProblem) as reference:
+        values.project_by_reference("z" * 61)
+    assert str(reference.value).startswith(f"Er is geen geïmporteerd project met bron-id '{'z' * 60}'.")
+    with pytest.raises(values.CellProblem) as theme:
+        values.themes("q" * 61)
+    assert str(theme.value).startswith(f"'{'q' * 60}' is geen thema.")
+    assert values.text(datetime(2021, 3, 12, 9, 30)) == "2021-03-12T09:30:00"
+
+
+def test_remembered_headers_are_kept_per_kind_only_when_valid_and_cut_to_the_column(db):
+    from kennisbank.models import ImportColumnAlias
+
+    columns.remember("lessen", {"Opmerking": "context"})
+    columns.remember("projecten", {"  ": "goal", "Onzin": "geen_veld", "Opmerking": "goal", "h" * 250: "area"})
+    rows = {(row.kind, row.header_key, row.field) for row in db.session.scalars(select(ImportColumnAlias))}
+    assert rows == {("lessen", "opmerking", "context"), ("projecten", "opmerking", "goal"),
+                    ("projecten", "h" * 200, "area")}

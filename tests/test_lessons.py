@@ -244,3 +244,202 @@ def test_a_lesson_of_someone_elses_concept_is_not_found_by_a_colleague(client, a
     db.session.commit()
     auth.login(colleague.email)
     assert client.get(f"/lessen/{lesson.id}").status_code == 200
+
+
+# Word for word, and what the history keeps -------------------------------------------------------------
+
+def test_every_refusal_of_a_lesson_reads_in_full(db, make_user, make_project, make_network, make_theme):
+    author, stranger = make_user(), make_user()
+    project, network = make_project(lead=author), make_network()
+    data = LessonInput(title="Titel", kind=LessonKind.FAILURE, advice="Advies.")
+    with pytest.raises(DomainError) as both:
+        lessons.create_lesson(data, author, project=project, network=network)
+    assert both.value.message == "Een les komt uit een project of uit een netwerk, niet uit beide."
+    with pytest.raises(NotAllowed) as elsewhere:
+        lessons.create_lesson(data, stranger, project=project)
+    assert elsewhere.value.message == ("U kunt alleen lessen vastleggen bij projecten waaraan u werkt en netwerken "
+                                       "waarin u zit.")
+    with pytest.raises(DomainError) as empty:
+        lessons.create_lesson(LessonInput(title=" ", kind=LessonKind.FAILURE, advice=" ", theme_ids=[987654]), author)
+    assert empty.value.message == "De les is niet opgeslagen. Controleer de gemarkeerde velden."
+    assert empty.value.field_errors == {
+        "title": "Geef de les een korte titel.",
+        "advice": "Schrijf een advies voor het volgende project: wat moet een ander doen of laten?",
+        "themes": "Kies alleen bestaande thema's."}
+    lesson = lessons.create_lesson(data, author, project=project)
+    checks = [
+        (lambda: lessons.update_lesson(lesson, data, expected_version=lesson.version, by=stranger),
+         "Alleen de auteur, de eigenaren van de thema's en beheerders kunnen deze les bewerken."),
+        (lambda: lessons.review_lesson(lesson, stranger, approve=True),
+         "Alleen een eigenaar van een van de thema's van deze les kan haar toetsen."),
+        (lambda: lessons.set_archived(lesson, stranger, True),
+         "Alleen een eigenaar van een van de thema's van deze les kan haar archiveren.")]
+    for call, message in checks:
+        with pytest.raises(NotAllowed) as refused:
+            call()
+        assert refused.value.message == message
+
+
+def test_sending_back_without_a_remark_is_refused_in_words(db, make_user, make_theme, make_lesson):
+    owner = make_user()
+    lesson = make_lesson(themes=[make_theme(owners=[owner])])
+    with pytest.raises(DomainError) as refused:
+        lessons.review_lesson(lesson, owner, approve=False, remark="   ")
+    assert refused.value.message == "Schrijf bij het terugsturen wat de auteur moet aanpassen."
+    assert refused.value.field_errors == {"remark": "Schrijf wat de auteur moet aanpassen."}
+
+
+def test_the_history_names_each_step_and_who_took_it(db, make_user, make_theme, make_project):
+    from kennisbank.services import revisions
+
+    owner, author = make_user(), make_user()
+    theme = make_theme(owners=[owner])
+    project = make_project(lead=author, themes=[theme])
+    lesson = lessons.create_lesson(LessonInput(title="Titel", kind=LessonKind.FAILURE, advice="Advies."), author,
+                                   project=project)
+    lessons.review_lesson(lesson, owner, approve=False, remark="Graag een voorbeeld.")
+    assert (lesson.review_state, lesson.review_remark, lesson.reviewed_by) == (
+        ReviewState.UNREVIEWED, "Graag een voorbeeld.", owner)
+    lessons.review_lesson(lesson, owner, approve=True, remark="  Mooi.  ")
+    assert (lesson.review_state, lesson.review_remark) == (ReviewState.REVIEWED, "Mooi.")
+    lessons.set_archived(lesson, owner, True)
+    lessons.set_archived(lesson, owner, False)
+    assert lesson.review_state == ReviewState.REVIEWED
+    assert [(r.action, r.user) for r in reversed(revisions.history(lesson))] == [
+        ("aangemaakt", author), ("teruggestuurd", owner), ("getoetst", owner), ("gearchiveerd", owner),
+        ("uit archief gehaald", owner)]
+
+
+def test_an_archived_lesson_never_reviewed_comes_back_unreviewed(db, make_user, make_theme, make_lesson):
+    owner = make_user()
+    lesson = make_lesson(themes=[make_theme(owners=[owner])])
+    lessons.set_archived(lesson, owner, True)
+    lessons.set_archived(lesson, owner, False)
+    assert lesson.review_state == ReviewState.UNREVIEWED
+
+
+def test_text_is_trimmed_tags_lowered_once_and_themes_sorted(db, make_user, make_theme):
+    author = make_user()
+    zorg, afval = make_theme(name="Zorg"), make_theme(name="Afval")
+    lesson = lessons.create_lesson(LessonInput(
+        title="  Titel  ", kind=LessonKind.INSIGHT, advice=" Advies. ", context=" c ", what_happened=" w ",
+        lesson_learned=" l ", transferability=" t ", theme_ids=[zorg.id, afval.id],
+        tags=["Energie", " energie ", "", "Warmte"], on_behalf_of_team=True), author)
+    assert (lesson.title, lesson.advice, lesson.context, lesson.what_happened, lesson.lesson_learned,
+            lesson.transferability) == ("Titel", "Advies.", "c", "w", "l", "t")
+    assert [t.name for t in lesson.themes] == ["Afval", "Zorg"] and lesson.tags == ["energie", "warmte"]
+    assert lesson.on_behalf_of_team is True and lesson.kind == LessonKind.INSIGHT
+
+
+def same_text(lesson, **changes) -> LessonInput:
+    values = dict(title=lesson.title, kind=lesson.kind, advice=lesson.advice, context=lesson.context,
+                  what_happened=lesson.what_happened, lesson_learned=lesson.lesson_learned,
+                  transferability=lesson.transferability, theme_ids=[t.id for t in lesson.themes])
+    return LessonInput(**(values | changes))
+
+
+def test_who_edits_what_decides_whether_the_review_still_holds(db, make_user, make_theme, make_lesson):
+    from kennisbank.services import revisions
+
+    owner = make_user()
+    theme = make_theme(owners=[owner])
+    lesson = make_lesson(themes=[theme])
+    lessons.review_lesson(lesson, owner, approve=True)
+    lessons.update_lesson(lesson, same_text(lesson, tags=["nieuw"]), expected_version=lesson.version,
+                          by=lesson.author)
+    assert lesson.review_state == ReviewState.REVIEWED  # no text changed: the review still holds
+    lessons.update_lesson(lesson, same_text(lesson, advice="Een beter advies."), expected_version=lesson.version,
+                          by=owner)
+    assert lesson.review_state == ReviewState.REVIEWED  # the reviewer's own edit keeps it
+    assert revisions.history(lesson)[0].user == owner
+    lessons.update_lesson(lesson, same_text(lesson, advice="Nog een advies.", theme_ids=[]),
+                          expected_version=lesson.version, by=lesson.author)
+    assert lesson.review_state == ReviewState.UNREVIEWED and lesson.themes == [theme]  # no themes chosen: kept
+    assert revisions.history(lesson)[0].user == lesson.author
+
+
+def test_a_sent_back_lesson_returns_to_the_queue_only_when_its_text_is_reworked(db, make_user, make_theme,
+                                                                               make_lesson):
+    owner = make_user()
+    lesson = make_lesson(themes=[make_theme(owners=[owner])])
+    lessons.review_lesson(lesson, owner, approve=False, remark="Graag een voorbeeld.")
+    lessons.update_lesson(lesson, same_text(lesson, tags=["x"]), expected_version=lesson.version, by=lesson.author)
+    assert lesson.review_remark == "Graag een voorbeeld."
+    lessons.update_lesson(lesson, same_text(lesson, context="Met een voorbeeld."), expected_version=lesson.version,
+                          by=lesson.author)
+    assert (lesson.review_state, lesson.review_remark) == (ReviewState.UNREVIEWED, "")
+    archived = make_lesson(themes=lesson.themes, review_state=ReviewState.ARCHIVED, review_remark="Verouderd.")
+    lessons.update_lesson(archived, same_text(archived, context="Anders."), expected_version=archived.version,
+                          by=archived.author)
+    assert (archived.review_state, archived.review_remark) == (ReviewState.ARCHIVED, "Verouderd.")
+
+
+def test_a_network_lesson_takes_the_networks_themes(db, make_user, make_theme, make_network):
+    member = make_user()
+    theme = make_theme()
+    network = make_network(themes=[theme], members=[{"user": member, "since": date(2020, 1, 1)}])
+    lesson = lessons.create_lesson(LessonInput(title="T", kind=LessonKind.INSIGHT, advice="A."), member,
+                                   network=network)
+    assert lesson.themes == [theme] and lesson.review_state == ReviewState.UNREVIEWED
+
+
+def test_the_lesson_list_filters_pages_and_orders_newest_first(db, make_user, make_theme, make_project,
+                                                              make_lesson):
+    from datetime import datetime
+
+    viewer = make_user()
+    theme = make_theme(slug="energie")
+    project = make_project(status=ProjectStatus.STARTED, municipality_code="GM0363")
+    old = make_lesson(title="Oud", themes=[theme], project=project, created_at=datetime(2023, 5, 1),
+                      review_state=ReviewState.REVIEWED)
+    same_time = [make_lesson(title=f"Nieuw {n}", created_at=datetime(2025, 5, 1)) for n in range(21)]
+    titles = lambda **kw: [lesson.title for lesson in lessons.list_lessons(viewer, LessonFilters(**kw), 1).items]
+    assert titles() == [f"Nieuw {n}" for n in range(20, 0, -1)]  # 20 a page, ties newest id first
+    assert titles(theme="energie") == titles(state="getoetst") == titles(municipality="GM0363") == ["Oud"]
+    assert titles(year=2023) == ["Oud"] and titles(state="onzin") == titles()
+    assert lessons.years_in_use() == [2025, 2023]
+    same_time[0].deleted_at = datetime(2026, 1, 1)
+    old.deleted_at = datetime(2026, 1, 1)
+    db.session.commit()
+    assert lessons.years_in_use() == [2025]
+
+
+def test_a_theme_shows_reviewed_then_unreviewed_then_archived_newest_first(db, make_user, make_theme, make_lesson):
+    from datetime import datetime
+
+    theme, other = make_theme(), make_theme()
+    made = {}
+    for n, (state, year) in enumerate([(ReviewState.ARCHIVED, 2025), (ReviewState.UNREVIEWED, 2024),
+                                       (ReviewState.REVIEWED, 2022), (ReviewState.REVIEWED, 2023),
+                                       (ReviewState.UNREVIEWED, 2025)]):
+        made[n] = make_lesson(title=f"{state.value} {year}", themes=[theme], review_state=state,
+                              created_at=datetime(year, 1, 1))
+    make_lesson(title="Ander thema", themes=[other])
+    make_lesson(title="Verwijderd", themes=[theme], deleted_at=datetime(2026, 1, 1))
+    assert [lesson.title for lesson in lessons.lessons_for_theme(theme)] == [
+        "getoetst 2023", "getoetst 2022", "ongetoetst 2025", "ongetoetst 2024", "gearchiveerd 2025"]
+    for n in range(46):
+        make_lesson(title=f"Extra {n}", themes=[theme], created_at=datetime(2021, 1, 1))
+    assert len(lessons.lessons_for_theme(theme)) == 50 and len(lessons.lessons_for_theme(theme, limit=3)) == 3
+
+
+def test_a_read_is_noted_once_a_day(db, make_lesson):
+    from datetime import timedelta
+
+    from kennisbank.models.base import utcnow
+
+    lesson = make_lesson()
+    just_over = utcnow() - timedelta(days=1, seconds=5)
+    lesson.last_viewed_at = just_over
+    db.session.commit()
+    lessons.note_viewed(lesson)
+    db.session.commit()
+    db.session.refresh(lesson)
+    assert lesson.last_viewed_at > just_over
+    within = utcnow() - timedelta(hours=23)
+    lesson.last_viewed_at = within
+    db.session.commit()
+    lessons.note_viewed(lesson)
+    db.session.commit()
+    db.session.refresh(lesson)
+    assert lesson.last_viewed_at == within

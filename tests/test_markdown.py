@@ -81,3 +81,18 @@ def test_no_allowed_tag_keeps_a_style_event_or_other_attribute(tag, attribute):
     html = str(render_markdown(f"Tekst.\n\n{wrapped}\n\nMeer."))
     assert not DANGEROUS.search(html), html
     assert "class=" not in html and "id=" not in html, html
+
+
+def test_the_markdown_people_write_renders_exactly():
+    text = ("# Titel\n\nAlinea met **vet** en [een link](https://example.org \"uitleg\").\n\n"
+            "| a | b |\n|---|--:|\n| 1 | 2 |\n\n1. een\n2. twee\n\n*[AVG]: Algemene verordening gegevensbescherming\n\nDe AVG.")
+    assert str(render_markdown(text)) == (
+        '<h2>Titel</h2>\n<p>Alinea met <strong>vet</strong> en <a href="https://example.org" title="uitleg" '
+        'rel="noopener noreferrer nofollow">een link</a>.</p>\n<table>\n<thead>\n<tr>\n<th>a</th>\n'
+        '<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n'
+        '</tbody>\n</table>\n<ol>\n<li>een</li>\n<li>twee</li>\n</ol>\n<p>De <abbr title="Algemene verordening '
+        'gegevensbescherming">AVG</abbr>.</p>')
+    # sane_lists: a numbered list followed by bullets makes two lists, not one
+    assert str(render_markdown("1. een\n\n* twee")).count("<ol>") == 1
+    assert "<ul>" in str(render_markdown("1. een\n\n* twee"))
+    assert str(render_markdown("regel<br>")) == "<p>regel<br></p>"

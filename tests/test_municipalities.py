@@ -58,3 +58,42 @@ def test_display_name_uses_everyday_name():
     assert municipalities.by_code("GM0518").display_name == "Den Haag"
     assert municipalities.by_code("GM0363").display_name == "Amsterdam"
     assert municipalities.by_code("GM9999") is None
+
+
+@pytest.mark.parametrize("value, message", [
+    ("Atlantis", "'Atlantis' is geen Nederlandse gemeente volgens de CBS-lijst van 2025. Controleer de spelling, of "
+                 "vul bij 'Organisatie' een provincie, partner of kennisinstelling in."),
+    ("  Den Hag ", "'Den Hag' is geen Nederlandse gemeente volgens de CBS-lijst van 2025. Bedoelt u Den Haag?"),
+    ("Bergen", "Bedoelt u Bergen (NH.) in Noord-Holland of Bergen (L.) in Limburg?"),
+    (" - ", "Vul een gemeente in."),
+    ("x" * 100 + "q", f"'{'x' * 80}' is geen Nederlandse gemeente volgens de CBS-lijst van 2025. Controleer de "
+                      "spelling, of vul bij 'Organisatie' een provincie, partner of kennisinstelling in."),
+])
+def test_every_refusal_reads_in_full_beside_the_field(value, message):
+    with pytest.raises(DomainError) as refusal:
+        municipalities.resolve(value)
+    assert refusal.value.message == message and refusal.value.field_errors == {"municipality": message}
+
+
+@pytest.mark.parametrize("value, meant", [("Amsterdm", "GM0363"), ("Den Hag", "GM0518"), ("Zwole", "GM0193"),
+                                          ("Q", None), ("", None), ("Rotterdamm", "GM0599"),
+                                          ("Zwolle stad", None), ("Leidsche", None),  # similar, not close enough
+                                          ("0364", None), ("GM0364", None)])  # codes are never guessed
+def test_closest_names_the_municipality_a_misspelling_means(value, meant):
+    found = municipalities.closest(value)
+    assert (found.code if found else None) == meant
+
+
+def test_the_list_is_sorted_as_people_read_it_and_codes_resolve_in_every_form():
+    names = [m.display_name for m in municipalities.all_municipalities()]
+    assert names[:2] == ["Aa en Hunze", "Aalsmeer"] and "Den Haag" in names
+    assert [municipalities.normalise(n) for n in names] == sorted(municipalities.normalise(n) for n in names)
+    assert municipalities.by_code(" gm0363 ").name == "Amsterdam" and municipalities.by_code("") is None
+    assert municipalities.by_code(None) is None and municipalities.by_code("0363").code == "GM0363"
+
+
+@pytest.mark.parametrize("raw, normal", [("Súdwest-Fryslân", "sudwest fryslan"), ("De Gemeente Ede", "ede"),
+                                         ("gemeente  Den Haag", "den haag"), ("'s-Gravenhage", "s gravenhage"),
+                                         ("  Bergen (L.)  ", "bergen l"), ("Gemeentehuis", "gemeentehuis")])
+def test_normalise_folds_what_people_type(raw, normal):
+    assert municipalities.normalise(raw) == normal

@@ -8,7 +8,7 @@ from kennisbank.services import networks
 from kennisbank.services.errors import DomainError, NotAllowed
 from kennisbank.services.networks import NetworkInput
 
-from .conftest import csrf_token
+from .conftest import assert_refused, csrf_token
 
 
 def test_join_yourself_and_end_it_later(db, make_user, make_network):
@@ -120,3 +120,131 @@ def test_the_join_form_offers_trekker_only_to_managers(client, auth, make_user, 
     auth.logout()
     auth.login("eigenaar@gemeente.example")
     assert 'value="trekker"' in client.get(f"/netwerken/{network.slug}").get_data(as_text=True)
+
+
+# Word for word, and what the history keeps -------------------------------------------------------------
+
+def test_every_refusal_about_a_network_reads_in_full(db, make_user, make_theme, make_network):
+    from datetime import timedelta
+
+    owner, colleague, gone = make_user(), make_user(name="Carla Collega"), make_user(active=False)
+    theme = make_theme(owners=[owner])
+    network = make_network(name="Netwerk Warmte", themes=[theme])
+    with pytest.raises(NotAllowed) as creating:
+        networks.create_network(NetworkInput(name="N", kind=NetworkKind.NATIONAL), colleague)
+    assert creating.value.message == "Alleen themaeigenaren en beheerders kunnen een netwerk toevoegen."
+    with pytest.raises(DomainError) as empty:
+        networks.create_network(NetworkInput(name=" ", kind=NetworkKind.NATIONAL, url="ftp://x", theme_ids=[]), owner)
+    assert empty.value.message == "Het netwerk is niet opgeslagen. Controleer de gemarkeerde velden."
+    assert empty.value.field_errors == {"name": "Geef het netwerk een naam.",
+                                        "url": "Een link begint met https:// of http://.",
+                                        "themes": "Kies minstens één thema waarvan u eigenaar bent."}
+    with pytest.raises(DomainError) as unknown:
+        networks.create_network(NetworkInput(name="N", kind=NetworkKind.NATIONAL, theme_ids=[987654]), owner)
+    assert unknown.value.field_errors == {"themes": "Kies alleen bestaande thema's."}
+    with pytest.raises(NotAllowed) as editing_it:
+        networks.update_network(network, NetworkInput(name="N", kind=NetworkKind.NATIONAL),
+                                expected_version=network.version, by=colleague)
+    assert editing_it.value.message == ("Alleen trekkers, eigenaren van de thema's en beheerders kunnen dit netwerk "
+                                        "bewerken.")
+    refusals = [
+        (NotAllowed, lambda: networks.add_membership(network, owner, colleague, role=MembershipRole.MEMBER,
+                                                     personal_capacity=False),
+         "U kunt alleen uzelf aanmelden bij dit netwerk.", None),
+        (NotAllowed, lambda: networks.add_membership(network, colleague, colleague, role=MembershipRole.LEAD,
+                                                     personal_capacity=False), networks.TREKKER_REFUSED, None),
+        (DomainError, lambda: networks.add_membership(network, gone, owner, role=MembershipRole.MEMBER,
+                                                      personal_capacity=False),
+         "Alleen actieve medewerkers kunnen lid worden.", {"email": "Deze medewerker is niet actief."}),
+        (DomainError, lambda: networks.add_membership(network, colleague, colleague, role=MembershipRole.MEMBER,
+                                                      personal_capacity=False,
+                                                      since=date.today() + timedelta(days=1)),
+         "De startdatum ligt in de toekomst.", {"since": "De startdatum ligt in de toekomst."}),
+    ]
+    assert_refused(refusals)
+    networks.add_membership(network, colleague, colleague, role=MembershipRole.MEMBER, personal_capacity=False)
+    with pytest.raises(DomainError) as twice:
+        networks.add_membership(network, colleague, colleague, role=MembershipRole.MEMBER, personal_capacity=False)
+    assert twice.value.message == "Carla Collega is al lid van Netwerk Warmte."
+    assert twice.value.field_errors == {"email": "Carla Collega is al lid van Netwerk Warmte."}
+    with pytest.raises(NotAllowed) as ending:
+        networks.end_membership(network.memberships[0], make_user())
+    assert ending.value.message == "U kunt alleen uw eigen lidmaatschap beëindigen."
+
+
+def test_joining_and_leaving_are_in_the_history_with_who_and_when(db, make_user, make_theme, make_network):
+    from kennisbank.services import revisions
+
+    owner, colleague = make_user(), make_user(name="Carla Collega")
+    network = make_network(themes=[make_theme(owners=[owner])])
+    membership = networks.add_membership(network, colleague, owner, role=MembershipRole.REPRESENTATIVE,
+                                         personal_capacity=True, since=date(2024, 2, 1), note="  namens VNG  ")
+    assert (membership.since, membership.note, membership.personal_capacity, membership.role) == (
+        date(2024, 2, 1), "namens VNG", True, MembershipRole.REPRESENTATIVE)
+    joined = revisions.history(network)[0]
+    assert (joined.action, joined.user, joined.changes) == (
+        "lid toegevoegd", owner, {"lid": [None, "Carla Collega (Vertegenwoordiger)"]})
+    networks.end_membership(membership, colleague, date(2025, 3, 1))
+    ended = revisions.history(network)[0]
+    assert (ended.action, ended.user, ended.changes) == (
+        "lidmaatschap beëindigd", colleague, {"lid": ["Carla Collega", "tot 2025-03-01"]})
+    networks.end_membership(membership, colleague, date(2025, 6, 1))  # later: already ended, nothing changes
+    assert membership.until == date(2025, 3, 1) and len(revisions.history(network)) == 2
+    networks.end_membership(membership, colleague, date(2025, 3, 1))  # the same day: nothing changes either
+    assert len(revisions.history(network)) == 2
+    networks.end_membership(membership, colleague, date(2020, 1, 1))  # earlier than it began: ends the day it began
+    assert membership.until == date(2024, 2, 1)
+    assert networks.current_members(network) == [] and networks.past_members(network) == [membership]
+
+
+def test_a_new_network_gets_a_free_slug_trimmed_values_and_sorted_themes(db, make_user, make_theme):
+    admin = make_user(is_admin=True)
+    zorg, afval = make_theme(name="Zorg"), make_theme(name="Afval")
+    data = NetworkInput(name="  Kring Warmte  ", kind=NetworkKind.REGIONAL, description=" Over warmte. ",
+                        url=" https://warmte.example ", theme_ids=[zorg.id, afval.id])
+    first, second, third = (networks.create_network(data, admin) for _ in range(3))
+    assert [first.slug, second.slug, third.slug] == ["kring-warmte", "kring-warmte-2", "kring-warmte-3"]
+    assert (first.name, first.description, first.url, first.kind) == (
+        "Kring Warmte", "Over warmte.", "https://warmte.example", NetworkKind.REGIONAL)
+    assert [t.name for t in first.themes] == ["Afval", "Zorg"]
+    assert networks.get_by_slug("kring-warmte-2") is second
+
+
+def test_links_themes_and_names_at_their_edges(db, make_user, make_theme):
+    from kennisbank.services import revisions
+
+    admin = make_user(is_admin=True)
+    gone = make_theme(deleted_at=date(2026, 1, 1))
+    plain = networks.create_network(NetworkInput(name="!!!", kind=NetworkKind.OTHER, url="http://oud.example"), admin)
+    assert (plain.slug, plain.url) == ("netwerk", "http://oud.example")
+    assert [(r.action, r.user) for r in revisions.history(plain)] == [("aangemaakt", admin)]
+    with pytest.raises(DomainError) as refused:
+        networks.create_network(NetworkInput(name="N", kind=NetworkKind.OTHER, theme_ids=[gone.id]), admin)
+    assert refused.value.field_errors == {"themes": "Kies alleen bestaande thema's."}
+    member = networks.add_membership(plain, admin, admin, role=MembershipRole.MEMBER, personal_capacity=False)
+    assert member.note == ""
+
+
+def test_editing_a_network_is_guarded_and_recorded(db, make_user, make_theme, make_network):
+    from kennisbank.services import revisions
+    from kennisbank.services.editing import EditConflict
+
+    owner = make_user()
+    network = make_network(themes=[make_theme(owners=[owner])])
+    data = NetworkInput(name="Nieuwe naam", kind=NetworkKind.INTERNAL, theme_ids=[network.themes[0].id])
+    with pytest.raises(EditConflict):
+        networks.update_network(network, data, expected_version=network.version - 1, by=owner)
+    networks.update_network(network, data, expected_version=network.version, by=owner)
+    assert network.name == "Nieuwe naam" and revisions.history(network)[0].user == owner
+
+
+def test_the_network_list_filters_sorts_by_name_and_pages(db, make_theme, make_network):
+    theme = make_theme(slug="energie")
+    make_network(name="Zuid", kind=NetworkKind.REGIONAL, themes=[theme])
+    make_network(name="Afgeschaft", kind=NetworkKind.REGIONAL, themes=[theme], deleted_at=date(2026, 1, 1))
+    for n in range(20):
+        make_network(name=f"Kring {n:02}", kind=NetworkKind.NATIONAL)
+    names = lambda **kw: [n.name for n in networks.list_networks(1, **kw).items]
+    assert names() == [f"Kring {n:02}" for n in range(20)]
+    assert names(kind="regionaal") == names(theme="energie") == ["Zuid"]
+    assert names(kind="onzin") == names() and networks.list_networks(2).items[0].name == "Zuid"

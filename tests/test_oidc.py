@@ -370,3 +370,96 @@ def test_a_configuration_without_any_way_in_does_not_start(tmp_path):
         make_app(tmp_path, PASSWORD_LOGIN=False)
     with pytest.raises(ConfigurationError, match="KENNISBANK_OIDC_CLIENT_ID ontbreekt"):
         make_app(tmp_path, OIDC_DISCOVERY_URL="https://login.example/.well-known/openid-configuration")
+
+
+# Who a set of claims is, at the service level -------------------------------------------------------------
+
+from kennisbank.services import external_login  # noqa: E402
+from kennisbank.services.errors import DomainError  # noqa: E402
+
+ISS = "https://login.gemeente.example"
+
+
+def claims(**kw) -> dict:
+    return {"iss": ISS, "sub": "abc-123", **kw}
+
+
+def refusal(found_claims, **kw):
+    with pytest.raises(DomainError) as refused:
+        external_login.account_for(found_claims, **kw)
+    return refused.value.message, refused.value.field_errors
+
+
+def test_a_new_account_takes_address_name_and_department_from_the_claims(db):
+    from kennisbank.models import AuditEvent
+
+    user = external_login.account_for(claims(email=" Anne@Gemeente.example ", given_name=" Anne ",
+                                             family_name="Aalders ", department="Ruimte" * 50))
+    assert (user.email, user.name, user.department, user.external_id, user.password_hash, user.is_admin) == (
+        "anne@gemeente.example", "Anne Aalders", ("Ruimte" * 50)[:200], f"{ISS} abc-123", "!extern", False)
+    row = db.session.scalars(db.select(AuditEvent)).one()
+    assert (row.event, row.actor_id, row.target, row.detail) == ("account_created", user.id, f"user:{user.id}",
+                                                                 '{"via": "oidc"}')
+    assert external_login.account_for(claims(email="iets@anders.example")) is user  # linked: the subject wins
+
+
+@pytest.mark.parametrize("found, email, name", [
+    ({"preferred_username": "b@gemeente.example", "name": "  "}, "b@gemeente.example", "b@gemeente.example"),
+    ({"email": "geen-adres", "preferred_username": "c@gemeente.example", "name": "Cas"}, "c@gemeente.example", "Cas"),
+    ({"email": 7, "preferred_username": "d@gemeente.example", "name": "D" * 300}, "d@gemeente.example", "D" * 200),
+    ({"email": "e@gemeente.example", "given_name": "Eva"}, "e@gemeente.example", "Eva"),
+])
+def test_the_address_comes_from_email_else_the_upn_and_the_name_falls_back(db, found, email, name):
+    user = external_login.account_for(claims(**found))
+    assert (user.email, user.name) == (email, name)
+
+
+def test_every_refusal_reads_in_full(db, make_user):
+    assert refusal(claims(email="x" * 250 + "@gemeente.example")) == (
+        "Uw organisatie geeft geen e-mailadres door, en zonder e-mailadres kan kennisbank u niet herkennen. Vraag de "
+        "beheerder van kennisbank om dit in te stellen.", {"account": ""})
+    assert refusal(claims(email="f@gemeente.example", email_verified=False)) == (
+        "Uw organisatie meldt dat uw e-mailadres niet is bevestigd. Bevestig het daar eerst.", {"account": ""})
+    other = make_user(email="g@gemeente.example", external_id=f"{ISS} iemand-anders")
+    assert refusal(claims(email="g@gemeente.example")) == (
+        "Dit e-mailadres hoort al bij een ander organisatie-account. Neem contact op met de beheerder.",
+        {"account": f"user:{other.id}"})
+    gone = make_user(email="h@gemeente.example", active=False)
+    deactivated = ("Uw kennisbank-account is gedeactiveerd. Neem contact op met de beheerder als dat niet klopt.",
+                   {"account": f"user:{gone.id}"})
+    assert refusal(claims(email="h@gemeente.example")) == deactivated
+    gone.external_id = f"{ISS} abc-123"
+    db.session.commit()
+    assert refusal(claims()) == deactivated
+    verified = external_login.account_for(claims(sub="z", email="i@gemeente.example", email_verified=True))
+    assert verified.email == "i@gemeente.example"
+
+
+def test_linking_an_existing_account_is_audited_and_keeps_its_password(db, make_user):
+    from kennisbank.models import AuditEvent
+
+    person = make_user(email="j@gemeente.example")
+    stored = person.password_hash
+    assert external_login.account_for(claims(email="J@gemeente.example")) is person
+    assert person.external_id == f"{ISS} abc-123" and person.password_hash == stored
+    row = db.session.scalars(db.select(AuditEvent)).one()
+    assert (row.event, row.actor_id, row.target) == ("account_linked", person.id, f"user:{person.id}")
+
+
+@pytest.mark.parametrize("groups, admin", [(["kb-beheer", "x"], True), ("kb-beheer", True), (("kb-beheer",), True),
+                                           (["x"], False), (None, False), (7, False)])
+def test_the_admin_group_in_any_form_decides_and_the_change_is_audited(db, make_user, groups, admin):
+    import json
+
+    from kennisbank.models import AuditEvent
+
+    person = make_user(email="k@gemeente.example", is_admin=not admin)
+    found = claims(email="k@gemeente.example", rollen=groups)
+    assert external_login.account_for(found, admin_group="kb-beheer", groups_claim="rollen").is_admin is admin
+    row = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == "role_changed")).one()
+    assert (row.actor_id, row.target, json.loads(row.detail)) == (
+        None, f"user:{person.id}", {"beheerder": admin, "reason": "groep kb-beheer"})
+    external_login.account_for(found, admin_group="kb-beheer", groups_claim="rollen")  # no change: no new event
+    assert db.session.query(AuditEvent).filter_by(event="role_changed").count() == 1
+    external_login.account_for(found)  # no admin group configured: the role stays as it is
+    assert person.is_admin is admin

@@ -648,3 +648,24 @@ def test_suggestions_never_offer_the_opposite_word(app, db, index, viewer, make_
     assert search.search(viewer, "leveranciersafhankelijkheid").suggestion is None
     assert _negation_of("duidelijk", "onduidelijk") and _negation_of("nietroker", "roker")
     assert not _negation_of("warmtnet", "warmtenet") and not _negation_of("ontwerp", "ontwerpen")
+
+
+def test_only_rows_that_still_exist_and_may_be_seen_are_shown_in_the_index_order(db, make_user, make_project,
+                                                                                 make_lesson, make_network):
+    from kennisbank.search.engine import RawHit, Visibility
+    from kennisbank.services.search_visibility import still_visible, who
+
+    viewer, admin = make_user(), make_user(is_admin=True)
+    concept = make_project(title="Concept van een ander")
+    started = make_project(title="Gestart", status=ProjectStatus.STARTED)
+    lesson = make_lesson(title="Les")
+    network = make_network(name="Netwerk")
+    hit = lambda kind, ident: RawHit(kind=kind, item_id=ident, score=1.0, highlight=None)
+    raw = [hit("lesson", lesson.id), hit("project", concept.id), hit("project", 987654), hit("network", network.id),
+           hit("project", started.id)]
+    assert [(h.kind, row) for h, row in still_visible(viewer, raw)] == [("lesson", lesson), ("network", network),
+                                                                         ("project", started)]
+    assert [row for _, row in still_visible(admin, raw)] == [lesson, concept, network, started]
+    assert still_visible(None, raw) == []
+    assert (who(None), who(viewer), who(admin)) == (Visibility(None, False), Visibility(viewer.id, False),
+                                                    Visibility(admin.id, True))

@@ -269,6 +269,78 @@ def test_a_round_leaves_a_rebuild_to_the_process_already_doing_it(app, db, make_
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh's handles on bad files
+def test_a_change_logs_the_item_and_what_depends_on_it_and_wakes_this_hosts_indexer(app, db, make_user,
+                                                                                     make_theme, make_lesson):
+    from kennisbank.search import sync
+
+    woken = []
+
+    class Indexer:
+        def wake(self):
+            woken.append(1)
+
+    app.extensions["kennisbank_indexer"] = Indexer()
+    theme = make_theme(name="Energie")
+    lesson = make_lesson(themes=[theme])
+    woken.clear()
+    before = len(log_rows(db))
+    theme.name = "Energie en warmte"  # a lesson's document shows its themes' names
+    db.session.commit()
+    assert {(row.kind, row.item_id) for row in log_rows(db)[before:]} >= {("theme", theme.id),
+                                                                         ("lesson", lesson.id)}
+    assert woken == [1]
+    db.session.commit()  # nothing changed: nobody is woken
+    assert woken == [1]
+    sync.mark("lesson", lesson.id)
+    db.session.rollback()  # a rolled-back mark wakes nobody, and a later empty commit neither
+    db.session.commit()
+    assert woken == [1]
+    sync.mark("lesson", lesson.id)
+    db.session.commit()
+    assert woken == [1, 1] and (log_rows(db)[-1].kind, log_rows(db)[-1].item_id) == ("lesson", lesson.id)
+
+
+@pytest.mark.parametrize("days, accepted", [("0", 0.0), ("7.5", 7.5), ("99999", 99999.0), ("100000", None),
+                                            ("-0.1", None), ("", None), ("nooit", None)])
+def test_the_log_retention_is_a_number_of_days_at_start(tmp_path, days, accepted):
+    from kennisbank import create_app
+
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k",
+              "SEARCH_SYNC": "manual", "SEARCH_LOG_RETENTION_DAYS": days}
+    if accepted is None:
+        with pytest.raises(ValueError) as refused:
+            create_app(config, instance_path=str(tmp_path / "instance"))
+        assert str(refused.value) == ("KENNISBANK_SEARCH_LOG_RETENTION_DAYS moet een aantal dagen zijn (0 of meer), "
+                                      f"niet '{days}'.")
+    else:
+        assert create_app(config, instance_path=str(tmp_path / "instance")).config[
+            "SEARCH_LOG_RETENTION_DAYS"] == accepted
+
+
+@pytest.mark.parametrize("mode, runs_a_thread", [("background", True), ("worker", False), ("manual", False)])
+def test_only_background_mode_gives_this_process_an_indexer(tmp_path, mode, runs_a_thread):
+    from kennisbank import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k",
+                      "SEARCH_SYNC": mode}, instance_path=str(tmp_path / "instance"))
+    assert ("kennisbank_indexer" in app.extensions) is runs_a_thread
+    if not runs_a_thread:
+        with pytest.raises(ValueError) as refused:
+            create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'y.sqlite'}", "SECRET_KEY": "k",
+                        "SEARCH_SYNC": mode + "x"}, instance_path=str(tmp_path / "instance"))
+        assert str(refused.value) == (f"KENNISBANK_SEARCH_SYNC moet een van background, worker, manual zijn, niet "
+                                      f"'{mode}x'.")
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_the_app():
+    """Set up before `app`, so torn down after it: what a test's app leaked is collected in that test."""
+    yield
+    gc.collect()
+
+
+# Whoosh leaves the files of a segment it failed to read open; they are closed here, in this test.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app, db, make_user, caplog):
     import logging
 
@@ -292,4 +364,4 @@ def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app,
     assert index.current_generation(root) != generation and not worker.error
     found = rebuild.check(app)
     assert found.lag == 0 and found.drift == [] and f"person:{added.id}" not in found.missing
-    gc.collect()  # Whoosh's handles on the torn file go now, under this test's warning filter
+    gc.collect()

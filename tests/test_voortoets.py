@@ -8,7 +8,7 @@ from kennisbank.search import indexer
 from kennisbank.services import voortoets
 from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
 
-from .conftest import csrf_token
+from .conftest import assert_refused, csrf_token
 
 CONCLUSION = "We nemen de les over netbeheerders mee en bellen de projectleider in Eindhoven."
 
@@ -317,3 +317,480 @@ def test_a_refused_conclusion_comes_back_as_typed_with_every_reason(db, client, 
     assert typed in page and "nog open" in page
     assert 'aria-describedby="conclusie-fout"' in page
     assert concept.prior_work_check.conclusion == ""  # nothing saved
+
+
+# Word for word, and the trail each step leaves ------------------------------------------------------------
+
+CONCLUSION = "Wij nemen de les over bewoners mee en bellen de vorige projectleider."
+
+
+def audited(db, event):
+    import json
+
+    from kennisbank.models import AuditEvent
+
+    return [(row.actor_id, row.target, json.loads(row.detail or "{}"))
+            for row in db.session.scalars(select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id))]
+
+
+def test_every_refusal_of_the_voortoets_reads_in_full(db, earlier_work, concept, make_user):
+    stranger, admin = make_user(), make_user(is_admin=True)
+    check = voortoets.refresh_check(concept, concept.lead)
+    refusals = [
+        (NotAllowed, lambda: voortoets.refresh_check(concept, stranger),
+         "Alleen de projectleider doet de voortoets van dit project.", None),
+        (DomainError, lambda: voortoets.give_verdict(check, 987654, Verdict.RELEVANT, "", concept.lead),
+         "Deze suggestie hoort niet bij deze voortoets.", {}),
+        (DomainError, lambda: voortoets.record_search(check, "  ", concept.lead), "Typ waar u naar zoekt.",
+         {"query": "Typ waar u naar zoekt."}),
+        (DomainError, lambda: voortoets.search_for_owner(check, admin, " "), "Typ waar u naar zoekt.", {}),
+        (NotAllowed, lambda: voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, stranger),
+         "Alleen de projectleider en de eigenaren van de thema's van dit project kunnen suggesties toevoegen.", None),
+        (DomainError, lambda: voortoets.add_suggestion(check, "project", concept.id, concept.lead),
+         "Dit is het project zelf; kies eerder werk van anderen.", {}),
+        (DomainError, lambda: voortoets.add_suggestion(check, "lesson", 987654, concept.lead),
+         "Dit item bestaat niet (meer) of kan niet worden voorgesteld.", {}),
+        (DomainError, lambda: voortoets.add_suggestion(check, "onzin", 1, concept.lead),
+         "Dit item bestaat niet (meer) of kan niet worden voorgesteld.", {}),
+        (NotAllowed, lambda: voortoets.start_project(concept, stranger),
+         "Alleen de projectleider kan het project starten.", None),
+        (NotAllowed, lambda: voortoets.override_start(concept, concept.lead, "x" * 30),
+         "Alleen een beheerder kan een project zonder voortoets starten.", None),
+    ]
+    assert_refused(refusals)
+    open_rows = len(check.suggestions)
+    with pytest.raises(DomainError) as short:
+        voortoets.complete_check(check, " kort ", concept.lead)
+    conclusion = ("Schrijf een korte conclusie (minstens 40 tekens): wat neemt u mee uit eerder werk, met wie neemt "
+                  "u contact op, waarom gaat u door?")
+    assert short.value.message == f"Geef een oordeel over elke suggestie ({open_rows} nog open). {conclusion}"
+    assert short.value.field_errors == {"conclusion": conclusion}
+    with pytest.raises(GateRefused) as gate:
+        voortoets.start_project(concept, concept.lead)
+    assert gate.value.problems == [f"Geef een oordeel over elke suggestie ({open_rows} nog open).",
+                                   "Rond de voortoets af met een conclusie."]
+    assert gate.value.message == "Het project kan nog niet starten: " + " ".join(gate.value.problems)
+
+
+def test_the_gate_names_what_is_missing_in_each_state(db, earlier_work, concept, make_project):
+    assert voortoets.start_problems(concept) == ["Doe eerst de voortoets: kijk wat er al eerder is gedaan."]
+    assert voortoets.completion_problems(None) == ["Er is nog geen voortoets gedaan."]
+    started = make_project(status=ProjectStatus.STARTED)
+    assert voortoets.start_problems(started) == ["Alleen een concept kan worden gestart."]
+    check = voortoets.refresh_check(concept, concept.lead)
+    check.suggestions.clear()
+    assert voortoets.completion_problems(check) == [
+        "Er waren geen suggesties: zoek minstens één keer zelf naar eerder werk."]
+    concept.question = "Iets heel anders over afvalinzameling en containers in de binnenstad."
+    concept.title = "Ondergrondse containers"
+    assert voortoets.start_problems(concept) == [
+        "De beschrijving is sinds de voortoets flink veranderd. Kijk opnieuw wat er al eerder is gedaan."]
+    with pytest.raises(DomainError) as refused:
+        voortoets.refresh_check(started, started.lead)
+    assert refused.value.message == "De voortoets hoort bij een concept; dit project is al gestart."
+
+
+def test_verdicts_and_completion_leave_an_audit_trail_and_a_history(db, earlier_work, concept):
+    from kennisbank.services import revisions
+
+    check = voortoets.refresh_check(concept, concept.lead)
+    rows = list(check.suggestions)
+    for row in rows:
+        voortoets.give_verdict(check, row.id, Verdict.RELEVANT, "  nuttig  " + "x" * 3000, concept.lead)
+    assert {len(row.note) for row in rows} == {2000} and rows[0].note.startswith("nuttig")
+    assert audited(db, "voortoets_verdict") == [
+        (concept.lead.id, f"project:{concept.id}", {"item": f"{row.item_type}:{row.item_id}", "verdict": "relevant"})
+        for row in rows]
+    voortoets.complete_check(check, "  " + CONCLUSION + "  ", concept.lead)
+    assert check.conclusion == CONCLUSION and check.completed_by == concept.lead and check.completed_at
+    assert audited(db, "voortoets_completed") == [(concept.lead.id, f"project:{concept.id}",
+                                                   {"suggestions": len(rows)})]
+    assert (revisions.history(concept)[0].action, revisions.history(concept)[0].user) == (
+        "voortoets afgerond", concept.lead)
+    voortoets.start_project(concept, concept.lead)
+    started = revisions.history(concept)[0]
+    assert (started.action, started.user, started.changes) == ("gestart", concept.lead,
+                                                               {"status": ["concept", "gestart"]})
+    assert concept.status == ProjectStatus.STARTED and concept.started_at is not None
+
+
+@pytest.mark.parametrize("reason, accepted", [("x" * 19 + " ", False), ("a" * 20, True), ("-- " * 10, False),
+                                              ("   " + "b" * 19 + "   ", False)])
+def test_an_override_needs_a_real_reason_of_twenty_characters(db, concept, make_user, reason, accepted):
+    from kennisbank.services import revisions
+
+    admin = make_user(is_admin=True)
+    if not accepted:
+        with pytest.raises(DomainError) as refused:
+            voortoets.override_start(concept, admin, reason)
+        message = "Schrijf waarom dit project zonder voortoets start (minstens 20 tekens)."
+        assert refused.value.message == message and refused.value.field_errors == {"reason": message}
+        assert concept.status == ProjectStatus.CONCEPT
+        return
+    voortoets.override_start(concept, admin, reason)
+    assert (concept.status, concept.start_override_reason, concept.start_override_by) == (
+        ProjectStatus.STARTED, reason, admin)
+    assert audited(db, "start_override") == [(admin.id, f"project:{concept.id}", {"reason": reason})]
+    assert revisions.history(concept)[0].action == "gestart zonder voortoets"
+    with pytest.raises(DomainError) as again:
+        voortoets.override_start(concept, admin, reason)
+    assert again.value.message == "Alleen een concept kan worden gestart."
+
+
+def test_a_suggestion_by_a_theme_owner_or_the_lead_says_where_it_came_from(db, earlier_work, concept, make_user):
+    owner = make_user()
+    earlier_work["theme"].owners.append(owner)
+    check = voortoets.refresh_check(concept, concept.lead)
+    check.suggestions.clear()
+    db.session.flush()
+    by_owner = voortoets.add_suggestion(check, "project", earlier_work["project"].id, owner, note="  Bel Ervaren.  ",
+                                        verdict=Verdict.RELEVANT)
+    assert (by_owner.reason, by_owner.suggested_by, by_owner.note, by_owner.verdict, by_owner.rank) == (
+        "kijk ook naar (themaeigenaar)", owner, "Bel Ervaren.", None, 1)
+    by_lead = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, concept.lead, note=" ja ",
+                                       verdict=Verdict.CONTACT)
+    assert (by_lead.reason, by_lead.suggested_by, by_lead.note, by_lead.verdict, by_lead.rank) == (
+        "eigen zoekopdracht", None, "ja", Verdict.CONTACT, 2)
+    again = voortoets.add_suggestion(check, "project", earlier_work["project"].id, concept.lead,
+                                     verdict=Verdict.NOT_RELEVANT)
+    assert again is by_owner and by_owner.verdict == Verdict.NOT_RELEVANT and len(check.suggestions) == 2
+    assert audited(db, "voortoets_verdict") == [
+        (concept.lead.id, f"project:{concept.id}", {"item": f"lesson:{earlier_work['failure'].id}",
+                                                    "verdict": "contact_opnemen"}),
+        (concept.lead.id, f"project:{concept.id}", {"item": f"project:{earlier_work['project'].id}",
+                                                    "verdict": "niet_relevant"})]
+
+
+def test_people_to_ask_say_why_skip_the_asker_and_who_left_and_stop_at_six(db, make_user, make_theme, make_project,
+                                                                          make_lesson, make_network):
+    from datetime import date, timedelta
+
+    from kennisbank.services.voortoets import Suggestion
+
+    asker, lead, mate, gone = make_user(), make_user(name="Lea"), make_user(name="Mat"), make_user(active=False)
+    writer, member, former, owner = make_user(name="Wim"), make_user(name="Mia"), make_user(), make_user(name="Ole")
+    project = make_project(title="Zon op daken", lead=lead, team=[mate, gone, asker])
+    lesson = make_lesson(title="Te laat begonnen", author=writer)
+    team_lesson = make_lesson(title="Namens het team", author=make_user(), on_behalf_of_team=True)
+    network = make_network(name="Kring Zon", members=[
+        {"user": member, "since": date(2020, 1, 1)}, {"user": lead, "since": date(2020, 1, 1)},
+        {"user": former, "since": date(2020, 1, 1), "until": date.today() - timedelta(days=1)}])
+    theme = make_theme(name="Energie", owners=[owner, asker])
+    found = [Suggestion("project", project, "", 1.0), Suggestion("lesson", lesson, "", 1.0),
+             Suggestion("lesson", team_lesson, "", 1.0), Suggestion("network", network, "", 1.0),
+             Suggestion("project", project, "", 0.5)]
+    people = voortoets.people_to_ask(found, [theme.id], exclude=asker)
+    assert [(p.user.name, p.why) for p in people] == [
+        ("Lea", ["leidde 'Zon op daken'", "zit in Kring Zon"]), ("Mat", ["werkte mee aan 'Zon op daken'"]),
+        ("Wim", ["schreef de les 'Te laat begonnen'"]), ("Mia", ["zit in Kring Zon"]),
+        ("Ole", ["themaeigenaar van Energie"])]
+    assert asker in [p.user for p in voortoets.people_to_ask(found, [theme.id])]
+    assert len(voortoets.people_to_ask(found, [theme.id], limit=2)) == 2
+    crowd = make_network(members=[{"user": make_user(), "since": date(2020, 1, 1)} for _ in range(8)])
+    assert len(voortoets.people_to_ask([Suggestion("network", crowd, "", 1.0)], [])) == 6
+
+
+def test_a_reason_names_themes_words_and_place(db, make_theme, make_project, make_network):
+    energie, water, afval = make_theme(name="Energie"), make_theme(name="Water"), make_theme(name="Afval")
+    project = make_project(title="Zonnepanelen op scholen", question="Daken van scholen vol zonnepanelen.",
+                           themes=[energie, water], municipality_code="GM0363")
+    terms = ["school", "zonnepaneel", "dak", "ander", "nog"]
+    reason = voortoets._reason("project", project, terms, [energie, water, afval], "GM0363")
+    assert reason == ("zelfde thema's: Energie, Water; overeenkomende woorden: school, zonnepaneel, dak; "
+                      "zelfde gemeente")
+    assert voortoets._reason("project", project, terms[:1], [energie], "GM0599") == (
+        "zelfde thema: Energie; overeenkomende woorden: school")
+    network = make_network(name="Netwerk", description="Over iets anders.")
+    assert voortoets._reason("network", network, ["zon"], [], None) == "vergelijkbare beschrijving"
+    assert voortoets._words("de zon op het dak van een school") >= {"school", "dak", "zon"}
+
+
+def test_the_basis_text_leaves_out_empty_parts():
+    assert voortoets.basis_text(" Titel ", "", "  ", "Aanpak") == "Titel\nAanpak"
+
+
+def test_the_panel_waits_for_ten_characters_and_never_suggests_drafts(app, db, earlier_work, make_user,
+                                                                     make_project):
+    viewer = make_user()
+    draft = make_project(title="Slimme straatverlichting zuinig", question="Openbare verlichting slim met sensoren?",
+                         status=ProjectStatus.STARTED)
+    indexer.catch_up(app)
+    draft.status = ProjectStatus.CONCEPT  # back to a concept; the index has not caught up yet
+    db.session.commit()
+    assert voortoets.similar_panel("123456789", theme_ids=[], municipality="", viewer=viewer) == {
+        "suggestions": [], "people": [], "enough_text": False, "unavailable": False}
+    panel = voortoets.similar_panel("Hoe maken we de openbare verlichting slim en zuinig met sensoren?",
+                                    theme_ids=[], municipality="Atlantis", viewer=viewer)
+    items = [s.item for s in panel["suggestions"]]
+    assert panel["enough_text"] and earlier_work["project"] in items and draft not in items
+    assert earlier_work["lead"] in [p.user for p in panel["people"]]
+
+
+def test_stale_is_measured_as_the_share_of_words_kept(db, make_project):
+    from kennisbank.models import PriorWorkCheck
+
+    project = make_project(title="een twee drie vier vijf", question="")
+    words = ["appel", "banaan", "citroen", "dadel", "eland", "framboos", "gember", "hazelnoot", "ijsbeer", "jaguar"]
+
+    def stale(before: list[str], now: list[str]) -> bool:
+        project.title, project.question = " ".join(now), ""
+        return voortoets.is_stale(PriorWorkCheck(basis_text=" ".join(before)), project)
+
+    assert voortoets._words(" ".join(words)) == set(words)
+    assert not stale(words, words[:6])  # 6 of 10 shared: exactly the limit, still the same text
+    assert stale(words, words[:5] + ["kiwi"])  # 5 of 11
+    assert not stale([], []) and stale([], ["kiwi"]) and stale(["kiwi"], [])
+
+
+def test_only_a_started_project_with_a_finished_check_can_be_outdated(db, concept):
+    assert not voortoets.is_outdated(concept)
+    check = voortoets.refresh_check(concept, concept.lead)
+    concept.title, concept.question = "Ouderen en vervoer", "Hoe helpen we ouderen naar de huisarts?"
+    assert not voortoets.is_outdated(concept)  # a concept: the gate asks to look again instead
+    concept.status = ProjectStatus.STARTED
+    assert not voortoets.is_outdated(concept)  # the check was never finished
+    check.completed_at = check.created_at
+    assert voortoets.is_outdated(concept)
+
+
+def test_looking_again_keeps_verdicts_and_what_people_added(db, earlier_work, concept, make_user):
+    owner = make_user()
+    earlier_work["theme"].owners.append(owner)
+    check = voortoets.refresh_check(concept, concept.lead)
+    judged = check.suggestions[0]
+    voortoets.give_verdict(check, judged.id, Verdict.CONTACT, "", concept.lead)
+    added = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, owner)
+    check.completed_at = check.created_at
+    concept.title, concept.question = "Kwallen tellen", "Zwemmen kwallen in de grachten?"
+    again = voortoets.refresh_check(concept, concept.lead)
+    assert again is check and check.completed_at is None
+    assert check.basis_text == "Kwallen tellen\nZwemmen kwallen in de grachten?"
+    assert judged in check.suggestions and added in check.suggestions
+    assert all(row.verdict is not None or row.suggested_by_id is not None for row in check.suggestions)
+
+
+def test_own_searches_are_kept_with_their_results_and_items_load_without_deleted_ones(app, db, earlier_work, concept,
+                                                                                      make_lesson):
+    check = voortoets.refresh_check(concept, concept.lead)
+    record = voortoets.record_search(check, "  sensoren lantaarnpalen  ", concept.lead)
+    assert record.query == "sensoren lantaarnpalen" and record.user == concept.lead and record.result_count >= 1
+    assert ["lesson", earlier_work["failure"].id] in record.results
+    gone = make_lesson(title="Weg", deleted_at=earlier_work["failure"].created_at)
+    loaded = voortoets.items_for([["lesson", earlier_work["failure"].id], ["lesson", gone.id], ["onzin", 1],
+                                  ["project", 987654]])
+    assert [(item.kind, item.item) for item in loaded] == [("lesson", earlier_work["failure"])]
+    expected = [i.item for i in voortoets.items_for(record.results)]
+    assert [(r.query, [i.item for i in items]) for r, items in voortoets.search_items(check)] == [
+        ("sensoren lantaarnpalen", expected)]
+
+
+def test_the_lead_sees_system_suggestions_first_in_rank_then_what_owners_added(db, earlier_work, concept, make_user):
+    owner = make_user()
+    earlier_work["theme"].owners.append(owner)
+    check = voortoets.refresh_check(concept, concept.lead)
+    check.suggestions.clear()
+    db.session.flush()
+    from_owner = voortoets.add_suggestion(check, "project", earlier_work["project"].id, owner)
+    from_lead = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, concept.lead)
+    from_owner.rank, from_lead.rank = 1, 2
+    assert [item.row for item in voortoets.suggestion_items(check)] == [from_lead, from_owner]
+    assert voortoets.suggestion_items(check)[0].kind_label == "Les"
+
+
+def test_the_text_of_each_kind_of_item_that_suggestions_are_matched_on(db, make_project, make_lesson, make_network):
+    project = make_project(title="T", question="V", goal="D", approach="A")
+    lesson = make_lesson(title="T", context="C", what_happened="W", lesson_learned="L", advice="Ad")
+    network = make_network(name="N", description="B")
+    assert voortoets._item_text("project", project) == "T\nV\nD\nA"
+    assert voortoets._item_text("lesson", lesson) == "T\nC\nW\nL Ad"
+    assert voortoets._item_text("network", network) == "N\nB"
+
+
+def test_a_reason_shows_at_most_four_matching_words(db, make_project):
+    project = make_project(title="school dak zonnepaneel subsidie", question="buurt")
+    reason = voortoets._reason("project", project, ["school", "dak", "zonnepaneel", "subsidie", "buurt"], [], None)
+    assert reason == "overeenkomende woorden: school, dak, zonnepaneel, subsidie"
+
+
+def test_an_own_search_keeps_the_first_page_and_a_search_in_vain_is_logged_for_the_themes(app, db, earlier_work,
+                                                                                         concept):
+    check = voortoets.refresh_check(concept, concept.lead)
+    record = voortoets.record_search(check, "sensoren " + "x" * 600, concept.lead)
+    assert len(record.query) == 500
+    found = voortoets.record_search(check, "lantaarnpalen", concept.lead)
+    assert ["lesson", earlier_work["failure"].id] in found.results
+    voortoets.record_search(check, "kwallentelling", concept.lead)
+    logged = db.session.scalars(select(SearchLog).where(SearchLog.query == "kwallentelling")).one()
+    assert (logged.source, logged.result_count, logged.user) == ("voortoets", 0, concept.lead)
+
+
+def test_notes_on_suggestions_belong_to_whoever_wrote_them(db, earlier_work, concept, make_user):
+    owner = make_user()
+    earlier_work["theme"].owners.append(owner)
+    check = voortoets.refresh_check(concept, concept.lead)
+    check.suggestions.clear()
+    db.session.flush()
+    plain = voortoets.add_suggestion(check, "project", earlier_work["project"].id, owner)
+    assert plain.note == ""
+    by_lead = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, concept.lead, note=" alleen ")
+    assert by_lead.note == "" and by_lead.verdict is None  # a note without a verdict is not kept
+    judged = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, concept.lead, note="n" * 3000,
+                                      verdict=Verdict.RELEVANT)
+    assert judged is by_lead and len(judged.note) == 2000
+
+
+def test_completing_turns_relevant_lessons_into_uses_once_with_their_note(db, earlier_work, concept, make_project):
+    other = make_project(status=ProjectStatus.STARTED)
+    db.session.add(LessonUse(lesson=earlier_work["failure"], project=other, user=other.lead,
+                             source=LessonUseSource.CLOSURE))
+    check = voortoets.refresh_check(concept, concept.lead)
+    for row in check.suggestions:
+        voortoets.give_verdict(check, row.id, Verdict.RELEVANT, "Lees dit eerst.", concept.lead)
+    assert {row.item_type for row in check.suggestions} >= {"project", "lesson"}
+    voortoets.complete_check(check, "x" * voortoets.MIN_CONCLUSION, concept.lead)  # exactly long enough
+    uses = db.session.scalars(select(LessonUse).where(LessonUse.project_id == concept.id)).all()
+    assert [(use.lesson_id, use.note, use.user) for use in uses] == [
+        (earlier_work["failure"].id, "Lees dit eerst.", concept.lead)]
+    voortoets.complete_check(check, CONCLUSION, concept.lead)  # confirmed again: no second use
+    assert db.session.scalars(select(LessonUse).where(LessonUse.project_id == concept.id)).all() == uses
+
+
+def _zero_results(source: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("kennisbank_search_zero_results_total", {"source": source}) or 0.0
+
+
+def _searches(source: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("kennisbank_search_duration_seconds_count", {"source": source}) or 0.0
+
+
+def test_the_same_place_ranks_first_and_is_named(app, db, earlier_work, make_project):
+    text = dict(question="Hoe krijgen we meer groene daken op kantoren in de binnenstad?")
+    amsterdam = make_project(title="Groene daken binnenstad", municipality_code="GM0363", status=ProjectStatus.CLOSED,
+                             **text)
+    eindhoven = make_project(title="Groene daken binnenstad", municipality_code="GM0772", status=ProjectStatus.CLOSED,
+                             **text)
+    indexer.catch_up(app)
+    wording = "Groene daken op kantoren in de binnenstad"
+    for place, first, other in (("Amsterdam", amsterdam, eindhoven), ("Eindhoven", eindhoven, amsterdam)):
+        found = voortoets.similar_work(wording, municipality=place)
+        assert [s.item for s in found[:2]] == [first, other] and found[0].reason.endswith("zelfde gemeente")
+        assert "zelfde gemeente" not in found[1].reason and isinstance(found[0].score, float) and found[0].score > 0
+    concept = make_project(title="Groene daken op kantoren", question=text["question"], municipality_code="GM0772")
+    check = voortoets.refresh_check(concept, concept.lead)
+    first = min(check.suggestions, key=lambda row: row.rank)
+    assert (first.rank, first.item_id) == (1, eindhoven.id) and first.reason.endswith("zelfde gemeente")
+    panel = voortoets.similar_panel(wording, theme_ids=[], municipality="Eindhoven", viewer=concept.lead)
+    assert panel["suggestions"][0].item == eindhoven and panel["suggestions"][0].reason.endswith("zelfde gemeente")
+    assert voortoets.similar_work(wording, municipality="Atlantis")[0].reason == \
+        voortoets.similar_work(wording)[0].reason
+
+
+def test_the_database_decides_over_a_lagging_index_and_the_limit_holds(app, db, earlier_work, make_project,
+                                                                      make_lesson):
+    gone = make_lesson(title="Groene daken lekken", context="Groene daken op kantoren lekten na een jaar.")
+    back = make_project(title="Groene daken kantoren", question="Groene daken op kantoren?",
+                        status=ProjectStatus.STARTED)
+    kept = make_lesson(title="Groene daken vragen onderhoud", context="Groene daken op kantoren vragen onderhoud.")
+    indexer.catch_up(app)
+    gone.deleted_at = gone.created_at  # deleted, and back to a concept, while the index still has the old state
+    back.status = ProjectStatus.CONCEPT
+    db.session.commit()
+    found = [s.item for s in voortoets.similar_work("Groene daken op kantoren")]
+    assert kept in found and gone not in found and back not in found
+    assert [s.item for s in voortoets.similar_work("Groene daken vragen onderhoud", limit=1)] == [kept]
+
+
+def test_a_running_project_is_never_its_own_earlier_work(app, db, earlier_work, make_project):
+    running = make_project(title="Groene daken kantoren", question="Groene daken op kantoren?",
+                           status=ProjectStatus.STARTED)
+    indexer.catch_up(app)
+    assert running in [s.item for s in voortoets.similar_work("Groene daken op kantoren")]
+    assert running not in [s.item for s in voortoets.similar_work("Groene daken op kantoren",
+                                                                  exclude_project=running)]
+    panel = voortoets.similar_panel("Groene daken op kantoren", theme_ids=[], municipality="", viewer=running.lead,
+                                    exclude_project=running)
+    assert running not in [s.item for s in panel["suggestions"]]
+
+
+def test_the_panel_starts_at_ten_characters_and_names_theme_owners_but_not_the_viewer(app, db, earlier_work,
+                                                                                     make_user):
+    viewer, owner = make_user(), make_user(name="Olga Owner")
+    earlier_work["theme"].owners[:] = [owner, viewer]
+    db.session.commit()
+    nine = voortoets.similar_panel("mijnwater", theme_ids=[], municipality="", viewer=viewer)
+    assert nine["suggestions"] == [] and nine["enough_text"] is False
+    ten = voortoets.similar_panel("mijnwater!", theme_ids=[earlier_work["theme"].id], municipality="", viewer=viewer)
+    assert ten["enough_text"] is True and ten["suggestions"]
+    asked = [p.user for p in ten["people"]]
+    assert owner in asked and viewer not in asked
+
+
+def test_without_an_index_the_panel_says_so_and_the_form_goes_on(app, db, earlier_work, make_user):
+    import shutil
+    from pathlib import Path
+
+    if "kennisbank_searchers" in app.extensions:
+        app.extensions["kennisbank_searchers"].close_all()
+    shutil.rmtree(app.config["INDEX_DIR"])
+    Path(app.config["INDEX_DIR"]).write_text("geen index")  # a file where the index should be
+    panel = voortoets.similar_panel("slimme verlichting met sensoren", theme_ids=[], municipality="",
+                                    viewer=make_user())
+    assert panel == {"suggestions": [], "people": [], "enough_text": True, "unavailable": True}
+
+
+def test_looking_again_updates_what_the_system_found(db, earlier_work, concept):
+    check = voortoets.refresh_check(concept, concept.lead)
+    ids = sorted((row.id, row.item_type, row.item_id) for row in check.suggestions)
+    system = check.suggestions[0]
+    system.rank, system.reason = 99, "oud"
+    voortoets.refresh_check(concept, concept.lead)
+    assert sorted((row.id, row.item_type, row.item_id) for row in check.suggestions) == ids
+    assert system.rank != 99 and system.reason != "oud"
+    assert sorted(row.rank for row in check.suggestions) == list(range(1, len(check.suggestions) + 1))
+
+
+def test_a_reason_longer_than_its_column_is_cut(app, db, earlier_work, make_theme, make_project):
+    themes = [make_theme(name=f"Thema {n} " + "x" * 100) for n in range(6)]
+    earlier = make_project(title="Groene daken", question="Groene daken?", themes=themes, status=ProjectStatus.CLOSED)
+    indexer.catch_up(app)
+    concept = make_project(title="Groene daken", question="Groene daken?", themes=themes)
+    check = voortoets.refresh_check(concept, concept.lead)
+    row = next(row for row in check.suggestions if row.item_id == earlier.id)
+    assert len(row.reason) == 500
+    check.completed_at = None
+    voortoets.refresh_check(concept, concept.lead)
+    assert len(row.reason) == 500
+
+
+def test_an_override_is_recorded_with_who_and_a_reason_cut_to_500(db, concept, make_user):
+    from kennisbank.services import revisions
+
+    admin = make_user(is_admin=True)
+    voortoets.override_start(concept, admin, "Spoed: " + "r" * 600)
+    assert revisions.history(concept)[0].user == admin
+    assert len(audited(db, "start_override")[0][2]["reason"]) == 500
+
+
+def test_a_theme_owner_looks_for_earlier_work_without_filling_the_in_vain_list(app, db, earlier_work, concept,
+                                                                              make_user):
+    owner = make_user()
+    check = voortoets.refresh_check(concept, concept.lead)
+    before_zero, before_count = _zero_results("voortoets"), _searches("voortoets")
+    found = voortoets.search_for_owner(check, owner, "sensoren lantaarnpalen")
+    assert [(item.kind, item.item) for item in found][:1] and all(item.item is not None for item in found)
+    assert ("lesson", earlier_work["failure"]) in [(item.kind, item.item) for item in found]
+    assert concept not in [item.item for item in found]
+    assert voortoets.search_for_owner(check, owner, "kwallentelling") == []
+    assert db.session.scalars(select(SearchLog).where(SearchLog.query == "kwallentelling")).all() == []
+    assert (_zero_results("voortoets") - before_zero, _searches("voortoets") - before_count) == (1, 2)
+
+
+def test_the_text_a_check_looks_at_is_title_question_goal_and_approach(db, make_project):
+    project = make_project(title="T", question="V", goal="D", approach="A")
+    assert voortoets.project_text(project) == "T\nV\nD\nA"
+    assert voortoets.basis_text("T", "V") == "T\nV"
+    assert voortoets._words("de bus en het ov op 't dak") == {"bus", "dak"}  # two letters or fewer say nothing

@@ -1,7 +1,6 @@
 """Search as users see it: one search over everything, facets, people who know, zero-result log."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -14,9 +13,9 @@ from ..ops import metrics
 from ..models import Lesson, Network, Project, ReviewState, SearchLog, Theme, User
 from ..models.base import utcnow
 from ..search import engine
-from ..search.documents import MODEL_OF_KIND
 from ..search.query import parse
-from . import attachments, municipalities, permissions
+from . import attachments, municipalities
+from .search_visibility import still_visible, who
 
 PER_PAGE = 10
 KIND_LABELS = {"project": "Project", "lesson": "Les", "network": "Netwerk", "theme": "Thema", "person": "Persoon"}
@@ -60,10 +59,6 @@ class SearchPage:
     order: str = "relevantie"
 
 
-def _who(user: User | None) -> engine.Visibility:
-    return engine.visibility(user.id if user else None, permissions.is_admin(user) if user else False)
-
-
 def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
     """The chosen facets as a query (values are index values: codes, slugs, kinds)."""
     clauses, notices = [], []
@@ -79,18 +74,6 @@ def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[st
     if not clauses:
         return None, notices
     return (clauses[0] if len(clauses) == 1 else Q.And(clauses)), notices
-
-
-def _load(raw_hits) -> dict[tuple[str, int], object]:
-    wanted = defaultdict(list)
-    for hit in raw_hits:
-        wanted[hit.kind].append(hit.item_id)
-    loaded = {}
-    for kind, ids in wanted.items():
-        model = MODEL_OF_KIND[kind]
-        for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
-            loaded[(kind, obj.id)] = obj
-    return loaded
 
 
 def _snippet_sources(kind: str, obj) -> list[str]:
@@ -146,19 +129,15 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.notices += notices
     page = max(1, page)
     with metrics.timed_search(source):
-        raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=page, per_page=per_page,
+        raw = engine.run(parsed.query, who=who(user), restrict=restrict, page=page, per_page=per_page,
                          by_date=order == "datum")
         last = max(1, -(-raw.total // per_page))
         if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
             result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")
             page = last
-            raw = engine.run(parsed.query, who=_who(user), restrict=restrict, page=page, per_page=per_page,
+            raw = engine.run(parsed.query, who=who(user), restrict=restrict, page=page, per_page=per_page,
                              by_date=order == "datum")
-    loaded = _load(raw.hits)
-    for hit in raw.hits:
-        obj = loaded.get((hit.kind, hit.item_id))
-        if obj is None or not permissions.can_view_item(user, hit.kind, obj):
-            continue
+    for hit, obj in still_visible(user, raw.hits):
         result.hits.append(Hit(hit.kind, obj, hit.score, _snippet(hit.kind, obj, hit.highlight),
                                url_args(hit.kind, obj)))
     result.total = raw.total
@@ -167,7 +146,7 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.facets = _facets(raw.facets, facet_filters)
     if raw.total == 0:
         metrics.zero_result(source)
-        result.suggestion = engine.suggest(parsed.words, _who(user)) if parsed.words else None
+        result.suggestion = engine.suggest(parsed.words, who(user)) if parsed.words else None
         if log_empty:
             log_search(user, text, 0, parsed.filters.get("thema") or facet_filters.get("thema", ""), source)
     return result
@@ -241,9 +220,8 @@ def people_who_know(user: User, text: str, limit: int = 20, today: date | None =
     if parsed.is_empty:
         return [], parsed.notices
     kinds = Q.Or([Q.Term("kind", k) for k in ("project", "lesson", "network")])
-    raw = engine.run(parsed.query, who=_who(user), restrict=kinds, page=1, per_page=200, by_date=False,
+    raw = engine.run(parsed.query, who=who(user), restrict=kinds, page=1, per_page=200, by_date=False,
                      facets=False)
-    loaded = _load(raw.hits)
     knowers: dict[int, Knower] = {}
 
     def credit(person: User, score: float) -> Knower:
@@ -251,10 +229,7 @@ def people_who_know(user: User, text: str, limit: int = 20, today: date | None =
         knower.score += score
         return knower
 
-    for hit in raw.hits:
-        obj = loaded.get((hit.kind, hit.item_id))
-        if obj is None or not permissions.can_view_item(user, hit.kind, obj):
-            continue
+    for hit, obj in still_visible(user, raw.hits):
         if hit.kind == "project" and obj.lead.active:
             credit(obj.lead, 3 * hit.score).led.append(obj)
         elif hit.kind == "lesson" and obj.author.active and not obj.on_behalf_of_team \

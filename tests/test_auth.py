@@ -439,6 +439,7 @@ def test_the_wait_follows_the_last_failure_and_is_forgotten_after_an_hour(app, d
     throttle.failed("anne@gemeente.example", "", t0 + hour + timedelta(seconds=1))
     db.session.refresh(row)
     assert row.failures == 1 and row.blocked_until is None  # a quiet hour starts the count again
+    assert row.last_failure_at == t0 + hour + timedelta(seconds=1)
 
 
 def test_the_failure_that_reaches_the_limit_locks_once_for_a_quarter(app, db):
@@ -510,3 +511,27 @@ def test_throttle_rows_are_keyed_by_a_secret_hash_and_counted_per_account(app, d
     assert anne.failures == 0 and bob.failures == 20
     # Bob's next failure exactly as the lock ends locks him again.
     assert throttle.failed("bob@gemeente.example", "10.0.0.2", t0 + hour) is True
+
+
+def test_a_refusal_waits_for_the_later_of_account_and_address_and_says_locked_only_while_locked(app, db):
+    from datetime import datetime, timedelta
+
+    from kennisbank.models import LoginThrottle
+    from kennisbank.services import login_throttle as throttle
+
+    t0 = datetime(2026, 3, 10, 12, 0, 0)
+    for n in range(throttle.POLICIES["address"].free + 2):  # the address may try again at t0 + 4 s
+        throttle.failed(f"iemand{n}@gemeente.example", "10.0.0.7", t0)
+    for _ in range(throttle.POLICIES["account"].free):  # the account at t0 + 1 s
+        throttle.failed("anne@gemeente.example", "10.0.0.8", t0)
+    assert throttle.check("anne@gemeente.example", "10.0.0.7", t0 + timedelta(milliseconds=500)) == \
+        throttle.Refusal(4, False)
+    for _ in range(20):
+        throttle.failed("bob@gemeente.example", "10.0.0.9", t0)
+    bob = db.session.scalars(db.select(LoginThrottle).where(LoginThrottle.scope == "account")
+                             .order_by(LoginThrottle.failures.desc())).first()
+    bob.blocked_until = t0 + timedelta(seconds=30)
+    db.session.commit()
+    # The lock ends at t0 + 30 s; the doubling delay still asks a minute after the last failure.
+    assert throttle.check("bob@gemeente.example", "", t0 + timedelta(seconds=30)) == throttle.Refusal(30, False)
+    assert throttle.check("bob@gemeente.example", "", t0 + timedelta(seconds=29)) == throttle.Refusal(1, True)

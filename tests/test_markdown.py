@@ -96,3 +96,11 @@ def test_the_markdown_people_write_renders_exactly():
     assert str(render_markdown("1. een\n\n* twee")).count("<ol>") == 1
     assert "<ul>" in str(render_markdown("1. een\n\n* twee"))
     assert str(render_markdown("regel<br>")) == "<p>regel<br></p>"
+
+
+def test_only_our_attributes_and_link_schemes_survive():
+    assert str(render_markdown('<ol start="3" reversed><li>x</li></ol>')) == "<ol><li>x</li></ol>"
+    assert str(render_markdown("[bel](tel:0612345678) en [bestand](ftp://example.org/a)")) == (
+        '<p><a rel="noopener noreferrer nofollow">bel</a> en <a rel="noopener noreferrer nofollow">bestand</a></p>')
+    assert str(render_markdown("[mail](mailto:a@example.org)")) == (
+        '<p><a href="mailto:a@example.org" rel="noopener noreferrer nofollow">mail</a></p>')

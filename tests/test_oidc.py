@@ -463,3 +463,16 @@ def test_the_admin_group_in_any_form_decides_and_the_change_is_audited(db, make_
     assert db.session.query(AuditEvent).filter_by(event="role_changed").count() == 1
     external_login.account_for(found)  # no admin group configured: the role stays as it is
     assert person.is_admin is admin
+
+
+def test_claims_at_their_limits(db):
+    local = "a" * (254 - len("@gemeente.example"))
+    longest = external_login.account_for(claims(sub="s1", email=local + "@gemeente.example"))
+    assert len(longest.email) == 254 and longest.department == ""
+    message, _ = refusal(claims(sub="s2", email="b" + local + "@gemeente.example"))
+    assert message.startswith("Uw organisatie geeft geen e-mailadres door")
+    long_subject = external_login.account_for(claims(sub="x" * 600, email="c@gemeente.example"))
+    assert long_subject.external_id == f"{ISS} {'x' * 600}"[:500]
+    admin = external_login.account_for(claims(sub="s3", email="d@gemeente.example", groups=["kb-beheer"]),
+                                       admin_group="kb-beheer")
+    assert admin.is_admin is True  # the group claim is called 'groups' unless configured otherwise

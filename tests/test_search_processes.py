@@ -425,7 +425,9 @@ def test_a_rebuild_in_worker_processes_writes_what_one_process_writes(app, db, m
     assert _index_contents(root) == alone
     assert ranked() == before and len(before) == 30
     with index.open_index(root).reader() as reader:
-        assert len(reader.leaf_readers()) == 2  # one segment per worker
+        # A segment per worker that got rows: under load one worker may take every chunk before the other
+        # has started (seen with the machine busy), so one segment is right too.
+        assert 1 <= len(reader.leaf_readers()) <= 2
 
 
 def test_a_worker_killed_during_a_rebuild_fails_it_and_the_old_index_stays(app, db, make_user, make_lesson):

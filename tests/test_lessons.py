@@ -393,15 +393,20 @@ def test_the_lesson_list_filters_pages_and_orders_newest_first(db, make_user, ma
     old = make_lesson(title="Oud", themes=[theme], project=project, created_at=datetime(2023, 5, 1),
                       review_state=ReviewState.REVIEWED)
     same_time = [make_lesson(title=f"Nieuw {n}", created_at=datetime(2025, 5, 1)) for n in range(21)]
+    elsewhere = make_project(status=ProjectStatus.STARTED, municipality_code="GM0599")
+    make_lesson(title="Ouder en later geschreven", created_at=datetime(2022, 1, 1), project=elsewhere,
+                themes=[make_theme(slug="water")])
     titles = lambda **kw: [lesson.title for lesson in lessons.list_lessons(viewer, LessonFilters(**kw), 1).items]
     assert titles() == [f"Nieuw {n}" for n in range(20, 0, -1)]  # 20 a page, ties newest id first
     assert titles(theme="energie") == titles(state="getoetst") == titles(municipality="GM0363") == ["Oud"]
     assert titles(year=2023) == ["Oud"] and titles(state="onzin") == titles()
-    assert lessons.years_in_use() == [2025, 2023]
+    assert lessons.years_in_use() == [2025, 2023, 2022]
+    assert [lesson.title for lesson in lessons.list_lessons(viewer, LessonFilters(), 2).items] == [
+        "Nieuw 0", "Oud", "Ouder en later geschreven"]
     same_time[0].deleted_at = datetime(2026, 1, 1)
     old.deleted_at = datetime(2026, 1, 1)
     db.session.commit()
-    assert lessons.years_in_use() == [2025]
+    assert lessons.years_in_use() == [2025, 2022]
 
 
 def test_a_theme_shows_reviewed_then_unreviewed_then_archived_newest_first(db, make_user, make_theme, make_lesson):
@@ -443,3 +448,11 @@ def test_a_read_is_noted_once_a_day(db, make_lesson):
     db.session.commit()
     db.session.refresh(lesson)
     assert lesson.last_viewed_at == within
+
+
+def test_a_removed_theme_cannot_be_chosen_for_a_lesson(db, make_user, make_theme):
+    gone = make_theme(deleted_at=date(2026, 1, 1))
+    with pytest.raises(DomainError) as refused:
+        lessons.create_lesson(LessonInput(title="T", kind=LessonKind.INSIGHT, advice="A.", theme_ids=[gone.id]),
+                              make_user())
+    assert refused.value.field_errors == {"themes": "Kies alleen bestaande thema's."}

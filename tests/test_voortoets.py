@@ -794,3 +794,52 @@ def test_the_text_a_check_looks_at_is_title_question_goal_and_approach(db, make_
     assert voortoets.project_text(project) == "T\nV\nD\nA"
     assert voortoets.basis_text("T", "V") == "T\nV"
     assert voortoets._words("de bus en het ov op 't dak") == {"bus", "dak"}  # two letters or fewer say nothing
+
+
+def test_only_relevant_lessons_become_uses_each_once(app, db, earlier_work, concept, make_lesson):
+    second = make_lesson(title="Sensoren in lantaarnpalen vragen onderhoud", kind=LessonKind.IMPROVEMENT,
+                         context="Lantaarnpalen met sensoren in de wijk.", themes=[earlier_work["theme"]])
+    indexer.catch_up(app)
+    check = voortoets.refresh_check(concept, concept.lead)
+    lessons_suggested = {row.item_id for row in check.suggestions if row.item_type == "lesson"}
+    assert {earlier_work["failure"].id, second.id} <= lessons_suggested
+    for row in check.suggestions:
+        relevant = row.item_type == "project" or row.item_id == second.id and row.item_type == "lesson"
+        voortoets.give_verdict(check, row.id, Verdict.RELEVANT if relevant else Verdict.NOT_RELEVANT, "",
+                               concept.lead)
+    voortoets.complete_check(check, CONCLUSION, concept.lead)
+    assert [use.lesson_id for use in db.session.scalars(select(LessonUse))] == [second.id]
+    for row in check.suggestions:  # now both lessons: the one already used is not added again
+        if row.item_type == "lesson":
+            voortoets.give_verdict(check, row.id, Verdict.RELEVANT, "", concept.lead)
+    voortoets.complete_check(check, CONCLUSION, concept.lead)
+    assert sorted(use.lesson_id for use in db.session.scalars(select(LessonUse))) == sorted(
+        [second.id, earlier_work["failure"].id])
+
+
+def test_nothing_similar_is_logged_per_theme_or_once_without(app, db, make_project, make_theme):
+    water, groen = make_theme(slug="water"), make_theme(slug="groen")
+    with_themes = make_project(title="Kwallen tellen", question="Zwemmen kwallen in grachten?", themes=[water, groen])
+    without = make_project(title="Ooievaars tellen", question="Hoeveel ooievaars broeden er?")
+    indexer.catch_up(app)
+    for project in (with_themes, without):
+        check = voortoets.refresh_check(project, project.lead)
+        voortoets.record_search(check, project.title, project.lead)
+        voortoets.complete_check(check, "Niemand deed dit eerder; we zochten zelf en vonden niets.", project.lead)
+    logged = db.session.scalars(select(SearchLog).where(SearchLog.source == "voortoets",
+                                                        SearchLog.query.in_(["Kwallen tellen", "Ooievaars tellen"])))
+    assert sorted((e.query, e.theme_slug, e.result_count, e.user_id) for e in logged) == sorted([
+        ("Kwallen tellen", "groen", 0, with_themes.lead.id), ("Kwallen tellen", "water", 0, with_themes.lead.id),
+        ("Ooievaars tellen", "", 0, without.lead.id)])
+
+
+def test_own_and_owner_searches_take_the_first_page(app, db, earlier_work, concept, make_lesson, make_user):
+    for n in range(12):
+        make_lesson(title=f"Ooievaarsnest {n}", context="Een nest van ooievaars op een paal.")
+    indexer.catch_up(app)
+    check = voortoets.refresh_check(concept, concept.lead)
+    assert len(voortoets.record_search(check, "ooievaarsnest", concept.lead).results) == 10
+    owner = make_user()
+    assert len(voortoets.search_for_owner(check, owner, "ooievaarsnest")) == 10
+    found = [item.item for item in voortoets.search_for_owner(check, owner, "verlichting sensoren")]
+    assert earlier_work["project"] in found and concept not in found

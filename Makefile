@@ -38,7 +38,7 @@ bench: install postgres-binaries ## Run the benchmarks under bench/ (prints figu
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-mutate: install postgres-binaries ## Mutation testing of the rule modules: kill rate per module and the survivors (not in CI; about 90 minutes)
+mutate: install postgres-binaries ## Mutation testing of the rule modules: kill rate per module and the survivors (not in CI; two hours or more)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
 	rm -rf mutants
 	$(BIN)/mutmut run > mutmut-run.log 2>&1 || (tail -c 3000 mutmut-run.log; exit 1)

@@ -42,6 +42,14 @@ def new_person():
     return user
 
 
+@pytest.fixture(autouse=True)
+def _collect_after_the_app():
+    """Set up before `app`, so torn down after it: what a test's app leaked (Whoosh's handles on a torn
+    segment) is collected in that test, under its warning filter, not in a later one."""
+    yield
+    gc.collect()
+
+
 def log_rows(db) -> list[SearchChange]:
     db.session.expire_all()
     return list(db.session.scalars(select(SearchChange).order_by(SearchChange.xid, SearchChange.seq)))
@@ -268,7 +276,6 @@ def test_a_round_leaves_a_rebuild_to_the_process_already_doing_it(app, db, make_
     assert indexer.catch_up(app) == 1 and index.read_cursor(index.current_generation(root)) is not None
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh's handles on bad files
 def test_a_change_logs_the_item_and_what_depends_on_it_and_wakes_this_hosts_indexer(app, db, make_user,
                                                                                      make_theme, make_lesson):
     from kennisbank.search import sync
@@ -332,15 +339,7 @@ def test_only_background_mode_gives_this_process_an_indexer(tmp_path, mode, runs
                                       f"'{mode}x'.")
 
 
-@pytest.fixture(autouse=True)
-def _collect_after_the_app():
-    """Set up before `app`, so torn down after it: what a test's app leaked is collected in that test."""
-    yield
-    gc.collect()
-
-
-# Whoosh leaves the files of a segment it failed to read open; they are closed here, in this test.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh's handles on bad files
 def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app, db, make_user, caplog):
     import logging
 
@@ -364,4 +363,4 @@ def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app,
     assert index.current_generation(root) != generation and not worker.error
     found = rebuild.check(app)
     assert found.lag == 0 and found.drift == [] and f"person:{added.id}" not in found.missing
-    gc.collect()
+    gc.collect()  # Whoosh's handles on the torn file go now, under this test's warning filter

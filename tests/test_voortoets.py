@@ -37,6 +37,17 @@ def concept(db, make_user, make_project, earlier_work):
     return project
 
 
+@pytest.fixture
+def empty_check(db, earlier_work, concept, make_user):
+    """The concept's voortoets without system suggestions, and an owner of its theme: (check, owner)."""
+    owner = make_user()
+    earlier_work["theme"].owners.append(owner)
+    check = voortoets.refresh_check(concept, concept.lead)
+    check.suggestions.clear()
+    db.session.flush()
+    return check, owner
+
+
 def test_suggestions_match_on_text_and_theme_and_show_failures(db, earlier_work, concept):
     found = voortoets.similar_work(voortoets.project_text(concept), theme_ids=[earlier_work["theme"].id],
                                    exclude_project=concept)
@@ -437,12 +448,9 @@ def test_an_override_needs_a_real_reason_of_twenty_characters(db, concept, make_
     assert again.value.message == "Alleen een concept kan worden gestart."
 
 
-def test_a_suggestion_by_a_theme_owner_or_the_lead_says_where_it_came_from(db, earlier_work, concept, make_user):
-    owner = make_user()
-    earlier_work["theme"].owners.append(owner)
-    check = voortoets.refresh_check(concept, concept.lead)
-    check.suggestions.clear()
-    db.session.flush()
+def test_a_suggestion_by_a_theme_owner_or_the_lead_says_where_it_came_from(db, earlier_work, concept,
+                                                                            empty_check):
+    check, owner = empty_check
     by_owner = voortoets.add_suggestion(check, "project", earlier_work["project"].id, owner, note="  Bel Ervaren.  ",
                                         verdict=Verdict.RELEVANT)
     assert (by_owner.reason, by_owner.suggested_by, by_owner.note, by_owner.verdict, by_owner.rank) == (
@@ -584,12 +592,9 @@ def test_own_searches_are_kept_with_their_results_and_items_load_without_deleted
         ("sensoren lantaarnpalen", expected)]
 
 
-def test_the_lead_sees_system_suggestions_first_in_rank_then_what_owners_added(db, earlier_work, concept, make_user):
-    owner = make_user()
-    earlier_work["theme"].owners.append(owner)
-    check = voortoets.refresh_check(concept, concept.lead)
-    check.suggestions.clear()
-    db.session.flush()
+def test_the_lead_sees_system_suggestions_first_in_rank_then_what_owners_added(db, earlier_work, concept,
+                                                                               empty_check):
+    check, owner = empty_check
     from_owner = voortoets.add_suggestion(check, "project", earlier_work["project"].id, owner)
     from_lead = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, concept.lead)
     from_owner.rank, from_lead.rank = 1, 2
@@ -624,12 +629,8 @@ def test_an_own_search_keeps_the_first_page_and_a_search_in_vain_is_logged_for_t
     assert (logged.source, logged.result_count, logged.user) == ("voortoets", 0, concept.lead)
 
 
-def test_notes_on_suggestions_belong_to_whoever_wrote_them(db, earlier_work, concept, make_user):
-    owner = make_user()
-    earlier_work["theme"].owners.append(owner)
-    check = voortoets.refresh_check(concept, concept.lead)
-    check.suggestions.clear()
-    db.session.flush()
+def test_notes_on_suggestions_belong_to_whoever_wrote_them(db, earlier_work, concept, empty_check):
+    check, owner = empty_check
     plain = voortoets.add_suggestion(check, "project", earlier_work["project"].id, owner)
     assert plain.note == ""
     by_lead = voortoets.add_suggestion(check, "lesson", earlier_work["failure"].id, concept.lead, note=" alleen ")

@@ -825,7 +825,7 @@ def test_nothing_similar_is_logged_per_theme_or_once_without(app, db, make_proje
     indexer.catch_up(app)
     for project in (with_themes, without):
         check = voortoets.refresh_check(project, project.lead)
-        voortoets.record_search(check, project.title, project.lead)
+        voortoets.record_search(check, "broedende kwalvogels", project.lead)  # not the title: logged apart
         voortoets.complete_check(check, "Niemand deed dit eerder; we zochten zelf en vonden niets.", project.lead)
     logged = db.session.scalars(select(SearchLog).where(SearchLog.source == "voortoets",
                                                         SearchLog.query.in_(["Kwallen tellen", "Ooievaars tellen"])))

@@ -27,8 +27,6 @@ def _changed_items(session: Session) -> set[tuple[str, int]]:
     connection = session.connection()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         kind = documents.kind_of(obj)
-        if obj.id is None:
-            continue
         if kind is not None:
             rows.add((kind, obj.id))
         for dependent in documents.dependents(obj, connection):

@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "review_state": "toetsstatus", "review_remark": "opmerking bij toetsing", "reviewed_by": "getoetst door",
     "reviewed_at": "getoetst op", "name": "naam", "description": "omschrijving", "synthesis": "wat we weten",
     "owners": "eigenaren", "url": "link", "lid": "lid", "closure_note": "toelichting bij afsluiting",
+    "terms": "woorden", "source": "bron", "deleted_at": "verwijderd op",
 }
 
 

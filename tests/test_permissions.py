@@ -131,6 +131,12 @@ MATRIX = [
     ("POST", "/bijlagen/{a}/verwijderen", "attachments.remove", dict(LEAD_OWNER_ADMIN, lead=REDIRECT, owner=REDIRECT,
                                                                     admin=REDIRECT)),
     ("GET", "/zoeken?q=verlichting", "search.results", expect()),
+    # The search vocabulary: everyone reads it, theme owners and administrators keep it.
+    ("GET", "/woordenlijst", "search.vocabulary_list", expect()),
+    ("GET", "/woordenlijst/nieuw", "search.vocabulary_new", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
+    ("GET", "/woordenlijst/{v}/bewerken", "search.vocabulary_edit", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
+    ("POST", "/woordenlijst/{v}/verwijderen", "search.vocabulary_remove",
+     expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
     ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
     ("GET", "/help/", "help.index", expect(anonymous=OK)),
     ("GET", "/healthz", "ops.healthz", expect(anonymous=OK)),
@@ -195,8 +201,12 @@ def build_world():
     check.suggestions.append(PriorWorkSuggestion(item_type="lesson", item_id=lesson_id, rank=1))
     _db.session.flush()
     suggestion = check.suggestions[0]
+    from kennisbank.models import VocabularyEntry
+
+    entry = VocabularyEntry(terms="AVG; privacy", source="AVG")
+    _db.session.add(entry)
     _db.session.commit()
-    return people, {"a": attachment.id, "i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+    return people, {"v": entry.id, "a": attachment.id, "i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
                     "u": people["medewerker"].id, "m": network.memberships[0].id}
 
 
@@ -328,6 +338,7 @@ def test_every_rule_for_every_kind_of_person(db, make_user, make_theme, make_pro
         "end membership": lambda u: can.can_end_membership(u, membership),
         "delete": lambda u: can.can_delete(u),
         "import": lambda u: can.can_import(u),
+        "edit vocabulary": lambda u: can.can_edit_vocabulary(u),
         "administer": lambda u: can.can_administer(u),
     }
     active = {"stranger", "lead", "member", "owner", "trekker", "former", "admin", "old_owner"}
@@ -351,6 +362,7 @@ def test_every_rule_for_every_kind_of_person(db, make_user, make_theme, make_pro
         "edit network": {"owner", "trekker", "admin"}, "edit closed network": set(),
         "appoint trekker": {"owner", "trekker", "admin"}, "end membership": {"member", "owner", "trekker", "admin"},
         "delete": {"admin"}, "import": {"owner", "admin"}, "administer": {"admin"},
+        "edit vocabulary": {"owner", "admin"},
     }
     found = {name: {role for role, person in people.items() if check(person)} for name, check in checks.items()}
     assert found == expected

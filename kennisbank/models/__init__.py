@@ -12,11 +12,12 @@ from .search import ApiToken, IndexReplica, SearchChange, SearchChangeHorizon, S
 from .security import AuditEvent, LoginThrottle, UserSession
 from .theme import Theme, theme_owners
 from .user import User
+from .vocabulary import VocabularyEntry
 
 __all__ = [
     "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
     "LoginThrottle", "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
-    "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "lesson_themes", "network_themes",
+    "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "VocabularyEntry", "lesson_themes", "network_themes",
     "project_members", "project_themes", "theme_owners",
 ]

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("search", __name__)
 
-from . import views  # noqa: E402,F401
+from . import views, vocabulary_views  # noqa: E402,F401

@@ -80,14 +80,32 @@ def score_all(searcher, query: Q.Query) -> Hits:
     if isinstance(query, Q.Phrase):
         # Ranked like its words together; only the documents where they stand side by side count.
         # (Whoosh's phrase matcher gives other scores; which of the phrase matches comes first is ours.)
-        words = score_all(searcher, Q.And([Q.Term(query.fieldname, word) for word in query.words]))
+        words = score_all(searcher, Q.And([Q.Term(query.fieldname, word, boost=query.boost)
+                                           for word in query.words]))
         if len(query.words) < 2 or not len(words):
             return words
         keep = _phrase_mask(searcher, query, words.ids)
         return Hits(words.ids[keep], words.scores[keep])
+    if isinstance(query, MostWords):
+        return _most_words([score_all(searcher, q) for q in query.subqueries], searcher.reader().doc_count_all())
     if isinstance(query, Q.Or) and not any(isinstance(q, Q.Not) for q in query.subqueries):
         return _union([score_all(searcher, q) for q in query.subqueries], searcher.reader().doc_count_all())
     raise Unsupported(query)
+
+
+class MostWords(Q.Or):
+    """Any of the parts, documents matching more parts first, then by score (a query whose words do not
+    all occur together: the best documents with a part of them). Whoosh itself reads it as a plain Or."""
+
+
+def _most_words(parts: list[Hits], doc_count: int) -> Hits:
+    summed = _union(parts, doc_count)
+    if not len(summed):
+        return summed
+    matched = _union([Hits(part.ids, np.ones(len(part))) for part in parts], doc_count)
+    # Both unions hold the same documents in the same (ascending) order; one more part matched outweighs
+    # any difference in score.
+    return Hits(summed.ids, summed.scores + matched.scores * (summed.scores.max() + 1))
 
 
 def _intersection(parts: list[Hits]) -> Hits:

@@ -15,6 +15,8 @@ from whoosh import query as Q
 from ..services import municipalities
 from ..services.errors import DomainError
 from .analysis import dutch_analyzer
+from .postings import MostWords
+from .vocabulary import EMPTY, MAX_EXPANSION, Vocabulary
 
 MAX_LENGTH = 500
 # More words than this add nothing a reader can use and cost time in every part of a search (a pasted
@@ -36,6 +38,8 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)      # the plain words, for "Bedoelde u …?"
     filters: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    expanded: list[str] = field(default_factory=list)   # synonyms added from the vocabulary, as written
+    any_words: Q.Query | None = None   # the same words, any of them: for when all together find nothing
 
     @property
     def is_empty(self) -> bool:
@@ -110,7 +114,42 @@ def _with_kind(word: str, clause: Q.Query | None) -> Q.Query | None:
     return by_kind if clause is None else Q.Or([clause, by_kind])
 
 
-def parse(text: str) -> ParsedQuery:
+# A synonym counts for less than the word typed, so texts using the user's own word come first.
+SYNONYM_BOOST = 0.6
+
+
+def _synonym(words: tuple[str, ...]) -> Q.Query:
+    if len(words) == 1:
+        return Q.Term("text", words[0], boost=SYNONYM_BOOST)
+    return Q.Phrase("text", list(words), boost=SYNONYM_BOOST)
+
+
+def _expand(groups: list[list[Q.Query]], plain: list[tuple[int, tuple[str, ...]]], vocabulary: Vocabulary,
+            parsed: ParsedQuery) -> None:
+    """Widen runs of plain query words that are a vocabulary term with the term's synonyms."""
+    runs: list[list[tuple[int, tuple[str, ...]]]] = []
+    for index, words in plain:
+        if len(groups[index]) != 1:  # joined by OF with the next word: the user chose the alternatives
+            continue
+        if runs and runs[-1][-1][0] == index - 1:
+            runs[-1].append((index, words))
+        else:
+            runs.append([(index, words)])
+    budget = MAX_EXPANSION
+    for run in runs:
+        found = vocabulary.expand_words([words for _, words in run], budget)
+        for start, (length, expansion) in found.items():
+            indexes = [index for index, _ in run[start:start + length]]
+            own = [groups[index][0] for index in indexes]
+            typed = own[0] if len(own) == 1 else Q.And(own)
+            groups[indexes[0]] = [Q.Or([typed, *(_synonym(words) for words in expansion.keys)])]
+            for index in indexes[1:]:
+                groups[index] = []
+            parsed.expanded += [term for term in expansion.added if term not in parsed.expanded]
+            budget -= len(expansion.added)
+
+
+def parse(text: str, vocabulary: Vocabulary = EMPTY) -> ParsedQuery:
     """Parse a user's query into a Whoosh query; never raises."""
     text, notices = clean(text)
     text = WHAT_WENT_WRONG.sub("mislukt", text)
@@ -119,6 +158,7 @@ def parse(text: str) -> ParsedQuery:
     excluded: list[Q.Query] = []
     negate_next = join_next = False
     used = 0
+    plain: list[tuple[int, tuple[str, ...]]] = []  # (group, analysed words) of each word typed as such
     for match in TOKEN.finditer(text):
         word, phrase, name = match.group("word"), match.group("phrase"), match.group("field")
         if used == MAX_WORDS:
@@ -143,7 +183,8 @@ def parse(text: str) -> ParsedQuery:
             parsed.filters[name.lower()] = phrase if phrase is not None else word
         else:
             raw = phrase if phrase is not None else (f"{name}:{word}" if name else word) or ""
-            clause = text_query(_terms(raw), phrase=phrase is not None)
+            terms = _terms(raw)
+            clause = text_query(terms, phrase=phrase is not None)
             if word and not name:
                 clause = _with_kind(word, clause)
             if clause is not None and not negative and phrase is None:
@@ -157,9 +198,12 @@ def parse(text: str) -> ParsedQuery:
             groups[-1].append(clause)
         else:
             groups.append([clause])
+            if word and not name:
+                plain.append((len(groups) - 1, tuple(terms)))
         join_next = False
     if negate_next or join_next:
         parsed.notices.append("Een losse OF, NIET of min-teken aan het eind is genegeerd.")
+    _expand(groups, plain, vocabulary, parsed)
     clauses = [group[0] if len(group) == 1 else Q.Or(group) for group in groups if group]
     if not clauses:
         if excluded:
@@ -167,4 +211,7 @@ def parse(text: str) -> ParsedQuery:
         return parsed
     positive = clauses[0] if len(clauses) == 1 else Q.And(clauses)
     parsed.query = Q.AndNot(positive, Q.Or(excluded)) if excluded else positive
+    if len(clauses) > 1:
+        some = MostWords(clauses)
+        parsed.any_words = Q.AndNot(some, Q.Or(excluded)) if excluded else some
     return parsed

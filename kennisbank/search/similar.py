@@ -16,11 +16,13 @@ from whoosh import query as Q
 from . import postings
 from .analysis import dutch_analyzer
 from .engine import draft_docnums, searchers
+from .vocabulary import EMPTY, Vocabulary
 
 MAX_TERMS = 12
 TOO_COMMON = 0.25  # a term in more than a quarter of all documents says little about similarity
 THEME_BOOST = 1.5
 MUNICIPALITY_BOOST = 0.5
+SYNONYM_SHARE = 0.5
 
 
 @dataclass
@@ -42,21 +44,44 @@ def key_terms(text: str, reader) -> list[tuple[str, float]]:
     return sorted(weighted, key=lambda tw: -tw[1])[:MAX_TERMS]
 
 
+def synonym_terms(text: str, vocabulary: Vocabulary, reader) -> list[Q.Query]:
+    """The other words of the vocabulary groups the description uses, each weighted like a key term at
+    SYNONYM_SHARE: a text that says "persoonsgegevens" is similar to a description that says "AVG", less
+    than one that says "AVG" itself."""
+    if not len(vocabulary):
+        return []
+    tokens = [token.text for token in dutch_analyzer()(text)]
+    total = max(1, reader.doc_count())
+    queries = []
+    for expansion in vocabulary.expand_tokens(tokens):
+        for words in expansion.keys:
+            dfs = [reader.doc_frequency("text", word) for word in words]
+            if not all(dfs) or max(dfs) > TOO_COMMON * total:
+                continue
+            weight = SYNONYM_SHARE * math.log(1 + total / max(dfs))
+            queries.append(Q.Term("text", words[0], boost=weight) if len(words) == 1
+                           else Q.Phrase("text", list(words), boost=weight))
+    return queries
+
+
 def find_similar(text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
-                 exclude_keys: set[str], limit: int) -> tuple[list[Similar], list[str]]:
+                 exclude_keys: set[str], limit: int,
+                 vocabulary: Vocabulary = EMPTY) -> tuple[list[Similar], list[str]]:
     """The most similar documents, and the description's key terms (for the "why").
 
     :raises SearchUnavailable: the index could not be read, also not on a freshly opened searcher."""
     return searchers().run(lambda searcher: _find_similar(searcher, text, themes=themes, municipality=municipality,
-                                                          kinds=kinds, exclude_keys=exclude_keys, limit=limit))
+                                                          kinds=kinds, exclude_keys=exclude_keys, limit=limit,
+                                                          vocabulary=vocabulary))
 
 
 def _find_similar(searcher, text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
-                  exclude_keys: set[str], limit: int) -> tuple[list[Similar], list[str]]:
+                  exclude_keys: set[str], limit: int, vocabulary: Vocabulary) -> tuple[list[Similar], list[str]]:
     terms = key_terms(text, searcher.reader())
-    if not terms:
+    synonyms = synonym_terms(text, vocabulary, searcher.reader())
+    if not terms and not synonyms:
         return [], []
-    should = [Q.Term("text", term, boost=weight) for term, weight in terms]
+    should = [Q.Term("text", term, boost=weight) for term, weight in terms] + synonyms
     should += [Q.Term("theme", slug, boost=THEME_BOOST) for slug in themes]
     if municipality:
         should.append(Q.Term("municipality", municipality, boost=MUNICIPALITY_BOOST))

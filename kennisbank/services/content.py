@@ -17,7 +17,8 @@ from ..extensions import db
 from ..models import (InnovationStage, Lesson, LessonKind, LessonUse, LessonUseSource, Membership, MembershipRole,
                       Network, NetworkKind, PriorWorkCheck, Project, ProjectStatus, ReviewState, Theme, User)
 from ..models.base import utcnow
-from . import municipalities, revisions, users
+from ..search.vocabulary import VocabularyError
+from . import municipalities, revisions, users, vocabulary
 from .errors import DomainError
 
 CONTENT_ACTION = "geladen uit content"
@@ -50,7 +51,7 @@ def load_content(content_dir: Path, *, demo: bool, demo_password: str) -> LoadRe
     """
     try:
         return _load_all(content_dir, demo, demo_password)
-    except frontmatter.FrontMatterError as error:
+    except (frontmatter.FrontMatterError, VocabularyError) as error:
         raise ContentError(str(error)) from None
 
 
@@ -58,6 +59,11 @@ def _load_all(content_dir: Path, demo: bool, demo_password: str) -> LoadReport:
     report = LoadReport()
     for doc in frontmatter.read_folder(content_dir / "themes"):
         _load_theme(doc, report)
+    added, kept = vocabulary.load_content(content_dir / vocabulary.FOLDER)
+    if added:
+        report.created["woordgroepen"] = added
+    if kept:
+        report.skipped["woordgroepen"] = kept
     if demo:
         demo_dir = content_dir / "demo"
         _load_users(frontmatter.read(demo_dir / "users.md"), demo_password, report)

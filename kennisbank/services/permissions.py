@@ -123,10 +123,20 @@ def can_manage_themes(user: User) -> bool:
     return is_admin(user)
 
 
+def is_curator(user: User) -> bool:
+    """Administrators and the owners of a theme still in use: those who keep the knowledge base in order."""
+    return is_admin(user) or (_is_user(user) and any(not t.is_deleted for t in user.owned_themes))
+
+
+def can_edit_vocabulary(user: User) -> bool:
+    """The search vocabulary is kept by those who keep the themes."""
+    return is_curator(user)
+
+
 # Networks ---------------------------------------------------------------------------------------------
 
 def can_create_network(user: User) -> bool:
-    return is_admin(user) or (_is_user(user) and any(not t.is_deleted for t in user.owned_themes))
+    return is_curator(user)
 
 
 def can_edit_network(user: User, network: Network, today: date | None = None) -> bool:
@@ -157,7 +167,7 @@ def can_delete(user: User) -> bool:
 
 def can_import(user: User) -> bool:
     """Importing from spreadsheets: administrators, and theme owners (for the items of their themes)."""
-    return is_admin(user) or (_is_user(user) and any(not t.is_deleted for t in user.owned_themes))
+    return is_curator(user)
 
 
 def can_administer(user: User) -> bool:

@@ -14,7 +14,7 @@ from ..models import Lesson, Network, Project, ReviewState, SearchLog, Theme, Us
 from ..models.base import utcnow
 from ..search import engine
 from ..search.query import parse
-from . import attachments, municipalities
+from . import attachments, municipalities, vocabulary
 from .search_visibility import still_visible, who
 
 PER_PAGE = 10
@@ -57,6 +57,8 @@ class SearchPage:
     notices: list[str] = field(default_factory=list)
     suggestion: str | None = None
     order: str = "relevantie"
+    expanded: list[str] = field(default_factory=list)   # "ook gezocht op: …"
+    partial: bool = False   # no result had every word: these have some of them
 
 
 def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
@@ -119,8 +121,8 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
            per_page: int = PER_PAGE) -> SearchPage:
     """One search over projects, lessons, networks, themes and people, as `user` may see them."""
     facet_filters = {k: v for k, v in (facet_filters or {}).items() if k in FACET_PARAMS and v}
-    parsed = parse(text)
-    result = SearchPage(query=text, notices=list(parsed.notices), order=order)
+    parsed = parse(text, vocabulary.current())
+    result = SearchPage(query=text, notices=list(parsed.notices), order=order, expanded=parsed.expanded)
     if parsed.is_empty:
         if text.strip():
             result.notices.append("We konden geen zoekwoorden vinden in uw zoekvraag. Typ een of meer woorden.")
@@ -129,13 +131,23 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.notices += notices
     page = max(1, page)
     with metrics.timed_search(source):
-        raw = engine.run(parsed.query, who=who(user), restrict=restrict, page=page, per_page=per_page,
+        query = parsed.query
+        raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
                          by_date=order == "datum")
+        if raw.total == 0 and parsed.any_words is not None:
+            # Not every word occurs together: the documents with the most of them, said so.
+            found_all = False
+            query = parsed.any_words
+            raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
+                             by_date=order == "datum")
+            result.partial = raw.total > 0
+        else:
+            found_all = raw.total > 0
         last = max(1, -(-raw.total // per_page))
         if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
             result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")
             page = last
-            raw = engine.run(parsed.query, who=who(user), restrict=restrict, page=page, per_page=per_page,
+            raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
                              by_date=order == "datum")
     for hit, obj in still_visible(user, raw.hits):
         result.hits.append(Hit(hit.kind, obj, hit.score, _snippet(hit.kind, obj, hit.highlight),
@@ -144,9 +156,11 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.page = page
     result.pages = max(1, -(-raw.total // per_page))
     result.facets = _facets(raw.facets, facet_filters)
-    if raw.total == 0:
-        metrics.zero_result(source)
+    if not found_all:
+        # Also with a part of the words found: what people looked for and the knowledge base lacks.
         result.suggestion = engine.suggest(parsed.words, who(user)) if parsed.words else None
+        if raw.total == 0:
+            metrics.zero_result(source)
         if log_empty:
             log_search(user, text, 0, parsed.filters.get("thema") or facet_filters.get("thema", ""), source)
     return result

@@ -21,7 +21,7 @@ from ..search import documents
 from ..search.analysis import dutch_analyzer
 from ..search.searchers import SearchUnavailable
 from ..search.similar import find_similar
-from . import audit, municipalities, permissions, revisions
+from . import audit, municipalities, permissions, revisions, vocabulary
 from .errors import DomainError, GateRefused, NotAllowed
 from .search import KIND_LABELS, log_search
 from .search import search as run_search
@@ -91,7 +91,7 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
             code = None
     exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
     found, terms = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
-                                exclude_keys=exclude, limit=limit * 2)
+                                exclude_keys=exclude, limit=limit * 2, vocabulary=vocabulary.current())
     suggestions = []
     for similar in found:
         item = db.session.get(MODELS[similar.kind], similar.item_id)

@@ -1,0 +1,14 @@
+from ..forms import BaseForm, VersionField, text
+from .vocabulary import MAX_SOURCE_LENGTH
+
+
+class NewVocabularyForm(BaseForm):
+    terms = text("Woorden die hetzelfde betekenen", 1000, required="Vul de woorden in, gescheiden door een puntkomma.")
+    source = text("Bron", MAX_SOURCE_LENGTH, required="Noem de bron: de wet, de standaard of de pagina.")
+
+
+class VocabularyForm(NewVocabularyForm):
+    version = VersionField()
+
+
+CONFLICT_FIELDS = {"terms": ("terms", "Woorden"), "source": ("source", "Bron")}

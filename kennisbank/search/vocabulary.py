@@ -1,0 +1,174 @@
+"""Government vocabulary: groups of words that mean the same (AVG, privacy, persoonsgegevens), applied
+at query time so that a search and the voortoets find a text whichever of the words it uses.
+
+A group is matched on analysed words (the lemmas the index holds), so "persoonsgegeven" matches the
+group of "persoonsgegevens" and "Wet open overheid" matches in any capitalisation. The rules every group
+must meet live here, for files under content/synoniemen and for edits in the app alike.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .analysis import dutch_analyzer
+
+# One word expanded to more words than this makes a search slow and its results vague.
+MAX_TERMS = 12
+MAX_TERM_WORDS = 6
+MAX_TERM_LENGTH = 80
+MAX_SOURCE_LENGTH = 300
+# All expansions of one query together; the rest of the query still counts, without its synonyms.
+MAX_EXPANSION = 24
+
+ENTRY_LINE = re.compile(r"^\s*[-*]\s+(?P<entry>.*)$")
+SOURCE_MARK = re.compile(r"\|\s*bron\s*:", re.IGNORECASE)
+_analyzer = dutch_analyzer()
+
+
+class VocabularyError(ValueError):
+    """A group breaks a rule; the message is Dutch and names the place (file and line, or the group)."""
+
+
+@dataclass(frozen=True)
+class Group:
+    terms: tuple[str, ...]     # as written, the first is the group's name
+    source: str
+    place: str = ""            # "overheid.md, regel 12" or "" for a group edited in the app
+    entry_id: int | None = None
+
+
+def key(term: str) -> tuple[str, ...]:
+    """A term as the index sees it: its analysed words (stop words out, lemmas)."""
+    return tuple(token.text for token in _analyzer(term))
+
+
+def split_terms(text: str) -> list[str]:
+    """'AVG; privacy;GDPR' -> ['AVG', 'privacy', 'GDPR'] (empty pieces kept, so they can be refused)."""
+    return [" ".join(piece.split()) for piece in text.split(";")]
+
+
+def check_group(terms: list[str], source: str, where: str) -> Group:
+    """One group on its own: enough terms, none empty, too long, repeated or made of stop words only.
+
+    :raises VocabularyError: with `where` in front of the message."""
+    prefix = f"{where}: " if where else ""
+    if any(not term for term in terms):
+        raise VocabularyError(f"{prefix}er staat een lege term tussen de puntkomma's.")
+    if len(terms) < 2:
+        raise VocabularyError(f"{prefix}een groep heeft minstens twee woorden nodig die hetzelfde betekenen, "
+                              "gescheiden door een puntkomma.")
+    if len(terms) > MAX_TERMS:
+        raise VocabularyError(f"{prefix}{len(terms)} termen; een groep mag er hoogstens {MAX_TERMS} hebben, anders "
+                              "wordt één zoekwoord tot te veel woorden uitgebreid. Splits de groep.")
+    seen: dict[tuple[str, ...], str] = {}
+    for term in terms:
+        if len(term) > MAX_TERM_LENGTH or len(term.split()) > MAX_TERM_WORDS:
+            raise VocabularyError(f"{prefix}'{term[:40]}…' is te lang; een term heeft hoogstens "
+                                  f"{MAX_TERM_WORDS} woorden en {MAX_TERM_LENGTH} tekens.")
+        analysed = key(term)
+        if not analysed:
+            raise VocabularyError(f"{prefix}'{term}' bestaat alleen uit stopwoorden en kan niet gezocht worden.")
+        if analysed in seen:
+            raise VocabularyError(f"{prefix}'{term}' staat al in deze groep (als '{seen[analysed]}').")
+        seen[analysed] = term
+    source = " ".join(source.split())
+    if not source:
+        raise VocabularyError(f"{prefix}de bron ontbreekt: noem de wet, de standaard of de pagina waar de "
+                              "woorden vandaan komen.")
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise VocabularyError(f"{prefix}de bron is langer dan {MAX_SOURCE_LENGTH} tekens.")
+    return Group(tuple(terms), source, where)
+
+
+def parse_file(text: str, name: str) -> list[Group]:
+    """The groups in a content file: list items '- term; term; term | bron: source' after the front
+    matter; every other line is explanation for people and is skipped.
+
+    :raises VocabularyError: naming the file and line."""
+    lines = text.splitlines()
+    start = 0
+    if lines and lines[0].strip() == "---":
+        start = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), len(lines))
+    groups = []
+    for number, line in enumerate(lines[start:], start + 1):
+        match = ENTRY_LINE.match(line)
+        if not match:
+            continue
+        where = f"{name}, regel {number}"
+        parts = SOURCE_MARK.split(match.group("entry"), maxsplit=1)
+        if len(parts) != 2:
+            raise VocabularyError(f"{where}: de bron ontbreekt; schrijf '| bron: …' achter de woorden.")
+        groups.append(check_group(split_terms(parts[0]), parts[1], where))
+    return groups
+
+
+@dataclass
+class Expansion:
+    matched: str                # the words of the query that matched, as typed
+    added: list[str]            # the group's other terms, as written in the vocabulary
+    keys: list[tuple[str, ...]] = field(default_factory=list)  # their analysed words, to search on
+
+
+class Vocabulary:
+    """All groups, checked against each other, and looked up by analysed words."""
+
+    def __init__(self, groups: list[Group]):
+        self.groups = groups
+        self._by_key: dict[tuple[str, ...], tuple[int, str]] = {}
+        for number, group in enumerate(groups):
+            for term in group.terms:
+                analysed = key(term)
+                if analysed in self._by_key:
+                    other = groups[self._by_key[analysed][0]]
+                    where = f"{group.place}: " if group.place else ""
+                    raise VocabularyError(
+                        f"{where}'{term}' staat ook in "
+                        f"{other.place or _name(other)}. Eén woord in twee groepen zou die groepen aan elkaar "
+                        "koppelen (een kring); voeg ze samen of haal het woord uit één groep weg.")
+                self._by_key[analysed] = (number, term)
+        self.longest = max((len(k) for k in self._by_key), default=0)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def lookup(self, words: tuple[str, ...]) -> Expansion | None:
+        """The group a run of analysed words is a term of, with its other terms."""
+        found = self._by_key.get(words)
+        if found is None:
+            return None
+        number, term = found
+        others = [t for t in self.groups[number].terms if t != term]
+        return Expansion(matched=term, added=others, keys=[key(t) for t in others])
+
+    def expand_words(self, words: list[tuple[str, ...]], limit: int = MAX_EXPANSION) -> dict[int, tuple[int, Expansion]]:
+        """Runs of consecutive query words that are a term: {first word: (words in the run, expansion)}.
+
+        `words` holds each query word's analysed form (a word may analyse to several, "Mijn-omgeving").
+        The longest run wins; at most `limit` terms are added over the whole query."""
+        found: dict[int, tuple[int, Expansion]] = {}
+        added = 0
+        i = 0
+        while i < len(words):
+            for length in range(min(len(words) - i, self.longest), 0, -1):
+                joined = tuple(part for word in words[i:i + length] for part in word)
+                expansion = self.lookup(joined) if joined else None
+                if expansion is not None and added < limit:
+                    keep = limit - added
+                    expansion.added, expansion.keys = expansion.added[:keep], expansion.keys[:keep]
+                    added += len(expansion.added)
+                    found[i] = (length, expansion)
+                    i += length - 1
+                    break
+            i += 1
+        return found
+
+    def expand_tokens(self, tokens: list[str], limit: int = MAX_EXPANSION) -> list[Expansion]:
+        """The same over a description's analysed tokens (the voortoets)."""
+        return [expansion for _, expansion in self.expand_words([(t,) for t in tokens], limit).values()]
+
+
+def _name(group: Group) -> str:
+    return f"de groep '{group.terms[0]}'"
+
+
+EMPTY = Vocabulary([])

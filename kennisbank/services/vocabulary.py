@@ -1,0 +1,150 @@
+"""The government vocabulary as people keep it: loaded from content/synoniemen, edited in the app by theme
+owners and administrators (with history), and read by every search and voortoets.
+
+The database holds the groups; each process keeps the built lookup and rebuilds it when the groups'
+stamp (count and last change) differs, so every worker and host uses the same vocabulary within one
+request of a change.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import User, VocabularyEntry
+from ..models.base import utcnow
+from ..search.vocabulary import (EMPTY, Group, Vocabulary, VocabularyError, check_group, parse_file,
+                                 split_terms)
+from . import editing, permissions, revisions
+from .errors import DomainError, NotAllowed
+
+log = logging.getLogger(__name__)
+FOLDER = "synoniemen"
+CONTENT_ACTION = "geladen uit content"
+
+_lock = threading.Lock()
+_built: tuple[tuple, Vocabulary] = ((), EMPTY)
+
+
+def read_folder(folder: Path) -> list[Group]:
+    """Every group in the folder's .md files, checked on its own and against all others.
+
+    :raises VocabularyError: naming the file and line."""
+    groups: list[Group] = []
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.md")):
+            groups += parse_file(path.read_text(encoding="utf-8"), path.name)
+    Vocabulary(groups)  # a word in two groups is refused here, with both places
+    return groups
+
+
+def _group(entry: VocabularyEntry) -> Group:
+    return Group(tuple(entry.term_list), entry.source, entry_id=entry.id)
+
+
+def active_entries() -> list[VocabularyEntry]:
+    query = select(VocabularyEntry).where(VocabularyEntry.deleted_at.is_(None)).order_by(func.lower(VocabularyEntry.terms))
+    return list(db.session.scalars(query))
+
+
+def current() -> Vocabulary:
+    """The vocabulary as the database holds it now (built once per change, per process)."""
+    global _built
+    stamp = tuple(db.session.execute(select(func.count(VocabularyEntry.id), func.max(VocabularyEntry.updated_at),
+                                            func.sum(VocabularyEntry.version))).one())
+    built_stamp, built = _built
+    if stamp == built_stamp:
+        return built
+    with _lock:
+        vocabulary = tolerant([_group(entry) for entry in active_entries()])
+        _built = (stamp, vocabulary)
+    return vocabulary
+
+
+def tolerant(groups: list[Group]) -> Vocabulary:
+    """Every group that fits with the ones before it. Edits are checked one at a time, so two people
+    saving clashing groups at the same moment is the only way a clash reaches the database."""
+    kept: list[Group] = []
+    for group in groups:
+        try:
+            Vocabulary(kept + [group])
+        except VocabularyError as error:
+            log.warning("vocabulary group skipped: %s", error)
+            continue
+        kept.append(group)
+    return Vocabulary(kept)
+
+
+def _checked(terms_text: str, source: str, entry: VocabularyEntry | None) -> Group:
+    """:raises DomainError: the group breaks a rule, or shares a word with another group."""
+    try:
+        group = check_group(split_terms(terms_text), source, "")
+        others = [_group(e) for e in active_entries() if entry is None or e.id != entry.id]
+        Vocabulary(others + [group])
+    except VocabularyError as error:
+        message = str(error)
+        message = message[0].upper() + message[1:]
+        raise DomainError(message, {"terms": message}) from None
+    return group
+
+
+def create(terms_text: str, source: str, by: User) -> VocabularyEntry:
+    """:raises NotAllowed: not a theme owner or administrator. :raises DomainError: see `_checked`."""
+    if not permissions.can_edit_vocabulary(by):
+        raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst aanvullen.")
+    group = _checked(terms_text, source, None)
+    entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source)
+    db.session.add(entry)
+    db.session.flush()
+    revisions.record(entry, "aangemaakt", by, {"terms": [None, entry.terms], "source": [None, entry.source]})
+    return entry
+
+
+def update(entry: VocabularyEntry, terms_text: str, source: str, *, expected_version: int, by: User) -> dict:
+    """:raises NotAllowed, DomainError, EditConflict:"""
+    if not permissions.can_edit_vocabulary(by) or entry.is_deleted:
+        raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst bewerken.")
+    group = _checked(terms_text, source, entry)
+    return editing.apply_changes(entry, {"terms": "; ".join(group.terms), "source": group.source},
+                                 expected_version=expected_version, by=by)
+
+
+def remove(entry: VocabularyEntry, by: User) -> None:
+    """Take a group out of use; its history stays. :raises NotAllowed:"""
+    if not permissions.can_edit_vocabulary(by):
+        raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst bewerken.")
+    if entry.deleted_at is None:
+        editing.apply_changes(entry, {"deleted_at": utcnow()}, expected_version=None, by=by, action="verwijderd")
+
+
+def load_content(folder: Path) -> tuple[int, int]:
+    """Add the groups of content/synoniemen that are not there yet: (added, left as they were).
+
+    A group is known by its first word; one that shares a word with a group edited in the app is left
+    out (the edit wins; the log says which).
+    :raises VocabularyError: a file breaks a rule (nothing is added then)."""
+    groups = read_folder(folder)
+    existing = {entry.name.lower() for entry in db.session.scalars(select(VocabularyEntry))}
+    have = [_group(entry) for entry in active_entries()]
+    added = kept = 0
+    for group in groups:
+        if group.terms[0].lower() in existing:
+            kept += 1
+            continue
+        try:
+            Vocabulary(have + [group])
+        except VocabularyError as error:
+            log.warning("vocabulary group from content left out: %s", error)
+            kept += 1
+            continue
+        entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source,
+                                origin=group.place.split(",")[0])
+        db.session.add(entry)
+        db.session.flush()
+        revisions.record(entry, CONTENT_ACTION, None)
+        have.append(_group(entry))
+        added += 1
+    return added, kept

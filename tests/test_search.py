@@ -669,3 +669,12 @@ def test_only_rows_that_still_exist_and_may_be_seen_are_shown_in_the_index_order
     assert still_visible(None, raw) == []
     assert (who(None), who(viewer), who(admin)) == (Visibility(None, False), Visibility(viewer.id, False),
                                                     Visibility(admin.id, True))
+
+
+def test_a_compound_in_the_query_also_finds_its_parts_apart_whole_word_first(db, index, viewer, make_lesson):
+    make_lesson(title="Afhankelijkheid van één leverancier")
+    make_lesson(title="Leveranciersafhankelijkheid bij software")
+    make_lesson(title="Alleen een leverancier")
+    index()
+    assert titles(search.search(viewer, "leveranciersafhankelijkheid")) == [
+        "Leveranciersafhankelijkheid bij software", "Afhankelijkheid van één leverancier"]

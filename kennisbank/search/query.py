@@ -15,6 +15,7 @@ from whoosh import query as Q
 from ..services import municipalities
 from ..services.errors import DomainError
 from .analysis import dutch_analyzer
+from .dutch import compound_parts
 from .postings import MostWords
 from .vocabulary import EMPTY, MAX_EXPANSION, Vocabulary
 
@@ -65,13 +66,27 @@ def _terms(text: str) -> list[str]:
     return [token.text for token in _analyzer(text)]
 
 
+# A compound typed in a query also finds texts that use its parts apart ("leveranciersafhankelijkheid":
+# "afhankelijkheid van leveranciers"), as documents are indexed with their compounds' parts; the whole word
+# weighs more, so texts with the compound itself come first.
+PART_BOOST = 0.4
+
+
+def _word_query(term: str) -> Q.Query:
+    whole = Q.Term("text", term)
+    parts = compound_parts(term)
+    if not parts:
+        return whole
+    return Q.Or([whole, Q.And([Q.Term("text", part, boost=PART_BOOST) for part in parts])])
+
+
 def text_query(terms: list[str], phrase: bool = False) -> Q.Query | None:
     """Match analysed terms in the text field (title, summary, body and compound parts, weighted)."""
     if not terms:
         return None
     if phrase and len(terms) > 1:
         return Q.Phrase("text", terms)
-    per_term = [Q.Term("text", term) for term in terms]
+    per_term = [_word_query(term) for term in terms]
     return per_term[0] if len(per_term) == 1 else Q.And(per_term)
 
 

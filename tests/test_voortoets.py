@@ -505,9 +505,9 @@ def test_a_reason_names_themes_words_and_place(db, make_theme, make_project, mak
     terms = ["school", "zonnepaneel", "dak", "ander", "nog"]
     reason = voortoets._reason("project", project, terms, [energie, water, afval], "GM0363")
     assert reason == ("zelfde thema's: Energie, Water; overeenkomende woorden: school, zonnepaneel, dak; "
-                      "zelfde gemeente")
-    assert voortoets._reason("project", project, terms[:1], [energie], "GM0599") == (
-        "zelfde thema: Energie; overeenkomende woorden: school")
+                      "zelfde gemeente; uit de tekst: “Daken van scholen vol zonnepanelen.”")
+    assert voortoets._reason("project", project, terms[:1], [energie], "GM0599", {"school": "scholen"}) == (
+        "zelfde thema: Energie; overeenkomende woorden: scholen; uit de tekst: “Daken van scholen vol zonnepanelen.”")
     network = make_network(name="Netwerk", description="Over iets anders.")
     assert voortoets._reason("network", network, ["zon"], [], None) == "vergelijkbare beschrijving"
     assert voortoets._words("de zon op het dak van een school") >= {"school", "dak", "zon"}
@@ -614,7 +614,37 @@ def test_the_text_of_each_kind_of_item_that_suggestions_are_matched_on(db, make_
 def test_a_reason_shows_at_most_four_matching_words(db, make_project):
     project = make_project(title="school dak zonnepaneel subsidie", question="buurt")
     reason = voortoets._reason("project", project, ["school", "dak", "zonnepaneel", "subsidie", "buurt"], [], None)
-    assert reason == "overeenkomende woorden: school, dak, zonnepaneel, subsidie"
+    assert reason == "overeenkomende woorden: school, dak, zonnepaneel, subsidie; uit de tekst: “buurt”"
+
+
+def test_a_reason_speaks_the_users_words_and_quotes_the_best_sentence(db, make_lesson):
+    lesson = make_lesson(title="Handhaving", context="Eerst iets anders. Handhaving in zaaksystemen vraagt "
+                         "afspraken.\nDe AVG geldt ook voor zaaksystemen en handhaving. " + "Lang " * 60)
+    typed = voortoets.as_typed("Handhaving van het zaaksysteem en de AVG")
+    assert set(typed.values()) == {"handhaving", "zaaksysteem", "AVG"}
+    terms = list(typed)
+    reason = voortoets._reason("lesson", lesson, terms, [], None, typed)
+    assert reason == ("overeenkomende woorden: handhaving, zaaksysteem, AVG; uit de tekst: “De AVG geldt ook voor "
+                      "zaaksystemen en handhaving.”")
+    long = make_lesson(title="T", context="AVG " + "woord " * 40)
+    quoted = voortoets._reason("lesson", long, ["avg"], [], None).split("uit de tekst: “")[1]
+    assert quoted == ("AVG " + "woord " * 40)[:160].rsplit(" ", 1)[0] + " …”"
+
+
+def test_filler_words_never_make_work_similar(db, make_project):
+    from kennisbank.search.similar import FILLER, key_terms
+
+    assert {"zodat", "willen", "via", "zien", "nieuw"} <= FILLER
+
+    class Reader:  # every word known, in one document of a hundred
+        def doc_count(self):
+            return 100
+
+        def doc_frequency(self, field, term):
+            return 1
+
+    assert [t for t, _ in key_terms("We willen via een nieuwe website zien hoe de buurt meedoet, zodat het werkt",
+                                    Reader())] == ["website", "buurt", "meedoen", "werken"]
 
 
 def test_an_own_search_keeps_the_first_page_and_a_search_in_vain_is_logged_for_the_themes(app, db, earlier_work,
@@ -678,14 +708,14 @@ def test_the_same_place_ranks_first_and_is_named(app, db, earlier_work, make_pro
     wording = "Groene daken op kantoren in de binnenstad"
     for place, first, other in (("Amsterdam", amsterdam, eindhoven), ("Eindhoven", eindhoven, amsterdam)):
         found = voortoets.similar_work(wording, municipality=place)
-        assert [s.item for s in found[:2]] == [first, other] and found[0].reason.endswith("zelfde gemeente")
+        assert [s.item for s in found[:2]] == [first, other] and "; zelfde gemeente; " in found[0].reason
         assert "zelfde gemeente" not in found[1].reason and isinstance(found[0].score, float) and found[0].score > 0
     concept = make_project(title="Groene daken op kantoren", question=text["question"], municipality_code="GM0772")
     check = voortoets.refresh_check(concept, concept.lead)
     first = min(check.suggestions, key=lambda row: row.rank)
-    assert (first.rank, first.item_id) == (1, eindhoven.id) and first.reason.endswith("zelfde gemeente")
+    assert (first.rank, first.item_id) == (1, eindhoven.id) and "; zelfde gemeente; " in first.reason
     panel = voortoets.similar_panel(wording, theme_ids=[], municipality="Eindhoven", viewer=concept.lead)
-    assert panel["suggestions"][0].item == eindhoven and panel["suggestions"][0].reason.endswith("zelfde gemeente")
+    assert panel["suggestions"][0].item == eindhoven and "; zelfde gemeente; " in panel["suggestions"][0].reason
     assert voortoets.similar_work(wording, municipality="Atlantis")[0].reason == \
         voortoets.similar_work(wording)[0].reason
 

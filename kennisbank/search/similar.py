@@ -15,11 +15,13 @@ from whoosh import query as Q
 
 from . import postings
 from .analysis import dutch_analyzer
+from .dutch import lemma
 from .engine import draft_docnums, searchers
 from .vocabulary import EMPTY, Vocabulary
 
 MAX_TERMS = 12
-TOO_COMMON = 0.25  # a term in more than a quarter of all documents says little about similarity
+TOO_COMMON = 0.25  # a term in more than a quarter of all documents says little about similarity …
+COMMON_FLOOR = 10  # … once there are enough documents for a quarter to mean something
 THEME_BOOST = 1.5
 MUNICIPALITY_BOOST = 0.5
 SYNONYM_SHARE = 0.5
@@ -32,14 +34,33 @@ class Similar:
     score: float
 
 
+# Words that say what someone wants, not what it is about: never a reason two texts are alike, also where
+# the index is too small to know they are common.
+FILLER = frozenset(lemma(word) for word in (
+    "zodat willen wil wilt wilde via zien ziet nieuw nieuwe goed goede graag gaan gaat komen komt maken maakt "
+    "doen doet kunnen moeten beter meer veel vaak samen eigen andere ander manier mogelijk welke waarom "
+    "zorgen zorgt proberen kijken krijgen krijgt").split())
+
+
+def as_typed(text: str) -> dict[str, str]:
+    """Each analysed word of `text` -> the word as the user typed it (first occurrence; lowercased unless
+    it is an abbreviation such as AVG)."""
+    typed: dict[str, str] = {}
+    for token in dutch_analyzer()(text, chars=True):
+        word = text[token.startchar:token.endchar]
+        typed.setdefault(token.text, word if word.isupper() else word.lower())
+    return typed
+
+
 def key_terms(text: str, reader) -> list[tuple[str, float]]:
     """The description's terms weighted by tf·idf, most distinctive first."""
-    counts = Counter(token.text for token in dutch_analyzer()(text) if len(token.text) > 2)
+    counts = Counter(token.text for token in dutch_analyzer()(text)
+                     if len(token.text) > 2 and token.text not in FILLER)
     total = max(1, reader.doc_count())
     weighted = []
     for term, tf in counts.items():
         df = reader.doc_frequency("text", term)
-        if 0 < df <= TOO_COMMON * total:
+        if 0 < df <= max(TOO_COMMON * total, COMMON_FLOOR):
             weighted.append((term, (1 + math.log(tf)) * math.log(1 + total / df)))
     return sorted(weighted, key=lambda tw: -tw[1])[:MAX_TERMS]
 
@@ -56,7 +77,7 @@ def synonym_terms(text: str, vocabulary: Vocabulary, reader) -> list[Q.Query]:
     for expansion in vocabulary.expand_tokens(tokens):
         for words in expansion.keys:
             dfs = [reader.doc_frequency("text", word) for word in words]
-            if not all(dfs) or max(dfs) > TOO_COMMON * total:
+            if not all(dfs) or max(dfs) > max(TOO_COMMON * total, COMMON_FLOOR):
                 continue
             weight = SYNONYM_SHARE * math.log(1 + total / max(dfs))
             queries.append(Q.Term("text", words[0], boost=weight) if len(words) == 1

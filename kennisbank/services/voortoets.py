@@ -20,7 +20,7 @@ from ..ops import metrics
 from ..search import documents
 from ..search.analysis import dutch_analyzer
 from ..search.searchers import SearchUnavailable
-from ..search.similar import find_similar
+from ..search.similar import as_typed, find_similar
 from . import audit, municipalities, permissions, revisions, vocabulary
 from .errors import DomainError, GateRefused, NotAllowed
 from .search import KIND_LABELS, log_search
@@ -64,18 +64,42 @@ def _item_text(kind: str, item) -> str:
     return basis_text(item.name, item.description)
 
 
-def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: str | None) -> str:
-    """Why this suggestion: shared themes, the description's distinctive words it shares, same place."""
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+QUOTE_LENGTH = 160
+
+
+def _best_sentence(text: str, matched: list[str]) -> str:
+    """The sentence of the suggestion's text (its title left out) with the most of the matched words."""
+    wanted = set(matched)
+    best, best_count = "", 0
+    for sentence in SENTENCE.split(text.split("\n", 1)[1] if "\n" in text else ""):
+        count = len(wanted & _words(sentence))
+        if count > best_count:
+            best, best_count = sentence.strip(), count
+    if len(best) > QUOTE_LENGTH:
+        best = best[:QUOTE_LENGTH].rsplit(" ", 1)[0] + " …"
+    return best
+
+
+def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: str | None,
+            typed: dict[str, str] | None = None) -> str:
+    """Why this suggestion: shared themes, the words of the description it shares (as the user typed
+    them, never their analysed form), same place, and the sentence where they meet."""
     parts = []
     shared = [t.name for t in themes if t in getattr(item, "themes", [])]
     if shared:
         parts.append(("zelfde thema: " if len(shared) == 1 else "zelfde thema's: ") + ", ".join(shared))
-    words = _words(_item_text(kind, item))
+    text = _item_text(kind, item)
+    words = _words(text)
     matched = [term for term in key_terms if term in words]
+    typed = typed or {}
     if matched:
-        parts.append("overeenkomende woorden: " + ", ".join(matched[:4]))
+        parts.append("overeenkomende woorden: " + ", ".join(typed.get(term, term) for term in matched[:4]))
     if code and getattr(item, "municipality_code", None) == code:
         parts.append("zelfde gemeente")
+    sentence = _best_sentence(text, matched)
+    if sentence:
+        parts.append(f"uit de tekst: “{sentence}”")
     return "; ".join(parts) or "vergelijkbare beschrijving"
 
 
@@ -92,6 +116,7 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
     exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
     found, terms = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
                                 exclude_keys=exclude, limit=limit * 2, vocabulary=vocabulary.current())
+    typed = as_typed(text)
     suggestions = []
     for similar in found:
         item = db.session.get(MODELS[similar.kind], similar.item_id)
@@ -99,7 +124,7 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
             continue  # the index lags a deletion: the database decides
         if similar.kind == "project" and item.status == ProjectStatus.CONCEPT:
             continue
-        suggestions.append(Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code),
+        suggestions.append(Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code, typed),
                                       similar.score))
         if len(suggestions) == limit:
             break

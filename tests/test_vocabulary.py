@@ -213,9 +213,28 @@ def test_without_every_word_the_best_with_some_words_come_first_and_it_is_said(d
     index()
     found = search.search(owner, "lantaarnpalen sensoren kwallentelling")
     assert found.partial and titles(found) == ["Lantaarnpalen en sensoren", "Lantaarnpalen vervangen"]
+    assert found.with_all_words == 0
     logged = db.session.scalars(select(SearchLog)).all()
     assert [(e.query, e.result_count) for e in logged] == [("lantaarnpalen sensoren kwallentelling", 0)]
-    assert not search.search(owner, "lantaarnpalen sensoren").partial
+    few = search.search(owner, "lantaarnpalen sensoren")  # one with both words: it first, then the others
+    assert few.partial and few.with_all_words == 1 and titles(few) == ["Lantaarnpalen en sensoren",
+                                                                      "Lantaarnpalen vervangen"]
+    assert len(db.session.scalars(select(SearchLog)).all()) == 1  # found with every word: not in vain
+    by_date = search.search(owner, "lantaarnpalen sensoren", order="datum")
+    assert not by_date.partial and titles(by_date) == ["Lantaarnpalen en sensoren"]
+
+
+def test_enough_results_with_every_word_are_not_widened(db, index, owner, make_lesson):
+    for n in range(search.FEW - 1):
+        make_lesson(title=f"Lantaarnpalen met sensoren {n}")
+    make_lesson(title="Lantaarnpalen vervangen")
+    index()
+    one_short = search.search(owner, "lantaarnpalen sensoren")
+    assert one_short.partial and (one_short.with_all_words, one_short.total) == (search.FEW - 1, search.FEW)
+    make_lesson(title="Lantaarnpalen met sensoren, de laatste")
+    index()
+    enough = search.search(owner, "lantaarnpalen sensoren")
+    assert not enough.partial and enough.total == search.FEW
 
 
 def test_more_words_matched_beats_a_higher_score():
@@ -241,7 +260,11 @@ def test_the_results_page_says_what_was_added_and_when_only_some_words_matched(a
     assert "Geen resultaten met alle woorden; dit zijn de beste resultaten met een deel ervan." in html
     assert "AVG en sensoren" in html
     api = client.get("/api/v1/zoeken?q=privacy+kwallentelling").get_json()
-    assert (api["expanded"], api["partial"], api["total"]) == (["AVG"], True, 1)
+    assert (api["expanded"], api["partial"], api["with_all_words"], api["total"]) == (["AVG"], True, 0, 1)
+    make_lesson(title="Privacy van sensoren in lantaarnpalen")
+    index()
+    html = client.get("/zoeken?q=privacy+lantaarnpalen").get_data(as_text=True)
+    assert "1 resultaat heeft alle woorden (bovenaan); daaronder de beste resultaten met een deel ervan." in html
 
 
 # The pages ----------------------------------------------------------------------------------------------
@@ -301,3 +324,13 @@ def test_the_voortoets_finds_earlier_work_in_the_other_words_of_a_group(db, inde
     assert lesson not in [s.item for s in voortoets.similar_work(description, theme_ids=[])]
     add_groups(db, "AVG; persoonsgegevens | AVG")
     assert [s.item for s in voortoets.similar_work(description, theme_ids=[])] == [lesson]
+
+
+def test_filters_stay_required_when_fewer_words_need_to_match(db, index, owner, make_lesson):
+    from kennisbank.models import LessonKind
+
+    make_lesson(title="Lantaarnpalen vervangen", kind=LessonKind.SUCCESS)
+    make_lesson(title="Lantaarnpalen en sensoren", kind=LessonKind.FAILURE)
+    index()
+    found = search.search(owner, "lantaarnpalen kwallentelling soort:succes")
+    assert found.partial and titles(found) == ["Lantaarnpalen vervangen"]

@@ -174,6 +174,7 @@ def parse(text: str, vocabulary: Vocabulary = EMPTY) -> ParsedQuery:
     negate_next = join_next = False
     used = 0
     plain: list[tuple[int, tuple[str, ...]]] = []  # (group, analysed words) of each word typed as such
+    filter_groups: set[int] = set()  # thema:, type: …: always required, also when fewer words need to match
     for match in TOKEN.finditer(text):
         word, phrase, name = match.group("word"), match.group("phrase"), match.group("field")
         if used == MAX_WORDS:
@@ -215,18 +216,23 @@ def parse(text: str, vocabulary: Vocabulary = EMPTY) -> ParsedQuery:
             groups.append([clause])
             if word and not name:
                 plain.append((len(groups) - 1, tuple(terms)))
+            if name and name.lower() in FILTER_FIELDS:
+                filter_groups.add(len(groups) - 1)
         join_next = False
     if negate_next or join_next:
         parsed.notices.append("Een losse OF, NIET of min-teken aan het eind is genegeerd.")
     _expand(groups, plain, vocabulary, parsed)
-    clauses = [group[0] if len(group) == 1 else Q.Or(group) for group in groups if group]
+    as_clause = {i: group[0] if len(group) == 1 else Q.Or(group) for i, group in enumerate(groups) if group}
+    clauses = list(as_clause.values())
     if not clauses:
         if excluded:
             parsed.notices.append("Alleen uitsluiten kan niet: geef ook een woord om op te zoeken.")
         return parsed
     positive = clauses[0] if len(clauses) == 1 else Q.And(clauses)
     parsed.query = Q.AndNot(positive, Q.Or(excluded)) if excluded else positive
-    if len(clauses) > 1:
-        some = MostWords(clauses)
+    words = [clause for i, clause in as_clause.items() if i not in filter_groups]
+    if len(words) > 1:
+        some = Q.And([MostWords(words), *(as_clause[i] for i in sorted(filter_groups) if i in as_clause)])
+        some = some.subqueries[0] if len(some.subqueries) == 1 else some
         parsed.any_words = Q.AndNot(some, Q.Or(excluded)) if excluded else some
     return parsed

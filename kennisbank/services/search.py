@@ -18,6 +18,8 @@ from . import attachments, municipalities, vocabulary
 from .search_visibility import still_visible, who
 
 PER_PAGE = 10
+# Below this many results with every word, the results with most of the words follow them.
+FEW = 5
 KIND_LABELS = {"project": "Project", "lesson": "Les", "network": "Netwerk", "theme": "Thema", "person": "Persoon"}
 # Facet URL parameter -> index field (the same names as the query syntax).
 FACET_PARAMS = {"type": "kind", "thema": "theme", "gemeente": "municipality", "soort": "lesson_kind",
@@ -58,7 +60,8 @@ class SearchPage:
     suggestion: str | None = None
     order: str = "relevantie"
     expanded: list[str] = field(default_factory=list)   # "ook gezocht op: …"
-    partial: bool = False   # no result had every word: these have some of them
+    partial: bool = False   # fewer than FEW results had every word: those come first, then some of them
+    with_all_words: int = 0
 
 
 def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
@@ -134,15 +137,15 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
         query = parsed.query
         raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
                          by_date=order == "datum")
-        if raw.total == 0 and parsed.any_words is not None:
-            # Not every word occurs together: the documents with the most of them, said so.
-            found_all = False
-            query = parsed.any_words
-            raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
-                             by_date=order == "datum")
-            result.partial = raw.total > 0
-        else:
-            found_all = raw.total > 0
+        found_all = raw.total
+        few = raw.total == 0 or (raw.total < FEW and order != "datum")  # by date, most words cannot lead
+        if few and parsed.any_words is not None:
+            # Few or no documents have every word: those first, then the ones with most of the words.
+            widened = engine.run(parsed.any_words, who=who(user), restrict=restrict, page=page,
+                                 per_page=per_page, by_date=order == "datum")
+            if widened.total > raw.total:
+                query, raw = parsed.any_words, widened
+                result.partial, result.with_all_words = True, found_all
         last = max(1, -(-raw.total // per_page))
         if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
             result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")

@@ -15,7 +15,7 @@ from whoosh import query as Q
 
 from . import postings
 from .analysis import dutch_analyzer
-from .dutch import lemma
+from .dutch import compound_parts, lemma
 from .engine import draft_docnums, searchers
 from .vocabulary import EMPTY, Vocabulary
 
@@ -25,6 +25,7 @@ COMMON_FLOOR = 10  # … once there are enough documents for a quarter to mean s
 THEME_BOOST = 1.5
 MUNICIPALITY_BOOST = 0.5
 SYNONYM_SHARE = 0.5
+PART_SHARE = 0.4
 
 
 @dataclass
@@ -56,13 +57,21 @@ def key_terms(text: str, reader) -> list[tuple[str, float]]:
     """The description's terms weighted by tf·idf, most distinctive first."""
     counts = Counter(token.text for token in dutch_analyzer()(text)
                      if len(token.text) > 2 and token.text not in FILLER)
-    total = max(1, reader.doc_count())
-    weighted = []
+    # The parts of the description's compounds count too, for less ("betalingsachterstanden" is
+    # about "achterstanden"), as documents carry their compounds' parts.
+    parts = Counter()
     for term, tf in counts.items():
-        df = reader.doc_frequency("text", term)
-        if 0 < df <= max(TOO_COMMON * total, COMMON_FLOOR):
-            weighted.append((term, (1 + math.log(tf)) * math.log(1 + total / df)))
-    return sorted(weighted, key=lambda tw: -tw[1])[:MAX_TERMS]
+        for part in compound_parts(term):
+            if part not in counts and part not in FILLER:
+                parts[part] += tf
+    total = max(1, reader.doc_count())
+    weighted = {}
+    for source, share in ((counts, 1.0), (parts, PART_SHARE)):
+        for term, tf in source.items():
+            df = reader.doc_frequency("text", term)
+            if 0 < df <= max(TOO_COMMON * total, COMMON_FLOOR):
+                weighted[term] = max(weighted.get(term, 0.0), share * (1 + math.log(tf)) * math.log(1 + total / df))
+    return sorted(weighted.items(), key=lambda tw: -tw[1])[:MAX_TERMS]
 
 
 def synonym_terms(text: str, vocabulary: Vocabulary, reader) -> list[Q.Query]:

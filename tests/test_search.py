@@ -678,3 +678,21 @@ def test_a_compound_in_the_query_also_finds_its_parts_apart_whole_word_first(db,
     index()
     assert titles(search.search(viewer, "leveranciersafhankelijkheid")) == [
         "Leveranciersafhankelijkheid bij software", "Afhankelijkheid van één leverancier"]
+
+
+def test_a_word_no_text_contains_is_split_into_two_words_some_texts_do(db, index, viewer, make_lesson, client,
+                                                                        auth):
+    make_lesson(title="Een scorekaart voorspelde fraude", kind=LessonKind.FAILURE)
+    make_lesson(title="Fraude met een scorekaart, toch gelukt", kind=LessonKind.SUCCESS)
+    make_lesson(title="Alleen fraude")
+    index()
+    found = search.search(viewer, "fraudescorekaart")
+    assert found.split_as == "fraude scorekaart" and found.partial
+    assert set(titles(found)[:2]) == {"Een scorekaart voorspelde fraude", "Fraude met een scorekaart, toch gelukt"}
+    assert titles(search.search(viewer, "Fraudescorekaart soort:succes")) == ["Fraude met een scorekaart, toch gelukt"]
+    assert search.search(viewer, "fraudeschorskaart").split_as == ""  # one part unknown: nothing to split into
+    assert search.search(viewer, "scorekaart").split_as == ""  # known as typed: never split
+    db.session.commit()  # the searches above logged what found nothing; the page's request writes too
+    auth.login(viewer.email)
+    html = client.get("/zoeken?q=fraudescorekaart").get_data(as_text=True)
+    assert "Niets gevonden met de woorden zoals getypt; gezocht op: <strong>fraude scorekaart</strong>." in html

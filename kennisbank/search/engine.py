@@ -273,3 +273,36 @@ def _suggest(searcher, words: list[str], hidden: set[int] | None) -> str | None:
                 continue
         out.append(word)
     return " ".join(out) if changed else None
+
+
+# The linking sounds between the parts of a compound ("leverancier-s-afhankelijkheid", "pannen-koek").
+LINKS = ("", "s", "e", "en")
+MIN_SPLIT_PART = 4
+
+
+def split_unknown(words: list[str], who: Visibility) -> dict[str, tuple[str, str]]:
+    """Each word the index does not know that splits into two words it does know ("fraudescorekaart":
+    ("fraude", "scorekaart")). The dictionary splits compounds at index time; this also splits those
+    whose parts only the index knows (names, jargon)."""
+    return searchers().run(lambda searcher: _split_unknown(searcher, words, _hidden_set(searcher, who)))
+
+
+def _split_unknown(searcher, words: list[str], hidden: set[int] | None) -> dict[str, tuple[str, str]]:
+    reader = searcher.reader()
+    analyzer = dutch_analyzer()
+
+    def known(text: str) -> bool:
+        terms = [t.text for t in analyzer(text)]
+        return len(terms) == 1 and _visible(reader, terms[0], hidden)
+
+    splits = {}
+    for word in words:
+        lowered = word.lower()
+        if len(lowered) >= 2 * MIN_SPLIT_PART and lowered.isalpha() and not known(lowered):
+            split = next(((lowered[:cut - len(link)], lowered[cut:])
+                          for cut in range(MIN_SPLIT_PART, len(lowered) - MIN_SPLIT_PART + 1) for link in LINKS
+                          if lowered[:cut].endswith(link) and cut - len(link) >= MIN_SPLIT_PART
+                          and known(lowered[:cut - len(link)]) and known(lowered[cut:])), None)
+            if split:
+                splits[word] = split
+    return splits

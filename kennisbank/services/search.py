@@ -1,6 +1,8 @@
 """Search as users see it: one search over everything, facets, people who know, zero-result log."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -62,6 +64,7 @@ class SearchPage:
     expanded: list[str] = field(default_factory=list)   # "ook gezocht op: …"
     partial: bool = False   # fewer than FEW results had every word: those come first, then some of them
     with_all_words: int = 0
+    split_as: str = ""   # the query with unknown compounds split into known words, when that found something
 
 
 def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
@@ -146,6 +149,19 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
             if widened.total > raw.total:
                 query, raw = parsed.any_words, widened
                 result.partial, result.with_all_words = True, found_all
+        if raw.total == 0 and parsed.words:
+            # A word no text contains may be a compound of words some do ("fraudescorekaart").
+            splits = engine.split_unknown(parsed.words, who(user))
+            if splits:
+                split = text
+                for word, parts in splits.items():
+                    split = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ".join(parts), split, flags=re.IGNORECASE)
+                resplit = parse(split, vocabulary.current())
+                query = resplit.any_words or resplit.query
+                raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
+                                 by_date=order == "datum")
+                if raw.total:
+                    result.partial, result.split_as = True, split
         last = max(1, -(-raw.total // per_page))
         if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
             result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")

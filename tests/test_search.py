@@ -696,3 +696,16 @@ def test_a_word_no_text_contains_is_split_into_two_words_some_texts_do(db, index
     auth.login(viewer.email)
     html = client.get("/zoeken?q=fraudescorekaart").get_data(as_text=True)
     assert "Niets gevonden met de woorden zoals getypt; gezocht op: <strong>fraude scorekaart</strong>." in html
+
+
+def test_a_derived_noun_no_text_contains_is_searched_as_the_word_it_comes_from(db, index, viewer, make_lesson):
+    make_lesson(title="Mails archiveren in het zaaksysteem")
+    make_lesson(title="Afhankelijk van een leverancier")
+    make_lesson(title="Een leverancier kiezen")
+    index()
+    archived = search.search(viewer, "archivering")
+    assert archived.split_as == "archiveren" and titles(archived) == ["Mails archiveren in het zaaksysteem"]
+    locked_in = search.search(viewer, "leveranciersafhankelijkheid")
+    assert locked_in.split_as == "leverancier afhankelijk"
+    assert titles(locked_in)[0] == "Afhankelijk van een leverancier"  # both words before one
+    assert search.search(viewer, "veiligheid").split_as == ""  # "veilig" occurs nowhere either

@@ -276,14 +276,16 @@ def _suggest(searcher, words: list[str], hidden: set[int] | None) -> str | None:
 
 
 # The linking sounds between the parts of a compound ("leverancier-s-afhankelijkheid", "pannen-koek").
-LINKS = ("", "s", "e", "en")
+LINKS = ("en", "s", "e", "")  # the linking sound off first: "leveranciers" is shown as "leverancier"
 MIN_SPLIT_PART = 4
 
 
 def split_unknown(words: list[str], who: Visibility) -> dict[str, tuple[str, str]]:
-    """Each word the index does not know that splits into two words it does know ("fraudescorekaart":
-    ("fraude", "scorekaart")). The dictionary splits compounds at index time; this also splits those
-    whose parts only the index knows (names, jargon)."""
+    """Each word the index does not know, as words it does know: a compound split in two
+    ("fraudescorekaart": ("fraude", "scorekaart")), a derived noun as the word it comes from
+    ("archivering": ("archiveren",)), or both ("leveranciersafhankelijkheid": ("leverancier",
+    "afhankelijk")). The dictionary splits compounds at index time; this also splits those whose parts
+    only the index knows (names, jargon)."""
     return searchers().run(lambda searcher: _split_unknown(searcher, words, _hidden_set(searcher, who)))
 
 
@@ -295,14 +297,34 @@ def _split_unknown(searcher, words: list[str], hidden: set[int] | None) -> dict[
         terms = [t.text for t in analyzer(text)]
         return len(terms) == 1 and _visible(reader, terms[0], hidden)
 
+    def known_form(text: str) -> str | None:
+        return next((form for form in (text, *derived(text)) if known(form)), None)
+
     splits = {}
     for word in words:
         lowered = word.lower()
-        if len(lowered) >= 2 * MIN_SPLIT_PART and lowered.isalpha() and not known(lowered):
-            split = next(((lowered[:cut - len(link)], lowered[cut:])
-                          for cut in range(MIN_SPLIT_PART, len(lowered) - MIN_SPLIT_PART + 1) for link in LINKS
-                          if lowered[:cut].endswith(link) and cut - len(link) >= MIN_SPLIT_PART
-                          and known(lowered[:cut - len(link)]) and known(lowered[cut:])), None)
-            if split:
-                splits[word] = split
+        if len(lowered) < MIN_SPLIT_PART or not lowered.isalpha() or known(lowered):
+            continue
+        whole = next((form for form in derived(lowered) if known(form)), None)
+        if whole:
+            splits[word] = (whole,)
+            continue
+        for cut in range(MIN_SPLIT_PART, len(lowered) - MIN_SPLIT_PART + 1):
+            head = known_form(lowered[cut:])
+            modifier = next((lowered[:cut - len(link)] for link in LINKS if lowered[:cut].endswith(link)
+                             and cut - len(link) >= MIN_SPLIT_PART and known(lowered[:cut - len(link)])), None)
+            if head and modifier:
+                splits[word] = (modifier, head)
+                break
     return splits
+
+
+def derived(word: str) -> list[str]:
+    """The words a derived noun comes from, for when only those occur: an -heid noun's adjective
+    ("afhankelijkheid": "afhankelijk"), an -ing noun's verb ("archivering": "archiveren")."""
+    forms = []
+    if word.endswith("heid") and len(word) > 7:
+        forms.append(word[:-4])
+    if word.endswith("ing") and len(word) > 6:
+        forms.append(word[:-3] + "en")
+    return forms

@@ -1,16 +1,16 @@
 """Small helpers shared by the views: paging arguments, putting domain errors on forms, 404s."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .extensions import db
-from .services import editing, municipalities
+from .services import editing
 from .services.editing import EditConflict
 from .services.errors import DomainError
-from .services.revisions import as_text
 from .services.tables import FORMATS, export
 
 
@@ -73,43 +73,101 @@ def _shown(field) -> str:
     return "" if data is None else str(data)
 
 
-def conflict_page(conflict: EditConflict, form, *, fields: dict[str, tuple[str, str]], action_url: str,
-                  back_url: str):
-    """Someone saved first: show both versions and keep the user's text in a form based on the new version.
+BASIS = "basis"  # the form's values as it was first shown, to tell who changed what after a conflict
 
-    `fields` maps a form field to (attribute of the saved object, label).
+
+def _basis(form, fields: dict) -> str:
+    return json.dumps({name: _shown(getattr(form, name)) for name in fields if hasattr(form, name)},
+                      ensure_ascii=False)
+
+
+def _submitted_basis() -> dict:
+    try:
+        basis = json.loads(request.form.get(BASIS) or "{}")
+    except ValueError:
+        return {}
+    return basis if isinstance(basis, dict) else {}
+
+
+def _take(field, source) -> None:
+    """Give `field` the value `source` has, as if the user had submitted it."""
+    field.data = source.data
+    field.raw_data = [str(value) for value in source.data] if isinstance(source.data, list) else [source._value()]
+
+
+def _apply_choices(form, fields: dict, stored) -> None:
+    """On the conflict page the user chose, per field both changed, "opgeslagen" (the saved value) or
+    their own (already in the form)."""
+    chosen = [name for name in fields if request.form.get(f"keuze-{name}") == "opgeslagen" and hasattr(form, name)]
+    if chosen:
+        saved = stored()
+        for name in chosen:
+            _take(getattr(form, name), getattr(saved, name))
+
+
+def merge_or_ask(conflict: EditConflict, form, save, *, fields: dict[str, tuple[str, str]], stored, edit_url: str,
+                 done_url: str, render):
+    """Someone saved first. Fields only one side changed merge by themselves; if none was changed by both,
+    the merged version is saved at once. Otherwise the conflict page asks, per field both changed, which
+    value to keep, with the user's text kept.
+
+    `fields` maps a form field to (attribute, label); `stored()` builds the form filled from the saved item.
     """
     db.session.rollback()
     entity = conflict.entity
     db.session.refresh(entity)
-    rows = []
-    for name, (attribute, label) in fields.items():
-        field = getattr(form, name, None)
-        value = getattr(entity, attribute, None)
-        if attribute == "municipality_code":
-            theirs = municipalities.by_code(value).display_name if municipalities.by_code(value) else ""
-        elif hasattr(value, "label"):  # a choice: its label, as the form shows yours ("Succes", not "succes")
-            theirs = str(value.label)
+    saved = stored()
+    basis = _submitted_basis()
+    taken, clashes = [], []
+    for name, (_attribute, label) in fields.items():
+        mine_field, saved_field = getattr(form, name, None), getattr(saved, name, None)
+        if mine_field is None or saved_field is None:
+            continue
+        mine, theirs = _shown(mine_field).strip(), _shown(saved_field).strip()
+        before = basis.get(name)
+        if mine == theirs or (before is not None and theirs == before.strip()):
+            continue  # the same, or only this user changed it
+        if before is not None and mine == before.strip():
+            _take(mine_field, saved_field)  # only the other person changed it: theirs stays
+            taken.append(label)
         else:
-            theirs = as_text(value) or ""
-        yours = _shown(field) if field is not None else ""
-        rows.append({"label": label, "theirs": theirs, "yours": yours, "differs": theirs.strip() != yours.strip()})
+            clashes.append({"name": name, "label": label, "theirs": theirs, "yours": mine})
     form.version.data = entity.version
-    return render_template("conflict.html", form=form, rows=rows, entity=entity, action_url=action_url,
-                           back_url=back_url), 409
+    g.edit_basis = _basis(saved, fields)  # the next save builds on what is saved now
+    if not clashes:
+        try:
+            save()
+        except EditConflict:  # a third save in between: ask rather than merge again
+            db.session.rollback()
+        except DomainError as error:
+            put_on_form(form, error)
+            return render(), 400
+        else:
+            db.session.commit()
+            kept = f" Hun wijziging van {', '.join(taken).lower()} is behouden." if taken else ""
+            flash(f"Iemand anders had dit intussen gewijzigd; uw wijzigingen zijn erbij opgeslagen.{kept}", "success")
+            return redirect(done_url)
+    return render_template("conflict.html", form=form, rows=clashes, taken=taken, entity=entity,
+                           action_url=edit_url, back_url=done_url), 409
 
 
-def save_edit(form, save, *, conflict_fields: dict, edit_url: str, done_url: str, render):
-    """The edit-view pattern shared by projects, lessons, themes and networks.
+def save_edit(form, save, *, conflict_fields: dict, stored, edit_url: str, done_url: str, render):
+    """The edit-view pattern shared by projects, lessons, themes, networks and the vocabulary.
 
-    `save()` applies the form through a service; a conflict shows the conflict page, a domain error goes
-    onto the form (re-rendered with `render()` and status 400), success commits and redirects.
+    `save()` applies the form through a service; a conflict merges or asks (`merge_or_ask`), a domain
+    error goes onto the form (re-rendered with `render()` and status 400), success commits and redirects.
     """
+    if request.method == "GET":
+        g.edit_basis = _basis(form, conflict_fields)
+    else:
+        g.edit_basis = request.form.get(BASIS, "")
+        _apply_choices(form, conflict_fields, stored)
     if form.validate_on_submit():
         try:
             save()
         except EditConflict as conflict:
-            return conflict_page(conflict, form, fields=conflict_fields, action_url=edit_url, back_url=done_url)
+            return merge_or_ask(conflict, form, save, fields=conflict_fields, stored=stored, edit_url=edit_url,
+                                done_url=done_url, render=render)
         except DomainError as error:
             put_on_form(form, error)
         else:

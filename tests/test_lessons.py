@@ -456,3 +456,70 @@ def test_a_removed_theme_cannot_be_chosen_for_a_lesson(db, make_user, make_theme
         lessons.create_lesson(LessonInput(title="T", kind=LessonKind.INSIGHT, advice="A.", theme_ids=[gone.id]),
                               make_user())
     assert refused.value.field_errors == {"themes": "Kies alleen bestaande thema's."}
+
+
+def _edit_session(app, email: str, url: str):
+    """A logged-in client with the edit form open: (client, the form's version and basis)."""
+    import html as markup
+    import re
+
+    from .conftest import AuthActions
+
+    client = app.test_client()
+    AuthActions(client).login(email)
+    page = client.get(url).get_data(as_text=True)
+    basis = markup.unescape(re.search(r'name="basis" value="([^"]*)"', page).group(1))
+    return client, {"version": "1", "basis": basis}
+
+
+def test_fields_only_one_side_changed_merge_by_themselves(app, db, make_user, make_theme, make_lesson):
+    owner = make_user(email="eigenaar@gemeente.example")
+    theme = make_theme(owners=[owner])
+    lesson = make_lesson(themes=[theme], title="Origineel", advice="Oud advies",
+                         author=make_user(email="auteur@gemeente.example"))
+    url = f"/lessen/{lesson.id}/bewerken"
+    first, opened_first = _edit_session(app, "auteur@gemeente.example", url)
+    second, opened_second = _edit_session(app, "eigenaar@gemeente.example", url)
+    fields = {"kind": "mislukking", "themes": [str(theme.id)]}
+    assert first.post(url, data={**fields, **opened_first, "csrf_token": csrf_token(first, url),
+                                 "title": "Nieuwe titel van de auteur", "advice": "Oud advies"}).status_code == 302
+    merged = second.post(url, data={**fields, **opened_second, "csrf_token": csrf_token(second, url),
+                                    "title": "Origineel", "advice": "Beter advies van de eigenaar"},
+                         follow_redirects=True)
+    assert merged.status_code == 200
+    assert ("Iemand anders had dit intussen gewijzigd; uw wijzigingen zijn erbij opgeslagen. Hun wijziging van "
+            "titel is behouden.") in merged.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(Lesson, lesson.id)
+    assert (saved.title, saved.advice, saved.version) == ("Nieuwe titel van de auteur",
+                                                          "Beter advies van de eigenaar", 3)
+
+
+def test_a_field_both_changed_is_the_only_choice_asked(app, db, make_user, make_theme, make_lesson):
+    owner = make_user(email="eigenaar@gemeente.example")
+    theme = make_theme(owners=[owner])
+    lesson = make_lesson(themes=[theme], title="Origineel", advice="Oud advies", context="Oude context",
+                         author=make_user(email="auteur@gemeente.example"))
+    url = f"/lessen/{lesson.id}/bewerken"
+    first, opened_first = _edit_session(app, "auteur@gemeente.example", url)
+    second, opened_second = _edit_session(app, "eigenaar@gemeente.example", url)
+    fields = {"kind": "mislukking", "themes": [str(theme.id)]}
+    first.post(url, data={**fields, **opened_first, "csrf_token": csrf_token(first, url), "title": "Titel A",
+                          "advice": "Advies A", "context": "Oude context"})
+    asked = second.post(url, data={**fields, **opened_second, "csrf_token": csrf_token(second, url),
+                                   "title": "Origineel", "advice": "Advies B", "context": "Context B"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 409
+    assert html.count('type="radio" name="keuze-') == 2 and 'name="keuze-advice"' in html  # only the advice
+    assert "Alleen door de ander gewijzigd, en dus overgenomen: Titel." in html
+    assert 'name="title" value="Titel A"' in html and 'name="context" value="Context B"' in html
+    import html as markup
+    import re
+
+    resubmit = {name: markup.unescape(value) for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', html)
+                if name in ("title", "advice", "context", "kind", "version", "basis", "csrf_token")}
+    done = second.post(url, data={**resubmit, "themes": [str(theme.id)], "keuze-advice": "opgeslagen"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Lesson, lesson.id)
+    assert (saved.title, saved.advice, saved.context) == ("Titel A", "Advies A", "Context B")

@@ -20,10 +20,12 @@ def _viewable(lesson_id: int) -> Lesson:
     return lesson
 
 
-def _form(lesson: Lesson | None = None) -> LessonForm:
-    form = LessonForm(obj=lesson) if lesson and request.method == "GET" else LessonForm()
+def _form(lesson: Lesson | None = None, *, stored: bool = False) -> LessonForm:
+    """The form as submitted, or filled from the lesson (on GET, or `stored`: as saved now)."""
+    from_lesson = lesson is not None and (stored or request.method == "GET")
+    form = LessonForm(formdata=None, obj=lesson) if from_lesson else LessonForm()
     form.themes.choices = as_choices((t.id, t.name) for t in themes.active_themes())
-    if lesson is not None and request.method == "GET":
+    if from_lesson:
         form.themes.data = [t.id for t in lesson.themes]
         form.tags.data = ", ".join(lesson.tags)
         form.kind.data = lesson.kind.value
@@ -102,7 +104,8 @@ def edit(lesson_id: int):
     return save_edit(
         form, lambda: lessons.update_lesson(lesson, form.to_input(), expected_version=form.version.data,
                                             by=current_user),
-        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("lessons.edit", lesson_id=lesson_id),
+        conflict_fields=CONFLICT_FIELDS, stored=lambda: _form(lesson, stored=True),
+        edit_url=url_for("lessons.edit", lesson_id=lesson_id),
         done_url=url_for("lessons.detail", lesson_id=lesson_id),
         render=lambda: render_template("lessons/form.html", form=form, lesson=lesson, project=lesson.project,
                                        network=lesson.network))

@@ -18,10 +18,12 @@ def _network_or_404(slug: str):
     return network
 
 
-def _form(network=None) -> NetworkForm:
-    form = NetworkForm(obj=network) if network and request.method == "GET" else NetworkForm()
+def _form(network=None, *, stored: bool = False) -> NetworkForm:
+    """The form as submitted, or filled from the network (on GET, or `stored`: as saved now)."""
+    from_network = network is not None and (stored or request.method == "GET")
+    form = NetworkForm(formdata=None, obj=network) if from_network else NetworkForm()
     form.themes.choices = as_choices((t.id, t.name) for t in themes.active_themes())
-    if network is not None and request.method == "GET":
+    if from_network:
         form.themes.data = [t.id for t in network.themes]
         form.kind.data = network.kind.value
         form.version.data = network.version
@@ -87,7 +89,8 @@ def edit(slug: str):
     return save_edit(
         form, lambda: networks.update_network(network, form.to_input(), expected_version=form.version.data,
                                               by=current_user),
-        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("networks.edit", slug=slug),
+        conflict_fields=CONFLICT_FIELDS, stored=lambda: _form(network, stored=True),
+        edit_url=url_for("networks.edit", slug=slug),
         done_url=url_for("networks.detail", slug=slug),
         render=lambda: render_template("networks/form.html", form=form, network=network))
 

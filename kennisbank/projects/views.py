@@ -15,10 +15,12 @@ from . import bp
 from .forms import CONFLICT_FIELDS, ProjectForm
 
 
-def _form(project: Project | None = None) -> ProjectForm:
-    form = ProjectForm(obj=project) if project and request.method == "GET" else ProjectForm()
+def _form(project: Project | None = None, *, stored: bool = False) -> ProjectForm:
+    """The form as submitted, or filled from the project (on GET, or `stored`: as saved now)."""
+    from_project = project is not None and (stored or request.method == "GET")
+    form = ProjectForm(formdata=None, obj=project) if from_project else ProjectForm()
     form.themes.choices = as_choices((t.id, t.name) for t in themes.active_themes())
-    if project is not None and request.method == "GET":
+    if from_project:
         form.municipality.data = municipalities.by_code(project.municipality_code).display_name \
             if project.municipality_code else ""
         form.themes.data = [t.id for t in project.themes]
@@ -125,7 +127,8 @@ def edit(project_id: int):
     return save_edit(
         form, lambda: projects.update_project(project, form.to_input(), expected_version=form.version.data,
                                               by=current_user),
-        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("projects.edit", project_id=project_id),
+        conflict_fields=CONFLICT_FIELDS, stored=lambda: _form(project, stored=True),
+        edit_url=url_for("projects.edit", project_id=project_id),
         done_url=url_for("projects.detail", project_id=project_id),
         render=lambda: render_template("projects/form.html", form=form, project=project,
                                        all_municipalities=municipalities.all_municipalities()))

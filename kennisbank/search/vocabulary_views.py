@@ -58,7 +58,8 @@ def vocabulary_edit(entry_id: int):
     return save_edit(
         form, lambda: vocabulary.update(entry, form.terms.data, form.source.data,
                                         expected_version=form.version.data, by=current_user),
-        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("search.vocabulary_edit", entry_id=entry_id),
+        conflict_fields=CONFLICT_FIELDS, stored=lambda: VocabularyForm(formdata=None, obj=entry),
+        edit_url=url_for("search.vocabulary_edit", entry_id=entry_id),
         done_url=url_for("search.vocabulary_list"),
         render=lambda: render_template("search/vocabulary_form.html", form=form, entry=entry,
                                        revision_log=revisions.history(entry)))

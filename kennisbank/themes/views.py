@@ -57,7 +57,8 @@ def edit(slug: str):
         form, lambda: themes.update_theme(theme, description=form.description.data,
                                           synthesis=form.synthesis.data or "", name=form.name.data,
                                           expected_version=form.version.data, by=current_user),
-        conflict_fields=CONFLICT_FIELDS, edit_url=url_for("themes.edit", slug=slug),
+        conflict_fields=CONFLICT_FIELDS, stored=lambda: ThemeForm(formdata=None, obj=theme),
+        edit_url=url_for("themes.edit", slug=slug),
         done_url=url_for("themes.detail", slug=slug),
         render=lambda: render_template("themes/form.html", form=form, theme=theme,
                                        can_rename=permissions.can_manage_themes(current_user)))

@@ -204,7 +204,7 @@ def test_two_people_edit_the_same_lesson_and_the_second_keeps_their_text(browser
     expect(second.locator("table.compare")).to_contain_text(mine)
     expect(second.locator("table.compare")).to_contain_text("Advies van de themaeigenaar.")
     screenshot(second, "6-bewerkconflict")
-    second.get_by_role("button", name="Mijn versie opslaan over de nieuwe versie heen").click()
+    second.get_by_role("button", name="Opslaan met deze keuzes").click()
     expect(second.locator("main")).to_contain_text(mine)
     first_ctx.close()
     second_ctx.close()

@@ -10,6 +10,7 @@ from flask import Flask
 from .markdown import render_markdown
 from .models import enums
 from .services import municipalities, permissions
+from .services.users import tel_link
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -89,6 +90,7 @@ def counted(number: int, one: str, many: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["tel_link"] = tel_link
     app.jinja_env.filters["change_value"] = change_value
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["dutch_date"] = dutch_date

@@ -227,3 +227,19 @@ def test_holdings_are_the_open_projects_led_by_title(db, make_user, make_project
     make_project(title="Van een ander", lead=other)
     make_project(title="Verwijderd", lead=person, deleted_at=date(2026, 1, 1))
     assert [p.title for p in accounts.holdings(person).open_projects] == ["Afvalscheiding", "Zonnepark"]
+
+
+def test_a_handover_records_who_took_over_each_project_and_theme(db, make_user, make_theme, leaver):
+    from sqlalchemy import select
+
+    from kennisbank.models import Handover
+
+    admin, lead_heir, theme_heir, stays = make_user(is_admin=True), make_user(), make_user(), make_user()
+    shared = make_theme(owners=[leaver["user"], stays])  # another owner stays: no successor needed
+    accounts.deactivate_user(leaver["user"], admin, project_successors={leaver["project"].id: lead_heir},
+                             theme_successors={leaver["theme"].id: theme_heir})
+    rows = db.session.scalars(select(Handover).order_by(Handover.id)).all()
+    assert [(r.user_id, r.item_type, r.item_id, r.successor_id) for r in rows] == [
+        (leaver["user"].id, "project", leaver["project"].id, lead_heir.id),
+        (leaver["user"].id, "theme", leaver["theme"].id, theme_heir.id),
+        (leaver["user"].id, "theme", shared.id, stays.id)]

@@ -154,6 +154,9 @@ MATRIX = [
     ("GET", "/sessies", "auth.my_sessions", expect()),
     ("POST", "/sessies/overal-uitloggen", "auth.logout_everywhere",
      expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
+    # Everyone keeps their own phone number (none sent here: removed, back to the page).
+    ("POST", "/sessies/telefoon", "auth.set_phone",
+     expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
     # Everyone may change their own password; this form data has a wrong current password: 400.
     ("POST", "/sessies/wachtwoord", "auth.change_password",
      expect(medewerker=400, lead=400, owner=400, other_owner=400, admin=400), {"current": "fout", "new": "x" * 12}),

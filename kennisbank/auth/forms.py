@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import StringField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 
@@ -15,3 +15,7 @@ class PasswordForm(FlaskForm):
         DataRequired("Vul uw huidige wachtwoord in."), Length(max=1000, message="Dit wachtwoord is te lang.")])
     new = PasswordField("Nieuw wachtwoord (minstens 10 tekens)", validators=[
         DataRequired("Vul een nieuw wachtwoord in."), Length(max=1000, message="Dit wachtwoord is te lang.")])
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField("Telefoonnummer", validators=[Length(max=40, message="Hoogstens 40 tekens.")])

@@ -8,7 +8,7 @@ from ..services import audit, login_throttle, sessions, users
 from ..services.errors import DomainError
 from ..web import has_control_characters, put_on_form, safe_next
 from . import bp, oidc
-from .forms import LoginForm, PasswordForm
+from .forms import LoginForm, PasswordForm, PhoneForm
 
 FAILED_LOGIN = "Het e-mailadres of het wachtwoord klopt niet, of dit account is niet actief."
 BAD_NEXT = ("Deze inloglink bevat een ongeldige terugverwijzing. Open de inlogpagina opnieuw via het menu; "
@@ -81,8 +81,30 @@ def logout():
 def my_sessions():
     """Where I am logged in, with "overal uitloggen"."""
     current = sessions.current_row()
+    phone_form = PhoneForm(formdata=None, phone=current_user.phone)
     return render_template("auth/sessions.html", rows=sessions.open_sessions(current_user),
-                           current_id=current.id if current else None, form=PasswordForm())
+                           current_id=current.id if current else None, form=PasswordForm(), phone_form=phone_form)
+
+
+@bp.post("/sessies/telefoon")
+@login_required
+def set_phone():
+    """The number colleagues can call, on the person's page and next to "mensen om te vragen"."""
+    user = current_user._get_current_object()
+    form = PhoneForm()
+    if form.validate_on_submit():
+        try:
+            users.set_phone(user, form.phone.data or "")
+        except DomainError as error:
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("Uw telefoonnummer is opgeslagen." if user.phone else "Uw telefoonnummer is verwijderd.", "success")
+            return redirect(url_for("auth.my_sessions"))
+    db.session.rollback()
+    current = sessions.current_row()
+    return render_template("auth/sessions.html", rows=sessions.open_sessions(user),
+                           current_id=current.id if current else None, form=PasswordForm(), phone_form=form), 400
 
 
 @bp.post("/sessies/overal-uitloggen")

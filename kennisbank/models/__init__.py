@@ -2,6 +2,7 @@
 from .attachment import Attachment, AttachmentBlob
 from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole, NetworkKind, ProjectStatus,
                     ReviewState, Verdict)
+from .handover import Handover
 from .importing import ImportColumnAlias, ImportRun
 from .lesson import Lesson, LessonUse, lesson_themes
 from .network import Membership, Network, network_themes
@@ -15,7 +16,7 @@ from .user import User
 from .vocabulary import VocabularyEntry
 
 __all__ = [
-    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "Handover", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
     "LoginThrottle", "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
     "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "VocabularyEntry", "lesson_themes", "network_themes",

@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Known departure date (set by an administrator): the dashboard warns before knowledge walks out.
     leaves_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Shown to colleagues as a tel: link; set by the person on /sessies.
+    phone: Mapped[str] = mapped_column(String(40), nullable=False, default="", server_default="")
     # Created by `kb load-content --demo` with the published demo password: listed on the beheer page.
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # "<issuer> <subject>" of the organisation's identity provider, once this account logged in with it.

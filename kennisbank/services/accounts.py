@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Membership, Project, ProjectStatus, Theme, User
+from ..models import Handover, Membership, Project, ProjectStatus, Theme, User
 from ..models.base import utcnow
 from . import audit, editing, permissions, revisions, sessions
 from .errors import DomainError, NotAllowed
@@ -66,11 +66,16 @@ def deactivate_user(user: User, by: User, *, project_successors: dict[int, User]
     for project in held.open_projects:
         editing.apply_changes(project, {"lead": project_successors[project.id]}, expected_version=None, by=by,
                               action="overgedragen")
+        db.session.add(Handover(user_id=user.id, successor_id=project_successors[project.id].id,
+                                item_type="project", item_id=project.id))
     for theme in held.themes:
         owners = [o for o in theme.owners if o.id != user.id]
         successor = theme_successors.get(theme.id)
         if successor is not None and successor not in owners:
             owners.append(successor)
+        # Who to ask now: the successor chosen, or else the owners who stay.
+        for heir in [successor] if successor is not None else [o for o in owners if o.active]:
+            db.session.add(Handover(user_id=user.id, successor_id=heir.id, item_type="theme", item_id=theme.id))
         editing.apply_changes(theme, {"owners": sorted(owners, key=lambda u: u.name)}, expected_version=None,
                               by=by, action="overgedragen")
     today = date.today()

@@ -130,6 +130,7 @@ def _load_users(doc, password: str, report: LoadReport) -> None:
                                      organisation=entry.get("organisation", ""),
                                      is_admin=bool(entry.get("admin", False)))
             user.is_demo = True  # made with the published demo password: listed on the beheer page
+            user.phone = str(entry.get("phone", ""))
             if entry.get("active") is False:
                 user.active = False
                 user.deactivated_at = utcnow()

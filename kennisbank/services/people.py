@@ -1,12 +1,13 @@
 """A person's page: what someone leads, wrote and which networks they are in."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import Lesson, Membership, Project, User
+from ..models import Handover, Lesson, Membership, Project, Theme, User
 from . import permissions
 from .lessons import visible_lessons
 from .projects import visible_projects
@@ -31,7 +32,29 @@ def person_page(person: User, viewer: User, today: date | None = None) -> dict:
         "current_memberships": [m for m in memberships if m.is_current(today) and not m.network.is_deleted],
         "past_memberships": [m for m in memberships if not m.is_current(today) and not m.network.is_deleted],
         "themes": [t for t in person.owned_themes if not t.is_deleted],
+        "handovers": handovers(person, viewer),
     }
+
+
+@dataclass
+class HandedOver:
+    item: object
+    kind: str
+    successor: User
+
+
+def handovers(person: User, viewer: User) -> list[HandedOver]:
+    """What a colleague who left handed over, and to whom: the items the viewer may see."""
+    rows = db.session.scalars(select(Handover).where(Handover.user_id == person.id).order_by(Handover.id)).all()
+    found = []
+    for row in rows:
+        item = db.session.get(Project if row.item_type == "project" else Theme, row.item_id)
+        if item is None or item.is_deleted:
+            continue
+        if row.item_type == "project" and not permissions.can_view_project(viewer, item):
+            continue
+        found.append(HandedOver(item, row.item_type, row.successor))
+    return found
 
 
 def find_people(query: str, limit: int = 50) -> list[User]:

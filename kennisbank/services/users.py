@@ -84,3 +84,29 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError(message, {"new": message})
     user.password_hash = hash_password(new)
     db.session.flush()
+
+
+PHONE_CHARACTERS = re.compile(r"^[0-9+()\- ]*$")
+PHONE_DIGITS = (6, 15)  # the shortest internal extension to the longest international number
+
+
+def set_phone(user: User, text: str) -> None:
+    """The number colleagues see as a tel: link; empty removes it.
+
+    :raises DomainError: other characters than digits, spaces, +, - and brackets, or too few or many digits."""
+    number = " ".join(text.split())
+    if not PHONE_CHARACTERS.match(number):
+        message = "Een telefoonnummer bestaat uit cijfers, spaties, +, - en haakjes."
+        raise DomainError(message, {"phone": message})
+    digits = sum(ch.isdigit() for ch in number)
+    if number and not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        message = f"Een telefoonnummer heeft {PHONE_DIGITS[0]} tot {PHONE_DIGITS[1]} cijfers."
+        raise DomainError(message, {"phone": message})
+    user.phone = number
+    db.session.flush()
+
+
+def tel_link(number: str) -> str:
+    """'020 - 555 01 23' -> 'tel:0205550123', '+31 (0)20 555' -> 'tel:+3120555' (the (0) is not dialled abroad)."""
+    number = number.replace("(0)", "")
+    return "tel:" + ("+" if number.strip().startswith("+") else "") + "".join(ch for ch in number if ch.isdigit())

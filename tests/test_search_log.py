@@ -339,6 +339,34 @@ def test_only_background_mode_gives_this_process_an_indexer(tmp_path, mode, runs
                                       f"'{mode}x'.")
 
 
+def test_in_background_mode_the_first_request_starts_the_indexer_and_a_save_becomes_findable(tmp_path):
+    import time
+
+    from kennisbank import create_app
+    from kennisbank.extensions import db as database
+    from kennisbank.models import Lesson, LessonKind, User
+    from kennisbank.services import search
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.sqlite'}", "SECRET_KEY": "k",
+                      "SEARCH_SYNC": "background", "INDEX_DIR": str(tmp_path / "index"),
+                      "WTF_CSRF_ENABLED": False}, instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        database.create_all()
+    background = app.extensions["kennisbank_indexer"]
+    assert background._thread is None  # importing or creating the app starts nothing
+    app.test_client().get("/healthz")
+    assert background._thread.is_alive() and background.indexer.app is app
+    with app.app_context():
+        reader = User(email="lezer@gemeente.example", name="Lezer", password_hash="x")
+        database.session.add(Lesson(title="Kwallentelling in de gracht", kind=LessonKind.INSIGHT, advice="-",
+                                    author=reader))
+        database.session.commit()
+        deadline = time.monotonic() + 20
+        while not search.search(reader, "kwallentelling").total and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert search.search(reader, "kwallentelling").total == 1
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh's handles on bad files
 def test_an_index_whose_segments_are_damaged_is_rebuilt_within_a_few_rounds(app, db, make_user, caplog):
     import logging

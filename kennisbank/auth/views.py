@@ -80,10 +80,15 @@ def logout():
 @login_required
 def my_sessions():
     """Where I am logged in, with "overal uitloggen"."""
+    return _sessions_page(current_user._get_current_object())
+
+
+def _sessions_page(user, *, password_form: PasswordForm | None = None, phone_form: PhoneForm | None = None):
+    """The sessions page with both its forms (the one just refused keeps what was typed)."""
     current = sessions.current_row()
-    phone_form = PhoneForm(formdata=None, phone=current_user.phone)
-    return render_template("auth/sessions.html", rows=sessions.open_sessions(current_user),
-                           current_id=current.id if current else None, form=PasswordForm(), phone_form=phone_form)
+    return render_template("auth/sessions.html", rows=sessions.open_sessions(user),
+                           current_id=current.id if current else None, form=password_form or PasswordForm(),
+                           phone_form=phone_form or PhoneForm(formdata=None, phone=user.phone))
 
 
 @bp.post("/sessies/telefoon")
@@ -102,9 +107,7 @@ def set_phone():
             flash("Uw telefoonnummer is opgeslagen." if user.phone else "Uw telefoonnummer is verwijderd.", "success")
             return redirect(url_for("auth.my_sessions"))
     db.session.rollback()
-    current = sessions.current_row()
-    return render_template("auth/sessions.html", rows=sessions.open_sessions(user),
-                           current_id=current.id if current else None, form=PasswordForm(), phone_form=form), 400
+    return _sessions_page(user, phone_form=form), 400
 
 
 @bp.post("/sessies/overal-uitloggen")
@@ -142,6 +145,4 @@ def change_password():
             flash("Uw wachtwoord is gewijzigd. Andere sessies zijn beëindigd.", "success")
             return redirect(url_for("auth.my_sessions"))
     db.session.rollback()
-    current = sessions.current_row()
-    return render_template("auth/sessions.html", rows=sessions.open_sessions(user),
-                           current_id=current.id if current else None, form=form), 400
+    return _sessions_page(user, password_form=form), 400

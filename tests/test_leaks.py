@@ -134,7 +134,8 @@ def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, au
     ids = {"project_id": [world["draft"].id, world["mine"].id], "lesson_id": [world["draft_lesson"].id,
            world["public_lesson"].id], "slug": [world["theme"].slug], "user_id": [world["owner"].id],
            "name": ["voortoets", f"{SECRET}.txt"], "token_id": [1], "run_id": [1],
-           "attachment_id": [world["report"].id], "kind": ["project", "lesson"], "item_id": [world["draft"].id]}
+           "attachment_id": [world["report"].id], "kind": ["project", "lesson"], "item_id": [world["draft"].id],
+           "entry_id": [1]}
     queries = [f"q={OTHER_WORD}", "q=zeppelinhavenprof", f"titel={OTHER_WORD}", f"q={OTHER_WORD}&pagina=2"] + [
         f"formaat={fmt}" + extra for fmt in ("csv", "json", "xlsx") for extra in ("", f"&q={OTHER_WORD}")]
     _as_colleague(auth)

@@ -36,6 +36,7 @@ def viewer(make_user):
     ("energie", "Energietransitie in de wijk"),
     ("lantaarnpaal", "Lantaarnpalen met sensoren"),
 ])
+
 def test_dutch_word_forms_and_compound_parts(db, index, viewer, make_lesson, query, stored):
     make_lesson(title=stored)
     make_lesson(title="Iets heel anders over water")
@@ -86,6 +87,7 @@ def test_query_syntax(db, index, viewer, make_lesson, make_theme):
     ("gemeente:Atlantis verlichting", "geen Nederlandse gemeente"),
     ("jaar:vorig verlichting", "geen jaartal"),
 ])
+
 def test_malformed_queries_give_a_dutch_notice_never_an_error(db, index, viewer, make_lesson, query, notice):
     make_lesson(title="Slimme verlichting")
     index()
@@ -203,6 +205,7 @@ def test_pagination_and_date_order(db, index, viewer, make_lesson):
 
 
 # Never out of step -----------------------------------------------------------------------------------
+
 
 def test_rolled_back_change_never_reaches_the_index(app, db, index, viewer, make_lesson):
     lesson = make_lesson(title="Oorspronkelijk")
@@ -350,6 +353,7 @@ def test_load_content_applies_its_own_changes_before_it_exits(app, db, runner):
 
 # HTTP, API and people --------------------------------------------------------------------------------
 
+
 def test_search_page_over_http(auth, client, index, make_user, make_lesson):
     make_user(email="a@gemeente.example")
     make_lesson(title="Straatverlichting met sensoren", context="Sensoren in de <b>straat</b>.")
@@ -422,6 +426,7 @@ def test_api_token_admin_screen(auth, client, db, make_user):
 
 @pytest.mark.parametrize("text", ["verlichting", "slimme verlichting", "verlichting OF warmte",
                                   "verlichting -sensoren", "thema:energie verlichting", "type:les wijk"])
+
 def test_fast_ranking_gives_whoosh_own_matches_and_scores(app, db, index, make_lesson, make_theme, text):
     """The decoded-postings ranking (search/postings.py) must equal Whoosh's matchers, also across
     several segments with deleted documents."""
@@ -473,6 +478,7 @@ def test_whoosh_own_top_k_stays_right_on_a_rebuilt_index(app, db, make_lesson):
 
 @pytest.mark.parametrize("text", ['"slimme verlichting"', '"verlichting in de wijk"', '"wijk slimme"',
                                   '"warmte in de wijk" verlichting'])
+
 def test_phrases_on_cached_positions_match_whoosh_phrase_matcher(app, db, index, make_lesson, text):
     """The phrase check on cached positions finds exactly the documents Whoosh's phrase matcher finds,
     across segments, with deleted documents and words that occur more than once in a document."""
@@ -559,6 +565,7 @@ def test_a_searcher_kept_across_a_merge_counts_every_document_once(app, db, inde
 
 
 @pytest.mark.parametrize("query", ["mislukt", "mislukking", "fout", "wat ging mis"])
+
 def test_failure_lessons_are_found_by_the_words_people_use_for_them(db, index, viewer, make_lesson, query):
     make_lesson(title="Aanbesteding liep vast", kind=LessonKind.FAILURE, advice="Begin eerder met de markt.")
     make_lesson(title="Bewonersavond", kind=LessonKind.FAILURE, advice="Nodig persoonlijk uit.")
@@ -571,6 +578,7 @@ def test_failure_lessons_are_found_by_the_words_people_use_for_them(db, index, v
 
 
 # Decoded segments (search/arrays.py) ---------------------------------------------------------------------
+
 
 def test_the_cache_drops_the_least_recently_used_beyond_its_budget():
     from kennisbank.search.arrays import ByteBudgetCache
@@ -709,3 +717,55 @@ def test_a_derived_noun_no_text_contains_is_searched_as_the_word_it_comes_from(d
     assert locked_in.split_as == "leverancier afhankelijk"
     assert titles(locked_in)[0] == "Afhankelijk van een leverancier"  # both words before one
     assert search.search(viewer, "veiligheid").split_as == ""  # "veilig" occurs nowhere either
+
+
+def test_without_every_word_the_best_with_some_words_come_first_and_it_is_said(db, index, viewer, make_lesson):
+    make_lesson(title="Lantaarnpalen en sensoren")
+    make_lesson(title="Lantaarnpalen vervangen")
+    make_lesson(title="Iets over water")
+    index()
+    found = search.search(viewer, "lantaarnpalen sensoren kwallentelling")
+    assert found.partial and titles(found) == ["Lantaarnpalen en sensoren", "Lantaarnpalen vervangen"]
+    assert found.with_all_words == 0
+    logged = db.session.scalars(select(SearchLog)).all()
+    assert [(e.query, e.result_count) for e in logged] == [("lantaarnpalen sensoren kwallentelling", 0)]
+    few = search.search(viewer, "lantaarnpalen sensoren")  # one with both words: it first, then the others
+    assert few.partial and few.with_all_words == 1 and titles(few) == ["Lantaarnpalen en sensoren",
+                                                                      "Lantaarnpalen vervangen"]
+    assert len(db.session.scalars(select(SearchLog)).all()) == 1  # found with every word: not in vain
+    by_date = search.search(viewer, "lantaarnpalen sensoren", order="datum")
+    assert not by_date.partial and titles(by_date) == ["Lantaarnpalen en sensoren"]
+
+
+def test_enough_results_with_every_word_are_not_widened(db, index, viewer, make_lesson):
+    for n in range(search.FEW - 1):
+        make_lesson(title=f"Lantaarnpalen met sensoren {n}")
+    make_lesson(title="Lantaarnpalen vervangen")
+    index()
+    one_short = search.search(viewer, "lantaarnpalen sensoren")
+    assert one_short.partial and (one_short.with_all_words, one_short.total) == (search.FEW - 1, search.FEW)
+    make_lesson(title="Lantaarnpalen met sensoren, de laatste")
+    index()
+    enough = search.search(viewer, "lantaarnpalen sensoren")
+    assert not enough.partial and enough.total == search.FEW
+
+
+def test_more_words_matched_beats_a_higher_score():
+    from kennisbank.search.postings import Hits, _most_words
+    import numpy as np
+
+    one_strong = Hits(np.array([1]), np.array([50.0]))
+    both_weak = Hits(np.array([2]), np.array([0.1]))
+    other_weak = Hits(np.array([2]), np.array([0.1]))
+    ranked = _most_words([one_strong, both_weak, other_weak], doc_count=10)
+    assert ranked.scores[ranked.ids.tolist().index(2)] > ranked.scores[ranked.ids.tolist().index(1)]
+
+
+def test_filters_stay_required_when_fewer_words_need_to_match(db, index, viewer, make_lesson):
+    from kennisbank.models import LessonKind
+
+    make_lesson(title="Lantaarnpalen vervangen", kind=LessonKind.SUCCESS)
+    make_lesson(title="Lantaarnpalen en sensoren", kind=LessonKind.FAILURE)
+    index()
+    found = search.search(viewer, "lantaarnpalen kwallentelling soort:succes")
+    assert found.partial and titles(found) == ["Lantaarnpalen vervangen"]

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kennisbank.models import Revision, SearchLog, VocabularyEntry
+from kennisbank.models import Revision, VocabularyEntry
 from kennisbank.search import indexer
 from kennisbank.search import vocabulary as words
 from kennisbank.search.query import parse
@@ -206,46 +206,7 @@ def test_alternatives_the_user_typed_are_left_alone(db, index, owner, make_lesso
     assert parse('"privacy" water', vocabulary.current()).expanded == []
 
 
-def test_without_every_word_the_best_with_some_words_come_first_and_it_is_said(db, index, owner, make_lesson):
-    make_lesson(title="Lantaarnpalen en sensoren")
-    make_lesson(title="Lantaarnpalen vervangen")
-    make_lesson(title="Iets over water")
-    index()
-    found = search.search(owner, "lantaarnpalen sensoren kwallentelling")
-    assert found.partial and titles(found) == ["Lantaarnpalen en sensoren", "Lantaarnpalen vervangen"]
-    assert found.with_all_words == 0
-    logged = db.session.scalars(select(SearchLog)).all()
-    assert [(e.query, e.result_count) for e in logged] == [("lantaarnpalen sensoren kwallentelling", 0)]
-    few = search.search(owner, "lantaarnpalen sensoren")  # one with both words: it first, then the others
-    assert few.partial and few.with_all_words == 1 and titles(few) == ["Lantaarnpalen en sensoren",
-                                                                      "Lantaarnpalen vervangen"]
-    assert len(db.session.scalars(select(SearchLog)).all()) == 1  # found with every word: not in vain
-    by_date = search.search(owner, "lantaarnpalen sensoren", order="datum")
-    assert not by_date.partial and titles(by_date) == ["Lantaarnpalen en sensoren"]
 
-
-def test_enough_results_with_every_word_are_not_widened(db, index, owner, make_lesson):
-    for n in range(search.FEW - 1):
-        make_lesson(title=f"Lantaarnpalen met sensoren {n}")
-    make_lesson(title="Lantaarnpalen vervangen")
-    index()
-    one_short = search.search(owner, "lantaarnpalen sensoren")
-    assert one_short.partial and (one_short.with_all_words, one_short.total) == (search.FEW - 1, search.FEW)
-    make_lesson(title="Lantaarnpalen met sensoren, de laatste")
-    index()
-    enough = search.search(owner, "lantaarnpalen sensoren")
-    assert not enough.partial and enough.total == search.FEW
-
-
-def test_more_words_matched_beats_a_higher_score():
-    from kennisbank.search.postings import Hits, _most_words
-    import numpy as np
-
-    one_strong = Hits(np.array([1]), np.array([50.0]))
-    both_weak = Hits(np.array([2]), np.array([0.1]))
-    other_weak = Hits(np.array([2]), np.array([0.1]))
-    ranked = _most_words([one_strong, both_weak, other_weak], doc_count=10)
-    assert ranked.scores[ranked.ids.tolist().index(2)] > ranked.scores[ranked.ids.tolist().index(1)]
 
 
 def test_the_results_page_says_what_was_added_and_when_only_some_words_matched(app, db, client, auth, index, owner,
@@ -324,13 +285,3 @@ def test_the_voortoets_finds_earlier_work_in_the_other_words_of_a_group(db, inde
     assert lesson not in [s.item for s in voortoets.similar_work(description, theme_ids=[])]
     add_groups(db, "AVG; persoonsgegevens | AVG")
     assert [s.item for s in voortoets.similar_work(description, theme_ids=[])] == [lesson]
-
-
-def test_filters_stay_required_when_fewer_words_need_to_match(db, index, owner, make_lesson):
-    from kennisbank.models import LessonKind
-
-    make_lesson(title="Lantaarnpalen vervangen", kind=LessonKind.SUCCESS)
-    make_lesson(title="Lantaarnpalen en sensoren", kind=LessonKind.FAILURE)
-    index()
-    found = search.search(owner, "lantaarnpalen kwallentelling soort:succes")
-    assert found.partial and titles(found) == ["Lantaarnpalen vervangen"]

@@ -171,3 +171,23 @@ def test_demo_data_is_refused_in_production_and_themes_still_load(tmp_path, monk
         themes_only = app.test_cli_runner().invoke(args=["kb", "load-content"])
         assert themes_only.exit_code == 0, themes_only.output
         assert _db.session.scalar(select(func.count()).select_from(Theme)) >= 8
+
+
+def test_a_broken_vocabulary_file_names_file_and_line_and_loads_nothing(app, db, tmp_path):
+    import shutil
+
+    from kennisbank.models import Theme, VocabularyEntry
+
+    shutil.copytree(REPO / "content" / "themes", tmp_path / "themes")
+    (tmp_path / "synoniemen").mkdir()
+    (tmp_path / "synoniemen" / "a.md").write_text("---\ntitel: A\n---\n- AVG; privacy | bron: AVG\n")
+    (tmp_path / "synoniemen" / "b.md").write_text("Uitleg.\n\n- persoonsgegevens; privacy | bron: AVG\n")
+    with pytest.raises(content.ContentError) as refused:
+        content.load_content(tmp_path, demo=False, demo_password="x")
+    db.session.rollback()
+    assert str(refused.value).startswith("b.md, regel 3: 'privacy' staat ook in a.md, regel 4.")
+    assert db.session.scalar(select(func.count(VocabularyEntry.id))) == 0
+    assert db.session.scalar(select(func.count(Theme.id))) == 0  # the caller rolls back: nothing half-loaded
+    (tmp_path / "synoniemen" / "b.md").write_text("- persoonsgegevens; gegevens | bron: AVG\n")
+    report = content.load_content(tmp_path, demo=False, demo_password="x")
+    assert report.created["woordgroepen"] == 2

@@ -208,3 +208,19 @@ def test_two_people_edit_the_same_lesson_and_the_second_keeps_their_text(browser
     expect(second.locator("main")).to_contain_text(mine)
     first_ctx.close()
     second_ctx.close()
+
+
+# Focus after a submit (issue 14) ---------------------------------------------------------------------
+
+def test_focus_goes_where_the_answer_is_after_every_submit(watched: Watched):
+    page = watched.page
+    login(page, NOOR)
+    expect(page.locator(".flashes")).to_be_focused()  # "Welkom, …" after logging in
+    page.goto("/projecten/nieuw")
+    page.get_by_role("button", name="Concept opslaan").click()  # nothing filled in: refused
+    expect(page.locator(".error-summary")).to_be_focused()
+    page.goto("/projecten/")
+    page.locator(".item-list .item-title").first.click()
+    page.goto(page.url + "#historie")
+    page.reload()
+    expect(page.locator("#historie")).to_be_focused()  # an address that points to an item: that item

@@ -247,3 +247,35 @@ def test_new_project_and_a_verdict_by_keyboard_alone(watched: Watched):
     page.keyboard.press("Enter")
     expect(page.locator("form.verdict-form").first.get_by_role("button", name="Relevant", exact=True)) \
         .to_have_attribute("aria-pressed", "true")
+
+
+WIDEST = """() => {
+    const limit = window.innerWidth;
+    const wide = [...document.querySelectorAll('body *')]
+        .filter(el => el.getBoundingClientRect().right > limit + 1 && !el.closest('.table-scroll > *'))
+        .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string'
+             ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(el.getBoundingClientRect().right));
+    return [document.documentElement.scrollWidth, limit, wide.slice(0, 4)];
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 375, 768, 1280])
+def test_no_page_type_scrolls_sideways(browser, live_server, width: int):
+    """Every page type at phone, tablet and desktop widths: nothing wider than the window."""
+    too_wide = []
+    by_user: dict[str | None, list[PageType]] = {}
+    for page_type in PAGE_TYPES:
+        by_user.setdefault(page_type.user, []).append(page_type)
+    for user, page_types in by_user.items():
+        context = new_context(browser, live_server)
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 800})
+        if user:
+            login(page, user)
+        for page_type in page_types:
+            page_type.open(page)
+            scroll_width, inner_width, culprits = page.evaluate(WIDEST)
+            if scroll_width > inner_width:
+                too_wide.append(f"{page_type.name}: {scroll_width} > {inner_width} ({'; '.join(culprits)})")
+        context.close()
+    assert too_wide == [], "\n".join(too_wide)

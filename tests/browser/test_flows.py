@@ -224,3 +224,22 @@ def test_focus_goes_where_the_answer_is_after_every_submit(watched: Watched):
     page.goto(page.url + "#historie")
     page.reload()
     expect(page.locator("#historie")).to_be_focused()  # an address that points to an item: that item
+
+
+def test_on_a_phone_search_results_come_first_and_the_facets_fold_away(watched: Watched):
+    page = watched.page
+    page.set_viewport_size({"width": 375, "height": 812})
+    login(page, NOOR)
+    page.goto("/zoeken?q=verlichting")
+    first_result = page.locator("ol.results > li").first
+    expect(first_result).to_be_visible()
+    assert first_result.bounding_box()["y"] < 812  # on the first screen, not below the facets
+    facet = page.locator(".facets a").first
+    expect(facet).to_be_hidden()
+    page.get_by_text("Filteren", exact=True).click()
+    expect(facet).to_be_visible()
+    facet.click()
+    expect(page.locator(".facets a.active").first).to_be_visible()  # a chosen filter stays in sight
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/zoeken?q=verlichting")
+    expect(page.locator(".facets a").first).to_be_visible()  # beside the results on a wide screen

@@ -243,3 +243,16 @@ def test_on_a_phone_search_results_come_first_and_the_facets_fold_away(watched: 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/zoeken?q=verlichting")
     expect(page.locator(".facets a").first).to_be_visible()  # beside the results on a wide screen
+
+
+def test_on_a_phone_the_header_is_compact_and_the_menu_stays_reachable(watched: Watched):
+    page = watched.page
+    page.set_viewport_size({"width": 375, "height": 812})
+    login(page, NOOR)
+    page.goto("/projecten/")
+    height = page.locator(".site-header").bounding_box()["height"]
+    assert height <= 170, f"the header is {height:.0f} px tall on a phone"
+    menu = page.get_by_role("navigation", name="Hoofdmenu")
+    menu.get_by_role("link", name="Help").scroll_into_view_if_needed()
+    menu.get_by_role("link", name="Help").click()  # the last item: reachable by scrolling the menu sideways
+    expect(page).to_have_url(re.compile(r"/help/$"))

@@ -75,6 +75,26 @@ def test_a_broken_group_is_refused_naming_file_and_line(line, message):
     assert str(refused.value) == message
 
 
+def test_front_matter_is_not_read_as_groups_and_lines_count_from_the_top():
+    text = "---\ntitel: T\ntrefwoorden:\n  - privacy\n---\n- AVG; GDPR | bron: AVG\n- Woo; Wob | x\n"
+    with pytest.raises(words.VocabularyError) as refused:
+        words.parse_file(text, "f.md")
+    assert str(refused.value) == "f.md, regel 7: de bron ontbreekt; schrijf '| bron: …' achter de woorden."
+    groups = words.parse_file("---\n---\n- AVG; GDPR | bron: AVG\n", "g.md")
+    assert [(g.terms, g.place) for g in groups] == [(("AVG", "GDPR"), "g.md, regel 3")]
+    with pytest.raises(words.VocabularyError) as unclosed:
+        words.parse_file("---\ntitel: T\n- AVG; GDPR | bron: AVG\n", "h.md")
+    assert str(unclosed.value) == "h.md: de front matter wordt niet afgesloten met '---'."
+
+
+def test_a_group_made_in_the_app_is_refused_without_a_place_in_front(app, db, owner):
+    with pytest.raises(DomainError) as refused:
+        vocabulary.create("AVG", "AVG", by=owner)
+    assert refused.value.message == ("Een groep heeft minstens twee woorden nodig die hetzelfde betekenen, "
+                                     "gescheiden door een puntkomma.")
+    assert refused.value.field_errors == {"terms": refused.value.message}
+
+
 def test_the_limits_themselves_are_allowed():
     twelve = "; ".join(f"woord{n}" for n in range(12))
     six_words = "een twee drie vier vijf zes"

@@ -88,7 +88,9 @@ def parse_file(text: str, name: str) -> list[Group]:
     lines = text.splitlines()
     start = 0
     if lines and lines[0].strip() == "---":
-        start = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), len(lines))
+        start = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+        if start is None:
+            raise VocabularyError(f"{name}: de front matter wordt niet afgesloten met '---'.")
     groups = []
     for number, line in enumerate(lines[start:], start + 1):
         match = ENTRY_LINE.match(line)

@@ -87,6 +87,11 @@ def test_front_matter_is_not_read_as_groups_and_lines_count_from_the_top():
     assert str(unclosed.value) == "h.md: de front matter wordt niet afgesloten met '---'."
 
 
+def test_a_source_may_itself_mention_a_source():
+    groups = words.parse_file("- AVG; GDPR | bron: AVG | bron: ook de UAVG\n", "s.md")
+    assert groups[0].source == "AVG | bron: ook de UAVG"
+
+
 def test_a_group_made_in_the_app_is_refused_without_a_place_in_front(app, db, owner):
     with pytest.raises(DomainError) as refused:
         vocabulary.create("AVG", "AVG", by=owner)

@@ -158,6 +158,19 @@ def test_loading_content_adds_what_is_missing_and_keeps_edits(app, db, owner):
     assert entry.terms == "AVG; privacy"
 
 
+def test_loading_knows_a_group_by_its_first_word_in_any_case_and_never_joins_two(app, db, owner, tmp_path,
+                                                                                caplog):
+    add_groups(db, "avg; privacy | AVG", "Woo; Wet open overheid | Woo")
+    (tmp_path / "a.md").write_text("- AVG; GDPR | bron: AVG\n- persoonsgegevens; Woo | bron: AVG\n"
+                                   "- BRP; basisregistratie personen | bron: Wet BRP\n")
+    assert vocabulary.load_content(tmp_path) == (1, 2)  # AVG is there (as avg); the second shares Woo
+    assert [entry.name for entry in vocabulary.active_entries()] == ["avg", "BRP", "Woo"]  # by name, any case
+    left_out = [record.getMessage() for record in caplog.records if "left out" in record.getMessage()]
+    assert left_out == ["vocabulary group from content left out: a.md, regel 2: 'Woo' staat ook in de groep "
+                        "'Woo'. Eén woord in twee groepen zou die groepen aan elkaar koppelen (een kring); voeg ze "
+                        "samen of haal het woord uit één groep weg."]  # AVG was known by name: not even tried
+
+
 def test_theme_owners_keep_the_list_with_history(app, db, owner, make_user):
     entry = vocabulary.create(" Woo ; Wet open overheid", " Wet open  overheid ", by=owner)
     assert (entry.terms, entry.source) == ("Woo; Wet open overheid", "Wet open overheid")

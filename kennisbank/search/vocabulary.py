@@ -34,7 +34,6 @@ class Group:
     terms: tuple[str, ...]     # as written, the first is the group's name
     source: str
     place: str = ""            # "overheid.md, regel 12" or "" for a group edited in the app
-    entry_id: int | None = None
 
 
 def key(term: str) -> tuple[str, ...]:

@@ -42,7 +42,7 @@ def read_folder(folder: Path) -> list[Group]:
 
 
 def _group(entry: VocabularyEntry) -> Group:
-    return Group(tuple(entry.term_list), entry.source, entry_id=entry.id)
+    return Group(tuple(entry.term_list), entry.source)
 
 
 def active_entries() -> list[VocabularyEntry]:

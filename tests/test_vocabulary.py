@@ -181,11 +181,22 @@ def test_theme_owners_keep_the_list_with_history(app, db, owner, make_user):
                                  .order_by(Revision.id)).all()
     assert [(r.action, r.user_id) for r in history] == [("aangemaakt", owner.id), ("gewijzigd", owner.id),
                                                        ("verwijderd", owner.id)]
+    assert history[0].changes == {"terms": [None, "Woo; Wet open overheid"], "source": [None, "Wet open overheid"]}
     assert history[1].changes == {"terms": ["Woo; Wet open overheid", "Woo; Wet open overheid; Wob"],
                                   "source": ["Wet open overheid", "Woo"]}
     assert vocabulary.active_entries() == []
-    with pytest.raises(NotAllowed, match="Alleen themaeigenaren en beheerders"):
-        vocabulary.create("a1; b1", "x", by=make_user())
+    with pytest.raises(NotAllowed) as refused:
+        vocabulary.update(entry, "Woo; Wob", "Woo", expected_version=entry.version, by=owner)  # removed: not any more
+    assert str(refused.value) == "Alleen themaeigenaren en beheerders kunnen de woordenlijst bewerken."
+    colleague = make_user()
+    with pytest.raises(NotAllowed) as refused:
+        vocabulary.create("a1; b1", "x", by=colleague)
+    assert str(refused.value) == "Alleen themaeigenaren en beheerders kunnen de woordenlijst aanvullen."
+    for change in (lambda: vocabulary.update(entry, "a1; b1", "x", expected_version=entry.version, by=colleague),
+                   lambda: vocabulary.remove(entry, by=colleague)):
+        with pytest.raises(NotAllowed) as refused:
+            change()
+        assert str(refused.value) == "Alleen themaeigenaren en beheerders kunnen de woordenlijst bewerken."
 
 
 def test_an_edit_that_would_join_two_groups_is_refused_in_dutch(app, db, owner):
@@ -209,9 +220,37 @@ def test_every_search_uses_the_list_as_it_is_now(app, db, owner):
     assert parse("privacy", vocabulary.current()).expanded == ["AVG"]
 
 
-def test_two_clashing_groups_in_the_database_keep_the_first(app, db):
-    add_groups(db, "AVG; privacy | AVG", "privacy; persoonsgegevens | AVG")
+def test_two_clashing_groups_in_the_database_keep_the_first(app, db, caplog):
+    add_groups(db, "AVG; privacy | AVG", "privacy; persoonsgegevens | AVG", "Woo; Wob | Woo")
     assert parse("privacy", vocabulary.current()).expanded == ["AVG"]
+    assert parse("Woo", vocabulary.current()).expanded == ["Wob"]  # the groups after a clash still count
+    assert [record.getMessage() for record in caplog.records if "skipped" in record.getMessage()] == [
+        "vocabulary group skipped: 'privacy' staat ook in de groep 'AVG'. Eén woord in twee groepen zou die "
+        "groepen aan elkaar koppelen (een kring); voeg ze samen of haal het woord uit één groep weg."]
+
+
+def test_any_change_to_the_groups_is_noticed_also_one_written_by_another_process(app, db):
+    """The stamp is (count, last change, versions): each alone notices a change the others may miss."""
+    from datetime import datetime
+
+    from sqlalchemy import insert, update
+
+    add_groups(db, "AVG; privacy | AVG")
+    assert parse("privacy", vocabulary.current()).expanded == ["AVG"]
+    old = datetime(2020, 1, 1)
+    db.session.execute(insert(VocabularyEntry).values(terms="Woo; Wob", source="Woo", origin="", version=0,
+                                                      created_at=old, updated_at=old))  # counted only
+    db.session.commit()
+    assert parse("Woo", vocabulary.current()).expanded == ["Wob"]
+    newest = db.session.scalar(select(VocabularyEntry.updated_at).order_by(VocabularyEntry.updated_at.desc()))
+    db.session.execute(update(VocabularyEntry).where(VocabularyEntry.terms == "AVG; privacy")
+                       .values(terms="AVG; GDPR", updated_at=newest.replace(year=newest.year + 1)))  # time only
+    db.session.commit()
+    assert parse("AVG", vocabulary.current()).expanded == ["GDPR"]
+    db.session.execute(update(VocabularyEntry).where(VocabularyEntry.terms == "Woo; Wob")
+                       .values(terms="Woo; Wet open overheid", version=VocabularyEntry.version + 1))  # version only
+    db.session.commit()
+    assert parse("Woo", vocabulary.current()).expanded == ["Wet open overheid"]
 
 
 # What it does to a search ---------------------------------------------------------------------------------

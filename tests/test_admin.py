@@ -236,10 +236,12 @@ def test_a_handover_records_who_took_over_each_project_and_theme(db, make_user, 
 
     admin, lead_heir, theme_heir, stays = make_user(is_admin=True), make_user(), make_user(), make_user()
     shared = make_theme(owners=[leaver["user"], stays])  # another owner stays: no successor needed
+    chosen = make_theme(owners=[leaver["user"], stays])  # … but one was chosen anyway: that one is asked
     accounts.deactivate_user(leaver["user"], admin, project_successors={leaver["project"].id: lead_heir},
-                             theme_successors={leaver["theme"].id: theme_heir})
+                             theme_successors={leaver["theme"].id: theme_heir, chosen.id: theme_heir})
     rows = db.session.scalars(select(Handover).order_by(Handover.id)).all()
-    assert [(r.user_id, r.item_type, r.item_id, r.successor_id) for r in rows] == [
+    assert sorted((r.user_id, r.item_type, r.item_id, r.successor_id) for r in rows) == sorted([
         (leaver["user"].id, "project", leaver["project"].id, lead_heir.id),
         (leaver["user"].id, "theme", leaver["theme"].id, theme_heir.id),
-        (leaver["user"].id, "theme", shared.id, stays.id)]
+        (leaver["user"].id, "theme", shared.id, stays.id),
+        (leaver["user"].id, "theme", chosen.id, theme_heir.id)])

@@ -138,6 +138,12 @@ def test_expansion_is_capped_over_the_whole_query():
     assert [len(expansion.added) for _, expansion in found.values()] == [11, 11, 2]
 
 
+def test_one_word_terms_are_found_also_where_the_longest_term_has_two_words():
+    found = words.Vocabulary([words.Group(("basisregistratie personen", "BRP"), "x")])
+    assert parse("BRP gemeente", found).expanded == ["basisregistratie personen"]
+    assert parse("basisregistratie personen gemeente", found).expanded == ["BRP"]
+
+
 def test_the_longest_run_of_query_words_wins():
     found = words.Vocabulary([words.Group(("basisregistratie personen", "BRP"), "x"),
                               words.Group(("personen", "mensen"), "x")])

@@ -874,3 +874,20 @@ def test_own_and_owner_searches_take_the_first_page(app, db, earlier_work, conce
     assert len(voortoets.search_for_owner(check, owner, "ooievaarsnest")) == 10
     found = [item.item for item in voortoets.search_for_owner(check, owner, "verlichting sensoren")]
     assert earlier_work["project"] in found and concept not in found
+
+
+
+def test_the_quoted_sentence_edges():
+    assert voortoets._best_sentence("Alleen een titel over subsidie", ["subsidie"]) == ""  # one line: all title
+    exact = "subsidie " + "x" * (voortoets.QUOTE_LENGTH - 9)
+    assert len(exact) == voortoets.QUOTE_LENGTH
+    assert voortoets._best_sentence("Titel\n" + exact, ["subsidie"]) == exact  # exactly long enough: whole
+
+
+def test_suggestions_speak_the_words_as_typed_and_the_panel_knows_the_chosen_themes(db, earlier_work, make_user):
+    found = voortoets.similar_work("Sensoren in lantaarnpalen", theme_ids=[])
+    lesson = next(s for s in found if s.kind == "lesson")
+    assert "overeenkomende woorden: lantaarnpalen, sensoren" in lesson.reason  # not "lantaarnpaal, sensor"
+    panel = voortoets.similar_panel("Sensoren in lantaarnpalen", theme_ids=[earlier_work["theme"].id],
+                                    municipality="", viewer=make_user())
+    assert any("zelfde thema: Openbare ruimte" in s.reason for s in panel["suggestions"])

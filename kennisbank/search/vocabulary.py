@@ -105,7 +105,6 @@ def parse_file(text: str, name: str) -> list[Group]:
 
 @dataclass
 class Expansion:
-    matched: str                # the words of the query that matched, as typed
     added: list[str]            # the group's other terms, as written in the vocabulary
     keys: list[tuple[str, ...]] = field(default_factory=list)  # their analysed words, to search on
 
@@ -139,7 +138,7 @@ class Vocabulary:
             return None
         number, term = found
         others = [t for t in self.groups[number].terms if t != term]
-        return Expansion(matched=term, added=others, keys=[key(t) for t in others])
+        return Expansion(added=others, keys=[key(t) for t in others])
 
     def expand_words(self, words: list[tuple[str, ...]], limit: int = MAX_EXPANSION) -> dict[int, tuple[int, Expansion]]:
         """Runs of consecutive query words that are a term: {first word: (words in the run, expansion)}.

@@ -117,10 +117,12 @@ def violations_text(result) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.parametrize("width", [1280, 768, 375, 320])
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=[p.name for p in PAGE_TYPES])
-def test_page_type_has_no_axe_violations_and_one_h1(browser, live_server, page_type: PageType):
+def test_page_type_has_no_axe_violations_and_one_h1(browser, live_server, page_type: PageType, width: int):
     context = new_context(browser, live_server)
     page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 800})
     watcher = Watched(page)
     if page_type.user:
         login(page, page_type.user)

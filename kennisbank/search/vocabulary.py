@@ -112,21 +112,35 @@ class Expansion:
 class Vocabulary:
     """All groups, checked against each other, and looked up by analysed words."""
 
-    def __init__(self, groups: list[Group]):
-        self.groups = groups
+    def __init__(self, groups: list[Group] = ()):
+        self.groups: list[Group] = []
+        self._keys: list[list[tuple[str, ...]]] = []  # per group, each term's analysed words
         self._by_key: dict[tuple[str, ...], tuple[int, str]] = {}
-        for number, group in enumerate(groups):
-            for term in group.terms:
-                analysed = key(term)
-                if analysed in self._by_key:
-                    other = groups[self._by_key[analysed][0]]
-                    where = f"{group.place}: " if group.place else ""
-                    raise VocabularyError(
-                        f"{where}'{term}' staat ook in "
-                        f"{other.place or _name(other)}. Eén woord in twee groepen zou die groepen aan elkaar "
-                        "koppelen (een kring); voeg ze samen of haal het woord uit één groep weg.")
-                self._by_key[analysed] = (number, term)
-        self.longest = max((len(k) for k in self._by_key), default=0)
+        self.longest = 0
+        for group in groups:
+            self.add(group)
+
+    def add(self, group: Group) -> None:
+        """Take `group` in; one at a time, so a list of groups is checked in one pass.
+
+        :raises VocabularyError: a term of it is already in a group (then nothing of it is added)."""
+        number = len(self.groups)
+        keys = [key(term) for term in group.terms]
+        taken: dict[tuple[str, ...], tuple[int, str]] = {}
+        for term, analysed in zip(group.terms, keys):
+            if analysed in self._by_key or analysed in taken:
+                other_number = (self._by_key.get(analysed) or taken[analysed])[0]
+                other = group if other_number == number else self.groups[other_number]
+                where = f"{group.place}: " if group.place else ""
+                raise VocabularyError(
+                    f"{where}'{term}' staat ook in "
+                    f"{other.place or _name(other)}. Eén woord in twee groepen zou die groepen aan elkaar "
+                    "koppelen (een kring); voeg ze samen of haal het woord uit één groep weg.")
+            taken[analysed] = (number, term)
+        self.groups.append(group)
+        self._keys.append(keys)
+        self._by_key.update(taken)
+        self.longest = max(self.longest, *(len(analysed) for analysed in keys))
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -137,8 +151,8 @@ class Vocabulary:
         if found is None:
             return None
         number, term = found
-        others = [t for t in self.groups[number].terms if t != term]
-        return Expansion(added=others, keys=[key(t) for t in others])
+        others = [(t, k) for t, k in zip(self.groups[number].terms, self._keys[number]) if t != term]
+        return Expansion(added=[t for t, _ in others], keys=[k for _, k in others])
 
     def expand_words(self, words: list[tuple[str, ...]], limit: int = MAX_EXPANSION) -> dict[int, tuple[int, Expansion]]:
         """Runs of consecutive query words that are a term: {first word: (words in the run, expansion)}.

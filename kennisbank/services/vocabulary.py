@@ -67,15 +67,13 @@ def current() -> Vocabulary:
 def tolerant(groups: list[Group]) -> Vocabulary:
     """Every group that fits with the ones before it. Edits are checked one at a time, so two people
     saving clashing groups at the same moment is the only way a clash reaches the database."""
-    kept: list[Group] = []
+    vocabulary = Vocabulary()
     for group in groups:
         try:
-            Vocabulary(kept + [group])
+            vocabulary.add(group)
         except VocabularyError as error:
             log.warning("vocabulary group skipped: %s", error)
-            continue
-        kept.append(group)
-    return Vocabulary(kept)
+    return vocabulary
 
 
 def _checked(terms_text: str, source: str, entry: VocabularyEntry | None) -> Group:
@@ -128,14 +126,14 @@ def load_content(folder: Path) -> tuple[int, int]:
     :raises VocabularyError: a file breaks a rule (nothing is added then)."""
     groups = read_folder(folder)
     existing = {entry.name.lower() for entry in db.session.scalars(select(VocabularyEntry))}
-    have = [_group(entry) for entry in active_entries()]
+    have = tolerant([_group(entry) for entry in active_entries()])
     added = kept = 0
     for group in groups:
         if group.terms[0].lower() in existing:
             kept += 1
             continue
         try:
-            Vocabulary(have + [group])
+            have.add(group)
         except VocabularyError as error:
             log.warning("vocabulary group from content left out: %s", error)
             kept += 1
@@ -145,6 +143,5 @@ def load_content(folder: Path) -> tuple[int, int]:
         db.session.add(entry)
         db.session.flush()
         revisions.record(entry, CONTENT_ACTION, None)
-        have.append(_group(entry))
         added += 1
     return added, kept

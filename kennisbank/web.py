@@ -105,13 +105,13 @@ def _apply_choices(form, fields: dict, stored) -> None:
             _take(getattr(form, name), getattr(saved, name))
 
 
-def merge_or_ask(conflict: EditConflict, form, save, *, fields: dict[str, tuple[str, str]], stored, edit_url: str,
+def merge_or_ask(conflict: EditConflict, form, save, *, fields: dict[str, str], stored, edit_url: str,
                  done_url: str, render):
     """Someone saved first. Fields only one side changed merge by themselves; if none was changed by both,
     the merged version is saved at once. Otherwise the conflict page asks, per field both changed, which
     value to keep, with the user's text kept.
 
-    `fields` maps a form field to (attribute, label); `stored()` builds the form filled from the saved item.
+    `fields` maps a form field to its label; `stored()` builds the form filled from the saved item.
     """
     db.session.rollback()
     entity = conflict.entity
@@ -119,7 +119,7 @@ def merge_or_ask(conflict: EditConflict, form, save, *, fields: dict[str, tuple[
     saved = stored()
     basis = _submitted_basis()
     taken, clashes = [], []
-    for name, (_attribute, label) in fields.items():
+    for name, label in fields.items():
         mine_field, saved_field = getattr(form, name, None), getattr(saved, name, None)
         if mine_field is None or saved_field is None:
             continue

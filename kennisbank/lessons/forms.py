@@ -32,9 +32,10 @@ class ReviewForm(BaseForm):
     remark = text("Opmerking voor de auteur", 2000, area=True)
 
 
+# The fields an edit conflict compares, by their label on the conflict page.
 CONFLICT_FIELDS = {
-    "title": ("title", "Titel"), "kind": ("kind", "Soort"), "context": ("context", "Context"),
-    "what_happened": ("what_happened", "Wat gebeurde er?"), "lesson_learned": ("lesson_learned", "Les"),
-    "advice": ("advice", "Advies"), "transferability": ("transferability", "Overdraagbaarheid"),
-    "themes": ("themes", "Thema's"),
+    "title": "Titel", "kind": "Soort", "context": "Context",
+    "what_happened": "Wat gebeurde er?", "lesson_learned": "Les",
+    "advice": "Advies", "transferability": "Overdraagbaarheid",
+    "themes": "Thema's",
 }

@@ -28,5 +28,6 @@ class MembershipForm(BaseForm):
     note = text("Toelichting", 500)
 
 
-CONFLICT_FIELDS = {"name": ("name", "Naam"), "kind": ("kind", "Soort"), "description": ("description", "Omschrijving"),
-                   "url": ("url", "Link"), "themes": ("themes", "Thema's")}
+# The fields an edit conflict compares, by their label on the conflict page.
+CONFLICT_FIELDS = {"name": "Naam", "kind": "Soort", "description": "Omschrijving",
+                   "url": "Link", "themes": "Thema's"}

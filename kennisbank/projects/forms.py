@@ -41,11 +41,12 @@ class ProjectForm(BaseForm):
 
 
 # Form field -> (project attribute, label): what the conflict page compares.
+# The fields an edit conflict compares, by their label on the conflict page.
 CONFLICT_FIELDS = {
-    "title": ("title", "Titel"), "question": ("question", "Maatschappelijk vraagstuk"),
-    "municipality": ("municipality_code", "Gemeente"), "organisation": ("organisation", "Organisatie"),
-    "goal": ("goal", "Doel"), "approach": ("approach", "Aanpak"), "partners": ("partners", "Partners"),
-    "stage": ("stage", "Innovatiefase"), "themes": ("themes", "Thema's"), "end_date": ("end_date", "Einddatum"),
+    "title": "Titel", "question": "Maatschappelijk vraagstuk",
+    "municipality": "Gemeente", "organisation": "Organisatie",
+    "goal": "Doel", "approach": "Aanpak", "partners": "Partners",
+    "stage": "Innovatiefase", "themes": "Thema's", "end_date": "Einddatum",
 }
 
 

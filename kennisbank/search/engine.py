@@ -280,7 +280,7 @@ LINKS = ("en", "s", "e", "")  # the linking sound off first: "leveranciers" is s
 MIN_SPLIT_PART = 4
 
 
-def split_unknown(words: list[str], who: Visibility) -> dict[str, tuple[str, str]]:
+def split_unknown(words: list[str], who: Visibility) -> dict[str, tuple[str, ...]]:
     """Each word the index does not know, as words it does know: a compound split in two
     ("fraudescorekaart": ("fraude", "scorekaart")), a derived noun as the word it comes from
     ("archivering": ("archiveren",)), or both ("leveranciersafhankelijkheid": ("leverancier",
@@ -289,7 +289,7 @@ def split_unknown(words: list[str], who: Visibility) -> dict[str, tuple[str, str
     return searchers().run(lambda searcher: _split_unknown(searcher, words, _hidden_set(searcher, who)))
 
 
-def _split_unknown(searcher, words: list[str], hidden: set[int] | None) -> dict[str, tuple[str, str]]:
+def _split_unknown(searcher, words: list[str], hidden: set[int] | None) -> dict[str, tuple[str, ...]]:
     reader = searcher.reader()
     analyzer = dutch_analyzer()
 
@@ -305,7 +305,7 @@ def _split_unknown(searcher, words: list[str], hidden: set[int] | None) -> dict[
         lowered = word.lower()
         if len(lowered) < MIN_SPLIT_PART or not lowered.isalpha() or known(lowered):
             continue
-        whole = next((form for form in derived(lowered) if known(form)), None)
+        whole = known_form(lowered)  # not known as typed: so a form it derives from
         if whole:
             splits[word] = (whole,)
             continue

@@ -11,4 +11,5 @@ class VocabularyForm(NewVocabularyForm):
     version = VersionField()
 
 
-CONFLICT_FIELDS = {"terms": ("terms", "Woorden"), "source": ("source", "Bron")}
+# The fields an edit conflict compares, by their label on the conflict page.
+CONFLICT_FIELDS = {"terms": "Woorden", "source": "Bron"}

@@ -53,6 +53,12 @@ def as_typed(text: str) -> dict[str, str]:
     return typed
 
 
+def _document_counts(reader) -> tuple[int, float]:
+    """The number of documents, and the most documents a term may be in and still say something."""
+    total = max(1, reader.doc_count())
+    return total, max(TOO_COMMON * total, COMMON_FLOOR)
+
+
 def key_terms(text: str, reader) -> list[tuple[str, float]]:
     """The description's terms weighted by tf·idf, most distinctive first."""
     counts = Counter(token.text for token in dutch_analyzer()(text)
@@ -64,12 +70,12 @@ def key_terms(text: str, reader) -> list[tuple[str, float]]:
         for part in compound_parts(term):
             if part not in counts and part not in FILLER:
                 parts[part] += tf
-    total = max(1, reader.doc_count())
+    total, common = _document_counts(reader)
     weighted = {}
     for source, share in ((counts, 1.0), (parts, PART_SHARE)):
         for term, tf in source.items():
             df = reader.doc_frequency("text", term)
-            if 0 < df <= max(TOO_COMMON * total, COMMON_FLOOR):
+            if 0 < df <= common:
                 weighted[term] = max(weighted.get(term, 0.0), share * (1 + math.log(tf)) * math.log(1 + total / df))
     return sorted(weighted.items(), key=lambda tw: -tw[1])[:MAX_TERMS]
 
@@ -81,12 +87,12 @@ def synonym_terms(text: str, vocabulary: Vocabulary, reader) -> list[Q.Query]:
     if not len(vocabulary):
         return []
     tokens = [token.text for token in dutch_analyzer()(text)]
-    total = max(1, reader.doc_count())
+    total, common = _document_counts(reader)
     queries = []
     for expansion in vocabulary.expand_tokens(tokens):
         for words in expansion.keys:
             dfs = [reader.doc_frequency("text", word) for word in words]
-            if not all(dfs) or max(dfs) > max(TOO_COMMON * total, COMMON_FLOOR):
+            if not all(dfs) or max(dfs) > common:
                 continue
             weight = SYNONYM_SHARE * math.log(1 + total / max(dfs))
             queries.append(Q.Term("text", words[0], boost=weight) if len(words) == 1

@@ -127,7 +127,8 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
            per_page: int = PER_PAGE) -> SearchPage:
     """One search over projects, lessons, networks, themes and people, as `user` may see them."""
     facet_filters = {k: v for k, v in (facet_filters or {}).items() if k in FACET_PARAMS and v}
-    parsed = parse(text, vocabulary.current())
+    groups = vocabulary.current()
+    parsed = parse(text, groups)
     result = SearchPage(query=text, notices=list(parsed.notices), order=order, expanded=parsed.expanded)
     if parsed.is_empty:
         if text.strip():
@@ -136,38 +137,37 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     restrict, notices = _restriction(facet_filters)
     result.notices += notices
     page = max(1, page)
+    visible = who(user)
+
+    def run(query: Q.Query, page: int) -> engine.RawResults:
+        return engine.run(query, who=visible, restrict=restrict, page=page, per_page=per_page,
+                          by_date=order == "datum")
+
     with metrics.timed_search(source):
         query = parsed.query
-        raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
-                         by_date=order == "datum")
+        raw = run(query, page)
         found_all = raw.total
         few = raw.total == 0 or (raw.total < FEW and order != "datum")  # by date, most words cannot lead
         if few and parsed.any_words is not None:
             # Few or no documents have every word: those first, then the ones with most of the words.
-            widened = engine.run(parsed.any_words, who=who(user), restrict=restrict, page=page,
-                                 per_page=per_page, by_date=order == "datum")
+            widened = run(parsed.any_words, page)
             if widened.total > raw.total:
                 query, raw = parsed.any_words, widened
                 result.partial, result.with_all_words = True, found_all
         if raw.total == 0 and parsed.words:
             # A word no text contains may be a compound of words some do ("fraudescorekaart").
-            splits = engine.split_unknown(parsed.words, who(user))
-            if splits:
-                split = text
-                for word, parts in splits.items():
-                    split = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ".join(parts), split, flags=re.IGNORECASE)
-                resplit = parse(split, vocabulary.current())
+            split = _split_text(text, engine.split_unknown(parsed.words, visible))
+            if split != text:
+                resplit = parse(split, groups)
                 query = resplit.any_words or resplit.query
-                raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
-                                 by_date=order == "datum")
+                raw = run(query, page)
                 if raw.total:
                     result.partial, result.split_as = True, split
         last = max(1, -(-raw.total // per_page))
         if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
             result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")
             page = last
-            raw = engine.run(query, who=who(user), restrict=restrict, page=page, per_page=per_page,
-                             by_date=order == "datum")
+            raw = run(query, page)
     for hit, obj in still_visible(user, raw.hits):
         result.hits.append(Hit(hit.kind, obj, hit.score, _snippet(hit.kind, obj, hit.highlight),
                                url_args(hit.kind, obj)))
@@ -177,12 +177,19 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     result.facets = _facets(raw.facets, facet_filters)
     if not found_all:
         # Also with a part of the words found: what people looked for and the knowledge base lacks.
-        result.suggestion = engine.suggest(parsed.words, who(user)) if parsed.words else None
+        result.suggestion = engine.suggest(parsed.words, visible) if parsed.words else None
         if raw.total == 0:
             metrics.zero_result(source)
         if log_empty:
             log_search(user, text, 0, parsed.filters.get("thema") or facet_filters.get("thema", ""), source)
     return result
+
+
+def _split_text(text: str, splits: dict[str, tuple[str, ...]]) -> str:
+    """`text` with each word in `splits` replaced by the words it splits into."""
+    for word, parts in splits.items():
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ".join(parts), text, flags=re.IGNORECASE)
+    return text
 
 
 # Theme owners read what people looked for in vain: one person cannot fill that list. Per user and day,

@@ -17,5 +17,6 @@ class OwnersForm(BaseForm):
     owners = CheckboxesField("Themaeigenaren", coerce=int)
 
 
-CONFLICT_FIELDS = {"name": ("name", "Naam"), "description": ("description", "Omschrijving"),
-                   "synthesis": ("synthesis", "Wat we weten")}
+# The fields an edit conflict compares, by their label on the conflict page.
+CONFLICT_FIELDS = {"name": "Naam", "description": "Omschrijving",
+                   "synthesis": "Wat we weten"}

@@ -27,9 +27,7 @@ def _editor_only() -> None:
 def vocabulary_list():
     """Every group, optionally only those containing a word."""
     wanted = request.args.get("q", "").strip()
-    entries = vocabulary.active_entries()
-    if wanted:
-        entries = [e for e in entries if wanted.lower() in e.terms.lower() or wanted.lower() in e.source.lower()]
+    entries = vocabulary.active_entries(containing=wanted)
     return render_template("search/vocabulary.html", entries=entries, wanted=wanted,
                            can_edit=permissions.can_edit_vocabulary(current_user))
 

@@ -45,9 +45,12 @@ def _group(entry: VocabularyEntry) -> Group:
     return Group(tuple(entry.term_list), entry.source)
 
 
-def active_entries() -> list[VocabularyEntry]:
+def active_entries(containing: str = "") -> list[VocabularyEntry]:
+    """The groups in use, by name; with `containing`, only those with it in a word or the source."""
     query = select(VocabularyEntry).where(VocabularyEntry.deleted_at.is_(None)).order_by(func.lower(VocabularyEntry.terms))
-    return list(db.session.scalars(query))
+    entries = db.session.scalars(query)
+    wanted = containing.strip().lower()
+    return [e for e in entries if not wanted or wanted in e.terms.lower() or wanted in e.source.lower()]
 
 
 def current() -> Vocabulary:

@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .core import bp as core_bp
+    from .follows import bp as follows_bp
     from .help import bp as help_bp
     from .imports import bp as imports_bp
     from .lessons import bp as lessons_bp
@@ -109,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from .themes import bp as themes_bp
 
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
-                      search_bp, admin_bp, api_bp, ops_bp, attachments_bp, imports_bp):
+                      search_bp, admin_bp, api_bp, ops_bp, attachments_bp, imports_bp, follows_bp):
         app.register_blueprint(blueprint)
     from .auth import oidc
     from .auth.guard import require_login_everywhere

@@ -227,6 +227,50 @@ def digest_command(dry_run: bool) -> None:
     click.echo(f"{len(messages)} e-mails afgeleverd bij {where}.")
 
 
+@kb.command("notify")
+@click.option("--elke", "every", type=click.IntRange(min=10), default=None, metavar="SECONDEN",
+              help="Blijf draaien en kijk elke SECONDEN seconden (minstens 10) wat er te versturen is.")
+@with_appcontext
+def notify_command(every: int | None) -> None:
+    """Stuur volgers bericht over wat er veranderde in wat ze volgen (direct, of het dagoverzicht).
+
+    Mag op elke host tegelijk draaien: er verstuurt er steeds één. Zonder KENNISBANK_SMTP_HOST komen de
+    e-mails als .eml-bestanden in instance/outbox/."""
+    import smtplib
+    import time
+
+    from . import mailer
+    from .services import notifications
+
+    app = current_app._get_current_object()
+
+    def run_once() -> None:
+        result = notifications.send_due(
+            lambda messages: mailer.deliver(app, messages), sender=app.config["MAIL_FROM"],
+            base_url=app.config["BASE_URL"], secret_key=app.config["SECRET_KEY"],
+            daily_hour=app.config["NOTIFY_DAILY_HOUR"])
+        if result.busy:
+            click.echo("Een andere host verstuurt al; deze keer niets gedaan.")
+        else:
+            click.echo(f"{result.sent} {'e-mail' if result.sent == 1 else 'e-mails'} verstuurd"
+                       + (f", {result.dropped} berichten over items die de ontvanger niet meer kan zien overgeslagen"
+                          if result.dropped else "") + ".")
+
+    while True:
+        try:
+            run_once()
+        except (OSError, smtplib.SMTPException) as error:
+            db.session.rollback()
+            problem = (f"Niet alles is verstuurd: {error}. Controleer de SMTP-instellingen (KENNISBANK_SMTP_HOST "
+                       "en verder); wat niet is verstuurd, gaat de volgende keer mee.")
+            if every is None:
+                raise click.ClickException(problem) from error
+            click.echo(problem, err=True)
+        if every is None:
+            return
+        time.sleep(every)
+
+
 def _administrator(email: str, nothing_done: str):
     """The active administrator a command acts for (`--door`), or a Dutch refusal."""
     by = users.find_by_email(email)

@@ -57,9 +57,12 @@ ENV_KEYS = {
     "KENNISBANK_OIDC_GROUPS_CLAIM": "OIDC_GROUPS_CLAIM",
     "KENNISBANK_OIDC_ADMIN_GROUP": "OIDC_ADMIN_GROUP",
     "KENNISBANK_SMTP_STARTTLS": "SMTP_STARTTLS",
+    "KENNISBANK_NOTIFY_DAILY_HOUR": "NOTIFY_DAILY_HOUR",
+    "KENNISBANK_UNFOLLOW_LINK_DAYS": "UNFOLLOW_LINK_DAYS",
 }
 BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE", "PASSWORD_LOGIN"}
-# Whole numbers, with the smallest value that makes sense; anything else stops the start with a Dutch line.
+# Whole numbers, with the smallest (and where it matters the largest) value that makes sense; anything else
+# stops the start with a Dutch line.
 NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "SESSION_IDLE_HOURS": ("KENNISBANK_SESSION_IDLE_HOURS", 1),
                "SESSION_MAX_DAYS": ("KENNISBANK_SESSION_MAX_DAYS", 1),
@@ -67,7 +70,9 @@ NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "IMPORT_MAX_ROWS": ("KENNISBANK_IMPORT_MAX_ROWS", 1),
                "IMPORT_BACKGROUND_ROWS": ("KENNISBANK_IMPORT_BACKGROUND_ROWS", 0),
                "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1),
-               "SEARCH_CACHE_MB": ("KENNISBANK_SEARCH_CACHE_MB", 16)}
+               "SEARCH_CACHE_MB": ("KENNISBANK_SEARCH_CACHE_MB", 16),
+               "NOTIFY_DAILY_HOUR": ("KENNISBANK_NOTIFY_DAILY_HOUR", 0, 23),
+               "UNFOLLOW_LINK_DAYS": ("KENNISBANK_UNFOLLOW_LINK_DAYS", 1)}
 MIN_SECRET_KEY = 32
 
 
@@ -126,6 +131,10 @@ def defaults(instance_path: Path) -> dict:
         "SMTP_USER": "",
         "SMTP_PASSWORD": "",
         "SMTP_STARTTLS": False,
+        # Who follows items with "dagelijks" gets one bundle a day, from this hour (Dutch time) on.
+        "NOTIFY_DAILY_HOUR": 7,
+        # The "niet meer volgen" link in a notification works this many days without logging in.
+        "UNFOLLOW_LINK_DAYS": 60,
         # The audit log keeps an event this many days (`kb audit-prune` removes older ones).
         "AUDIT_RETENTION_DAYS": 730,
         # A login ends after this long without a request, and in any case after SESSION_MAX_DAYS.
@@ -194,12 +203,15 @@ def instance_secret_key(instance_path: Path) -> str:
 def number_problems(config: dict) -> list[str]:
     """Converts the whole-number settings in place; what cannot be converted, in Dutch."""
     problems = []
-    for key, (env_name, smallest) in NUMBER_KEYS.items():
+    for key, (env_name, smallest, *largest) in NUMBER_KEYS.items():
         try:
             value = int(str(config[key]).strip())
         except ValueError:
             value = None
-        if value is None or value < smallest:
+        if largest and (value is None or not smallest <= value <= largest[0]):
+            problems.append(f"{env_name} moet een heel getal van {smallest} tot en met {largest[0]} zijn, "
+                            f"niet '{config[key]}'.")
+        elif value is None or value < smallest:
             problems.append(f"{env_name} moet een heel getal van minstens {smallest} zijn, niet '{config[key]}'.")
         else:
             config[key] = value

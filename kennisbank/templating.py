@@ -9,7 +9,7 @@ from flask import Flask
 
 from .markdown import render_markdown
 from .models import enums
-from .services import municipalities, permissions
+from .services import follows, municipalities, permissions
 from .services.users import tel_link
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["municipality"] = municipality_name
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.globals["follows"] = follows
     app.jinja_env.globals["chat_link"] = chat_link
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second))
     for vocabulary in (enums.ProjectStatus, enums.InnovationStage, enums.LessonKind, enums.ReviewState,

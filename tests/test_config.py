@@ -78,3 +78,20 @@ def test_sqlite_runs_in_write_ahead_log_mode(tmp_path):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA mmap_size")).scalar() == 256 * 2**20
+
+
+def test_the_daily_notification_hour_is_an_hour_of_the_day(tmp_path):
+    import pytest
+
+    from kennisbank.config import ConfigurationError
+
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k"}
+    for value in ("-1", "24", "zeven"):
+        with pytest.raises(ConfigurationError, match=f"KENNISBANK_NOTIFY_DAILY_HOUR moet een heel getal van 0 tot en "
+                                                     f"met 23 zijn, niet '{value}'"):
+            create_app(base | {"NOTIFY_DAILY_HOUR": value}, instance_path=str(tmp_path / "instance"))
+    for value in ("0", "23"):
+        assert create_app(base | {"NOTIFY_DAILY_HOUR": value},
+                          instance_path=str(tmp_path / "instance")).config["NOTIFY_DAILY_HOUR"] == int(value)
+    with pytest.raises(ConfigurationError, match="KENNISBANK_UNFOLLOW_LINK_DAYS moet een heel getal van minstens 1"):
+        create_app(base | {"UNFOLLOW_LINK_DAYS": "0"}, instance_path=str(tmp_path / "instance"))

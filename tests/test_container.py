@@ -183,7 +183,9 @@ def test_two_web_hosts_each_with_their_own_index_serve_what_either_saved(engine,
 
 def test_the_compose_file_gives_each_web_host_its_own_index_and_indexer():
     services = COMPOSE["services"]
-    assert set(services) == {"db", "setup", "web-a", "indexer-a", "web-b", "indexer-b", "mail"}
+    assert set(services) == {"db", "setup", "web-a", "indexer-a", "web-b", "indexer-b", "notifier", "mail"}
+    assert services["notifier"]["command"] == ["flask", "kb", "notify", "--elke", "60"]
+    assert services["notifier"]["environment"]["KENNISBANK_SMTP_HOST"] == "mail"
     mounts = {name: service.get("volumes", []) for name, service in services.items()}
     assert mounts["web-a"] == mounts["indexer-a"] == ["index-a:/data"]
     assert mounts["web-b"] == mounts["indexer-b"] == ["index-b:/data"]

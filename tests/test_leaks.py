@@ -40,7 +40,7 @@ def world(app, db, make_user, make_theme, make_project, make_lesson):
                              owner_of_draft)
     db.session.commit()
     indexer.catch_up(app)  # reads the report's text too
-    return {"report": report, "draft": draft, "draft_lesson": draft_lesson, "public_lesson": public_lesson, "mine": mine,
+    return {"colleague": colleague, "report": report, "draft": draft, "draft_lesson": draft_lesson, "public_lesson": public_lesson, "mine": mine,
             "theme": theme, "owner": owner_of_draft}
 
 
@@ -131,11 +131,16 @@ def _get_routes(app) -> list[str]:
 def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, auth, world):
     """Every GET route, its placeholders filled with the concept's own ids and with public ones, plus the
     searches that would find the word: the word appears nowhere."""
+    from kennisbank.services import follows
+
     ids = {"project_id": [world["draft"].id, world["mine"].id], "lesson_id": [world["draft_lesson"].id,
            world["public_lesson"].id], "slug": [world["theme"].slug], "user_id": [world["owner"].id],
            "name": ["voortoets", f"{SECRET}.txt"], "token_id": [1], "run_id": [1],
            "attachment_id": [world["report"].id], "kind": ["project", "lesson"], "item_id": [world["draft"].id],
-           "entry_id": [1]}
+           "entry_id": [1],
+           # an unfollow link of the colleague's own for the concept (as if she once could see it)
+           "token": [follows.unfollow_token(app.config["SECRET_KEY"], world["colleague"].id, kind, world[key].id)
+                     for kind, key in (("project", "draft"), ("lesson", "draft_lesson"))]}
     queries = [f"q={OTHER_WORD}", "q=zeppelinhavenprof", f"titel={OTHER_WORD}", f"q={OTHER_WORD}&pagina=2"] + [
         f"formaat={fmt}" + extra for fmt in ("csv", "json", "xlsx") for extra in ("", f"&q={OTHER_WORD}")]
     _as_colleague(auth)

@@ -36,7 +36,8 @@ LEAD_OWNER_ADMIN = expect(medewerker=FORBIDDEN, other_owner=FORBIDDEN)
 OWNER_ADMIN = expect(medewerker=FORBIDDEN, lead=FORBIDDEN, other_owner=FORBIDDEN)
 
 # (method, url template, endpoint, expected per role). {p}=started project, {c}=concept, {l}=lesson,
-# {n}=network slug, {t}=theme slug, {u}=a user id, {m}=membership id of the medewerker.
+# {n}=network slug, {t}=theme slug, {u}=a user id, {m}=membership id of the medewerker, {f}=the medewerker's
+# unfollow link for {p}.
 MATRIX = [
     ("GET", "/", "core.home", expect()),
     ("GET", "/mijn", "core.mine", expect()),
@@ -130,6 +131,16 @@ MATRIX = [
     ("GET", "/bijlagen/{a}/verslag.txt", "attachments.download", expect()),
     ("POST", "/bijlagen/{a}/verwijderen", "attachments.remove", dict(LEAD_OWNER_ADMIN, lead=REDIRECT, owner=REDIRECT,
                                                                     admin=REDIRECT)),
+    # Everyone follows what they may see (a concept only its people and theme owners) and keeps their settings.
+    ("GET", "/mijn/instellingen", "follows.settings", expect()),
+    ("POST", "/mijn/instellingen", "follows.settings", expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT), {"mode": "dagelijks"}),
+    ("POST", "/volgen/project/{p}", "follows.follow", expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
+    ("POST", "/volgen/project/{c}", "follows.follow",
+     expect(medewerker=HIDDEN, other_owner=HIDDEN, lead=REDIRECT, owner=REDIRECT, admin=REDIRECT)),
+    ("POST", "/volgen/project/{p}/stoppen", "follows.unfollow", expect(medewerker=REDIRECT, lead=REDIRECT, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
+    # The signed link in a mail works for anyone holding it, logged in or not.
+    ("GET", "/volgen/afmelden/{f}", "follows.unfollow_link", expect(anonymous=OK)),
+    ("POST", "/volgen/afmelden/{f}", "follows.unfollow_link", expect(anonymous=OK)),
     ("GET", "/zoeken?q=verlichting", "search.results", expect()),
     # The search vocabulary: everyone reads it, theme owners and administrators keep it.
     ("GET", "/woordenlijst", "search.vocabulary_list", expect()),
@@ -209,7 +220,12 @@ def build_world():
     entry = VocabularyEntry(terms="AVG; privacy", source="AVG")
     _db.session.add(entry)
     _db.session.commit()
-    return people, {"v": entry.id, "a": attachment.id, "i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
+    from flask import current_app
+
+    from kennisbank.services import follows
+
+    link = follows.unfollow_token(current_app.config["SECRET_KEY"], people["medewerker"].id, "project", started.id)
+    return people, {"f": link, "v": entry.id, "a": attachment.id, "i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
                     "u": people["medewerker"].id, "m": network.memberships[0].id}
 
 

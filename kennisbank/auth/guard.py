@@ -6,7 +6,8 @@ from ..extensions import login_manager
 from ..models import User
 from ..services import sessions
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "static"}
+# follows.unfollow_link: the signed link in a notification works without logging in.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "follows.unfollow_link", "static"}
 PUBLIC_BLUEPRINTS = {"help", "api", "ops"}  # the API answers 401 in JSON itself; ops: health checks
 
 

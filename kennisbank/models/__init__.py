@@ -2,6 +2,7 @@
 from .attachment import Attachment, AttachmentBlob
 from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole, NetworkKind, ProjectStatus,
                     ReviewState, Verdict)
+from .follow import Follow, Notification
 from .handover import Handover
 from .importing import ImportColumnAlias, ImportRun
 from .lesson import Lesson, LessonUse, lesson_themes
@@ -16,8 +17,8 @@ from .user import User
 from .vocabulary import VocabularyEntry
 
 __all__ = [
-    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "Handover", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
-    "LoginThrottle", "Membership", "MembershipRole", "Network", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
+    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "Follow", "Handover", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "LoginThrottle", "Membership", "MembershipRole", "Network", "Notification", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
     "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "VocabularyEntry", "lesson_themes", "network_themes",
     "project_members", "project_themes", "theme_owners",

@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     leaves_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Shown to colleagues as a tel: link; set by the person on /sessies.
     phone: Mapped[str] = mapped_column(String(40), nullable=False, default="", server_default="")
+    # How changes to what one follows arrive: "direct" (at the next `kb notify` run) or "dagelijks".
+    notify_mode: Mapped[str] = mapped_column(String(10), nullable=False, default="direct", server_default="direct")
+    # The local date the last daily bundle went out, so a bundle goes out once a day from any host.
+    bundle_sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Created by `kb load-content --demo` with the published demo password: listed on the beheer page.
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # "<issuer> <subject>" of the organisation's identity provider, once this account logged in with it.

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Revision, User
+from . import notifications
 
 
 def as_text(value) -> str | None:
@@ -29,6 +30,7 @@ def record(entity, action: str, user: User | None, changes: dict | None = None) 
     revision = Revision(entity_type=entity.__class__.__name__.lower(), entity_id=entity.id, action=action,
                         user_id=user.id if user else None, changes=changes or {})
     db.session.add(revision)
+    notifications.queue(revision, entity)  # in the same transaction: told exactly when it commits
     return revision
 
 

@@ -48,6 +48,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The live server's environment and home, so a test can run a `flask` command against its database.
+LIVE: dict = {}
+
+
+def run_live(*args: str) -> subprocess.CompletedProcess:
+    """A `flask` command as a separate process against the live server's database and instance."""
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=REPO, env=LIVE["env"],
+                          capture_output=True, text=True, timeout=120)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app with the demo data, served by `flask run` in its own process."""
@@ -67,6 +77,7 @@ def live_server(tmp_path_factory):
     server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    LIVE.update(env=env, instance=home / "instance")
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -104,6 +104,8 @@ PAGE_TYPES = [
     PageType("auditlog", ADMIN, goto("/beheer/audit")),
     PageType("importeren", ADMIN, goto("/import/")),
     PageType("sessies", NOOR, goto("/sessies")),
+    PageType("instellingen", NOOR, goto("/mijn/instellingen")),
+    PageType("afmeldlink-onjuist", None, goto("/volgen/afmelden/onjuist")),
     PageType("beheer-dashboard", ADMIN, goto("/mijn")),
     PageType("help", NOOR, goto("/help/afsluiten")),
 ]

@@ -256,3 +256,47 @@ def test_on_a_phone_the_header_is_compact_and_the_menu_stays_reachable(watched: 
     menu.get_by_role("link", name="Help").scroll_into_view_if_needed()
     menu.get_by_role("link", name="Help").click()  # the last item: reachable by scrolling the menu sideways
     expect(page).to_have_url(re.compile(r"/help/$"))
+
+
+# Following (issue 14, point 10) -----------------------------------------------------------------------
+
+def test_a_follower_is_mailed_and_stops_following_from_the_mail_without_logging_in(browser, live_server):
+    import email
+    from email import policy
+    from urllib.parse import urlparse
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    from .conftest import LIVE, run_live
+
+    reader_ctx, admin_ctx, mail_ctx = (new_context(browser, live_server) for _ in range(3))
+    reader, admin, from_mail = reader_ctx.new_page(), admin_ctx.new_page(), mail_ctx.new_page()
+    login(reader, NOOR)
+    reader.goto("/projecten/")
+    reader.get_by_role("link", name="Slimme openbare verlichting Eindhoven", exact=True).first.click()
+    reader.get_by_role("button", name="Volgen", exact=True).click()
+    expect(reader.locator(".flash-success")).to_contain_text("U volgt nu het project Slimme openbare verlichting")
+    project_url = reader.url
+    login(admin, ADMIN)
+    admin.goto(project_url + "/bewerken")
+    admin.get_by_label("Doel", exact=True).fill("Minder stroom, en een veiliger gevoel op straat.")
+    admin.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(admin.locator(".flash-success")).to_be_visible()
+
+    sent = run_live("kb", "notify")
+    assert sent.returncode == 0 and "verstuurd" in sent.stdout, sent.stdout + sent.stderr
+    [eml] = [path for path in (LIVE["instance"] / "outbox").glob("*.eml") if "noor.bakker" in path.name]
+    mail = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert "Waarom u dit krijgt: u volgt het project Slimme openbare verlichting Eindhoven." in mail.get_content()
+    link = urlparse(mail["List-Unsubscribe"].strip("<>")).path
+
+    from_mail.goto(link)  # a browser that never logged in
+    result = Axe().run(from_mail, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
+                                                                              "wcag21aa"]}})
+    assert result.violations_count == 0
+    from_mail.get_by_role("button", name="Niet meer volgen").click()
+    expect(from_mail.locator("main")).to_contain_text("U volgt het project Slimme openbare verlichting Eindhoven niet meer")
+    reader.reload()
+    expect(reader.get_by_role("button", name="Volgen", exact=True)).to_be_visible()
+    for context in (reader_ctx, admin_ctx, mail_ctx):
+        context.close()

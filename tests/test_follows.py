@@ -470,3 +470,4 @@ def test_the_unfollow_link_works_without_logging_in_and_without_a_form_token(tmp
         assert not follows.is_following(reader, "project", project.id)
         bad = client.get(path[:-3] + "xyz")
         assert bad.status_code == 400 and "Deze afmeldlink klopt niet" in bad.get_data(as_text=True)
+

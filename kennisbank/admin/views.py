@@ -89,10 +89,14 @@ def deactivate(user_id: int):
             db.session.commit()
             flash(f"{user.name} is gedeactiveerd. Lessen blijven staan, getoond als oud-medewerker.", "success")
             return redirect(url_for("admin.index"))
+    return _deactivate_page(user, held, errors, DepartureForm(formdata=None, leaves_on=user.leaves_on),
+                            chosen=request.form), 400 if errors else 200
+
+
+def _deactivate_page(user, held, errors: dict, departure_form: DepartureForm, chosen=None):
     candidates = [u for u in accounts.all_users() if u.active and u.id != user.id]
-    departure_form = DepartureForm(formdata=None, leaves_on=user.leaves_on)
     return render_template("admin/deactivate.html", person=user, held=held, candidates=candidates, errors=errors,
-                           chosen=request.form, departure_form=departure_form), 400 if errors else 200
+                           chosen=chosen or {}, departure_form=departure_form)
 
 
 @bp.post("/gebruikers/<int:user_id>/vertrekdatum")
@@ -101,13 +105,14 @@ def departure(user_id: int):
     user = get_or_404(User, user_id)
     form = DepartureForm()
     if not form.validate_on_submit():
-        flash("Vul een geldige datum in (dag-maand-jaar), of laat het veld leeg.", "error")
-        return redirect(url_for("admin.deactivate", user_id=user_id))
+        form.leaves_on.errors = ["Vul een geldige datum in (dag-maand-jaar), of laat het veld leeg."]
+        return _deactivate_page(user, accounts.holdings(user), {}, form), 400  # the typed date comes back
     try:
         accounts.set_departure(user, current_user, form.leaves_on.data)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        put_on_form(form, error)
+        return _deactivate_page(user, accounts.holdings(user), {}, form), 400
     else:
         db.session.commit()
         flash(f"Vertrekdatum van {user.name} vastgelegd." if form.leaves_on.data

@@ -84,8 +84,12 @@ def detail(lesson_id: int):
     lesson = _viewable(lesson_id)
     lessons.note_viewed(lesson)
     db.session.commit()
+    return _detail_page(lesson, ReviewForm())
+
+
+def _detail_page(lesson, review_form: ReviewForm):
     return render_template("lessons/detail.html", lesson=lesson, revision_log=revisions.history(lesson),
-                           uses=lessons.visible_uses(lesson, current_user), review_form=ReviewForm(),
+                           uses=lessons.visible_uses(lesson, current_user), review_form=review_form,
                            files=attachments.of_item("lesson", lesson.id),
                            unnamed_author=None if permissions.can_see_author(current_user, lesson)
                            else lesson.author_id,
@@ -126,9 +130,9 @@ def review(lesson_id: int):
             return redirect(back)
         db.session.commit()
         flash("De les is getoetst." if approve else "De les is teruggestuurd naar de auteur.", "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(back)
+        return redirect(back)
+    # Refused by the form (a remark that is too long): the lesson page, with the remark as typed.
+    return _detail_page(lesson, form), 400
 
 
 @bp.post("/<int:lesson_id>/archiveren")

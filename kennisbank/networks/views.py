@@ -38,9 +38,9 @@ def index():
                            can_create=permissions.can_create_network(current_user))
 
 
-def _membership_form(network) -> MembershipForm:
+def _membership_form(network, form: MembershipForm | None = None) -> MembershipForm:
     """Offers "trekker" only to those who may appoint one (the service refuses it to anyone else)."""
-    form = MembershipForm()
+    form = form or MembershipForm()
     if not permissions.can_appoint_trekker(current_user, network):
         form.role.choices = [c for c in form.role.choices if c.value != MembershipRole.LEAD.value]
     return form
@@ -50,9 +50,13 @@ def _membership_form(network) -> MembershipForm:
 def detail(slug: str):
     """A network with its members: role, since/until, on whose behalf."""
     network = _network_or_404(slug)
+    return _detail_page(network, _membership_form(network))
+
+
+def _detail_page(network, membership_form: MembershipForm):
     return render_template("networks/detail.html", network=network, revision_log=revisions.history(network),
                            current=networks.current_members(network), past=networks.past_members(network),
-                           membership_form=_membership_form(network),
+                           membership_form=membership_form,
                            can_edit=permissions.can_edit_network(current_user, network),
                            can_log_lesson=permissions.can_log_lesson_on(current_user, network=network),
                            can_delete=permissions.can_delete(current_user))
@@ -95,27 +99,32 @@ def edit(slug: str):
         render=lambda: render_template("networks/form.html", form=form, network=network))
 
 
+def _refused(network, form: MembershipForm):
+    """The network page again with the reason beside the field and everything as it was filled in."""
+    db.session.rollback()
+    return _detail_page(network, _membership_form(network, form)), 400
+
+
 @bp.post("/<slug>/leden")
 def add_member(slug: str):
     """Join the network yourself, or (as its manager) add a colleague."""
     network = _network_or_404(slug)
-    form = MembershipForm()
+    form = MembershipForm()  # every role: asking for "trekker" without the right is a refusal of access (403)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("networks.detail", slug=slug))
+        return _refused(network, form)
     member = current_user
     if form.email.data:
         member = users.find_by_email(form.email.data)
         if member is None:
-            flash(f"Er is geen gebruiker met het e-mailadres {form.email.data}. Er is niets gewijzigd.", "error")
-            return redirect(url_for("networks.detail", slug=slug))
+            form.email.errors = [f"Er is geen gebruiker met het e-mailadres {form.email.data}."]
+            return _refused(network, form)
     try:
         networks.add_membership(network, member, current_user, role=MembershipRole(form.role.data),
                                 personal_capacity=form.personal_capacity.data, since=form.since.data,
                                 note=form.note.data or "")
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        put_on_form(form, error)
+        return _refused(network, form)
     else:
         db.session.commit()
         flash(f"{member.name} is toegevoegd aan {network.name}.", "success")

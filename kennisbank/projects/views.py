@@ -98,8 +98,13 @@ def _without_errors(form: ProjectForm) -> ProjectForm:
 @bp.get("/<int:project_id>")
 def detail(project_id: int):
     """Project page: question, goal, approach, people, lessons, voortoets, history."""
-    project = _viewable(project_id)
-    return render_template("projects/detail.html", project=project,
+    return detail_page(_viewable(project_id))
+
+
+def detail_page(project, typed_reason: str | None = None, reason_error: str = ""):
+    """The project page; after a refused start without voortoets, with the reason as typed and why."""
+    return render_template("projects/detail.html", project=project, typed_reason=typed_reason,
+                           reason_error=reason_error,
                            revision_log=revisions.history(project),
                            files=attachments.of_item("project", project.id),
                            check_items=voortoets.suggestion_items(project.prior_work_check)

@@ -9,6 +9,7 @@ from ..services import voortoets as prior_work
 from ..services.errors import DomainError, GateRefused
 from ..web import get_or_404, int_arg
 from . import bp
+from .views import detail_page
 
 VERDICTS = {v.value: v for v in Verdict}
 
@@ -55,9 +56,12 @@ def voortoets(project_id: int):
 
 
 def _page(project: Project, check: PriorWorkCheck | None, is_lead: bool, found=None, query: str = "",
-          typed_conclusion: str | None = None, conclusion_error: str = ""):
+          typed_conclusion: str | None = None, conclusion_error: str = "",
+          typed_note: tuple[int, str, str] | None = None):
+    """`typed_note`: (suggestion id, note as typed, why its verdict was refused)."""
     concept = project.status.value == "concept"
     return render_template("projects/voortoets.html", project=project, check=check, is_lead=is_lead,
+                           typed_note=typed_note,
                            typed_conclusion=typed_conclusion, conclusion_error=conclusion_error,
                            items=prior_work.suggestion_items(check) if check else [],
                            searches=prior_work.search_items(check) if check else [],
@@ -82,16 +86,17 @@ def verdict(project_id: int, suggestion_id: int):
     """One click per suggestion: relevant, niet relevant, contact opnemen (with an optional note)."""
     project = _project(project_id)
     chosen = VERDICTS.get(request.form.get("oordeel", ""))
-    if chosen is None:
-        flash("Kies relevant, niet relevant of contact opnemen.", "error")
-        return _back(project)
-    try:
-        prior_work.give_verdict(_check(project), suggestion_id, chosen, request.form.get("notitie", "")[:2000],
-                               current_user)
-    except DomainError as error:
+    note = request.form.get("notitie", "")[:2000]
+    problem = "" if chosen else "Kies relevant, niet relevant of contact opnemen."
+    if chosen:
+        try:
+            prior_work.give_verdict(_check(project), suggestion_id, chosen, note, current_user)
+        except DomainError as error:
+            problem = error.message
+    if problem:  # the page again, the note as typed beside the suggestion with the reason
         db.session.rollback()
-        flash(error.message, "error")
-        return _back(project)
+        is_lead = project.lead_id == current_user.id or permissions.is_admin(current_user)
+        return _page(project, project.prior_work_check, is_lead, typed_note=(suggestion_id, note, problem)), 400
     db.session.commit()
     return _back(project, f"#suggestie-{suggestion_id}")
 
@@ -173,12 +178,12 @@ def start(project_id: int):
 def override(project_id: int):
     """An administrator starts a project without voortoets, with a written reason."""
     project = _project(project_id)
+    reason = request.form.get("reden", "")[:2000]
     try:
-        prior_work.override_start(project, current_user, request.form.get("reden", "")[:2000])
+        prior_work.override_start(project, current_user, reason)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("projects.detail", project_id=project.id))
+        return detail_page(project, typed_reason=reason, reason_error=error.message), 400
     db.session.commit()
     flash("Het project is gestart zonder voortoets; de reden staat op de projectpagina.", "info")
     return redirect(url_for("projects.detail", project_id=project.id))

@@ -34,7 +34,7 @@
     fetch(url + "?" + query, { credentials: "same-origin", signal: inflight.signal,
                                headers: { "X-Requested-With": "fetch" } })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
-      .then(function (html) { panel.innerHTML = html; })
+      .then(function (html) { panel.innerHTML = html; updateBar(); })
       .catch(function () { /* keep the previous suggestions; the button still works */ })
       .then(function () { panel.removeAttribute("aria-busy"); });
   }
@@ -42,6 +42,39 @@
   function schedule() {
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, 400);
+  }
+
+  // On a narrow screen the panel sits below the question; typing further down, it scrolls out of sight.
+  // Then a bar at the bottom says how many suggestions there are and leads back to them.
+  var bar = document.querySelector(".similar-bar");
+  var narrow = window.matchMedia("(max-width: 60rem)");
+  var pending = false;
+
+  function suggestionsInSight(items) {
+    for (var i = 0; i < items.length; i++) {
+      var box = items[i].getBoundingClientRect();
+      if (box.bottom > 0 && box.top < window.innerHeight) { return true; }
+    }
+    return false;
+  }
+
+  function updateBar() {
+    pending = false;
+    if (!bar) { return; }
+    var items = panel.querySelectorAll("ol.suggestions li");
+    bar.hidden = !(narrow.matches && items.length > 0 && !suggestionsInSight(items));
+    bar.textContent = items.length + (items.length === 1 ? " vergelijkbaar resultaat" : " vergelijkbare resultaten") +
+      ": bekijk wat er al eerder is gedaan";
+  }
+
+  function soon() {
+    if (!pending) { pending = true; window.requestAnimationFrame(updateBar); }
+  }
+
+  if (bar) {
+    window.addEventListener("scroll", soon, { passive: true });
+    window.addEventListener("resize", soon);
+    form.addEventListener("focusin", soon);
   }
 
   form.addEventListener("input", schedule);

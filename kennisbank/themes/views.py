@@ -39,10 +39,13 @@ def index():
 def detail(slug: str):
     """A theme: what we know, owners, projects, lessons (validated first), networks, people."""
     theme = _theme_or_404(slug)
+    return _detail_page(theme, _owners_form(theme) if permissions.can_manage_themes(current_user) else None)
+
+
+def _detail_page(theme, owners_form: OwnersForm | None):
     return render_template("themes/detail.html", theme=theme, revision_log=revisions.history(theme),
                            can_edit=permissions.can_edit_theme(current_user, theme),
-                           can_manage=permissions.can_manage_themes(current_user),
-                           owners_form=_owners_form(theme) if permissions.can_manage_themes(current_user) else None,
+                           can_manage=permissions.can_manage_themes(current_user), owners_form=owners_form,
                            **themes.theme_page(theme, current_user))
 
 
@@ -94,10 +97,10 @@ def owners(slug: str):
         try:
             themes.set_owners(theme, list(chosen), by=current_user)
         except DomainError as error:
-            flash(error.message, "error")
+            put_on_form(form, error)
         else:
             db.session.commit()
             flash("De themaeigenaren zijn bijgewerkt.", "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("themes.detail", slug=slug))
+            return redirect(url_for("themes.detail", slug=slug))
+    db.session.rollback()
+    return _detail_page(theme, form), 400  # the choice comes back with the reason, nothing ticked is lost

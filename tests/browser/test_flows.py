@@ -258,6 +258,46 @@ def test_on_a_phone_the_header_is_compact_and_the_menu_stays_reachable(watched: 
     expect(page).to_have_url(re.compile(r"/help/$"))
 
 
+def type_a_new_project(page: Page) -> None:
+    page.goto("/projecten/nieuw")
+    page.get_by_label("Titel", exact=True).fill("Slimme verlichting met sensoren in de wijk")
+    page.get_by_label("Maatschappelijk vraagstuk").fill(QUESTION)
+    expect(page.locator("#vergelijkbaar-werk ol.suggestions li").first).to_be_visible()
+
+
+def test_the_suggestions_come_right_after_the_question_in_the_tab_order(watched: Watched):
+    page = watched.page
+    login(page, DAAN)
+    type_a_new_project(page)
+    page.get_by_label("Maatschappelijk vraagstuk").focus()
+    page.keyboard.press("Tab")
+    first = page.locator("#vergelijkbaar-werk ol.suggestions li a").first
+    assert page.evaluate("document.activeElement.href") == first.evaluate("a => a.href")
+    # Beside the form on a wide screen, in its own column.
+    panel, question = page.locator(".similar-panel").bounding_box(), page.locator("#question").bounding_box()
+    assert panel["x"] > question["x"] + question["width"]
+    expect(page.locator(".similar-bar")).to_be_hidden()
+
+
+def test_on_a_phone_the_suggestions_follow_the_question_and_a_bar_leads_back_to_them(watched: Watched):
+    page = watched.page
+    page.set_viewport_size({"width": 375, "height": 812})
+    login(page, DAAN)
+    type_a_new_project(page)
+    panel, question = page.locator(".similar-panel").bounding_box(), page.locator("#question").bounding_box()
+    assert 0 <= panel["y"] - (question["y"] + question["height"]) < 120, (panel, question)
+    bar = page.locator(".similar-bar")
+    expect(bar).to_be_hidden()  # the panel is in sight
+    page.get_by_label("Aanpak").fill("Eerst een proef in één straat, dan de hele wijk.")
+    expect(bar).to_be_visible()
+    count = page.locator("#vergelijkbaar-werk ol.suggestions li").count()
+    expect(bar).to_have_text(f"{count} vergelijkbare resultaten: bekijk wat er al eerder is gedaan")
+    assert bar.bounding_box()["y"] + bar.bounding_box()["height"] <= 812  # at the bottom of the screen
+    bar.click()
+    expect(page.locator("#vergelijkbaar-kop")).to_be_focused()
+    expect(page.locator("#vergelijkbaar-kop")).to_be_in_viewport()
+    expect(bar).to_be_hidden()
+
 # Following (issue 14, point 10) -----------------------------------------------------------------------
 
 def test_a_follower_is_mailed_and_stops_following_from_the_mail_without_logging_in(browser, live_server):

@@ -688,6 +688,35 @@ def test_a_compound_in_the_query_also_finds_its_parts_apart_whole_word_first(db,
         "Leveranciersafhankelijkheid bij software", "Afhankelijkheid van één leverancier"]
 
 
+@pytest.mark.parametrize("query", ["Mijn-omgeving", "MijnOmgeving", "mijnomgeving"])
+def test_a_name_with_a_stop_word_in_it_is_found_however_it_is_written(db, index, viewer, make_lesson, query):
+    """'mijn' is a stop word: without the joined form 'Mijn-omgeving' shrank to 'omgeving'."""
+    make_lesson(title="Inloggen op de Mijn-omgeving met eHerkenning")
+    make_lesson(title="De MijnOmgeving voor ondernemers")
+    make_lesson(title="Een rustige omgeving voor het gesprek")
+    index()
+    assert set(titles(search.search(viewer, query))) == {"Inloggen op de Mijn-omgeving met eHerkenning",
+                                                         "De MijnOmgeving voor ondernemers"}
+
+
+def test_a_hyphenated_word_still_finds_its_parts(db, index, viewer, make_lesson):
+    make_lesson(title="Archiveren in het e-depot")
+    make_lesson(title="Een depot voor materiaal")
+    index()
+    assert titles(search.search(viewer, "edepot")) == ["Archiveren in het e-depot"]
+    assert titles(search.search(viewer, "E-depot")) == ["Archiveren in het e-depot"]  # 'e' alone is no word
+    assert set(titles(search.search(viewer, "depot"))) == {"Archiveren in het e-depot", "Een depot voor materiaal"}
+
+
+def test_a_hyphenated_query_finds_the_word_written_together_first_then_its_parts_apart(db, index, viewer,
+                                                                                       make_lesson):
+    make_lesson(title="Werken aan de slimme stad")
+    make_lesson(title="Programma slimme-stad")
+    make_lesson(title="Een stad zonder plan")
+    index()
+    assert titles(search.search(viewer, "slimme-stad")) == ["Programma slimme-stad", "Werken aan de slimme stad"]
+
+
 def test_a_word_no_text_contains_is_split_into_two_words_some_texts_do(db, index, viewer, make_lesson, client,
                                                                         auth):
     make_lesson(title="Een scorekaart voorspelde fraude", kind=LessonKind.FAILURE)

@@ -891,3 +891,24 @@ def test_suggestions_speak_the_words_as_typed_and_the_panel_knows_the_chosen_the
     panel = voortoets.similar_panel("Sensoren in lantaarnpalen", theme_ids=[earlier_work["theme"].id],
                                     municipality="", viewer=make_user())
     assert any("zelfde thema: Openbare ruimte" in s.reason for s in panel["suggestions"])
+
+
+def test_an_attachment_counts_for_the_voortoets_but_less_than_the_record_itself(app, db, make_project, make_user):
+    """A lessons-learned report attached to a project is read by the voortoets (weight 0.3 against the
+    body's 1): a project whose report matches is suggested, after one whose own text matches."""
+    from kennisbank.services import attachments
+
+    lead = make_user()
+    in_report = make_project(title="Pilot wijkteam Noord", question="Hoe werken we samen in de wijk?", lead=lead,
+                             status=ProjectStatus.STARTED)
+    in_text = make_project(title="Grondwaterpeil meten met sensoren", lead=lead, status=ProjectStatus.STARTED,
+                           question="Hoe houden we het grondwaterpeil bij met sensoren in peilbuizen?")
+    make_project(title="Iets anders", question="Hoe plannen we de markt?", lead=lead, status=ProjectStatus.STARTED)
+    attachments.add("project", in_report, "evaluatie.txt",
+                    "Evaluatie: de peilbuizen met sensoren voor het grondwaterpeil gaven te laat een signaal.".encode(),
+                    lead)
+    db.session.commit()
+    indexer.catch_up(app)
+    found = [s.item.title for s in voortoets.similar_work("Grondwaterpeil meten met sensoren in peilbuizen")]
+    assert found[:2] == ["Grondwaterpeil meten met sensoren", "Pilot wijkteam Noord"]
+    assert "Iets anders" not in found

@@ -14,8 +14,9 @@ from whoosh.lang import stopwords_for_language
 
 from .dutch import compound_parts, lemma
 
-# Words and numbers; hyphens and apostrophes separate ("slimme-stad", "'s-Hertogenbosch").
-TOKEN_PATTERN = r"\w+"
+# Words and numbers; a hyphenated word is one token first ("Mijn-omgeving", "e-depot"), which
+# HyphenFilter turns into its joined form plus its parts; apostrophes separate ("'s-Hertogenbosch").
+TOKEN_PATTERN = r"\w+(?:-\w+)*"
 STOPWORDS = frozenset(stopwords_for_language("nl"))
 SECTION = "\x1e"   # never in user text: the query parser drops control characters
 SECTION_GAP = 20   # positions between sections, so a phrase never spans a title and a body
@@ -47,6 +48,25 @@ class SectionTokenizer(Tokenizer):
             position = last + SECTION_GAP
 
 
+class HyphenFilter(Filter):
+    """'Mijn-omgeving' -> 'mijnomgeving', 'mijn', 'omgeving' (at one position).
+
+    The joined form is what a name written together ('MijnOmgeving') also gives, and it survives the stop
+    list, so a stop word inside a name never loses the name; the parts still find the words apart."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if "-" not in token.text:
+                yield token
+                continue
+            parts = [part for part in token.text.split("-") if part]
+            token.text = "".join(parts)
+            yield token
+            for part in parts:
+                token.text = part
+                yield token
+
+
 class LemmaFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
@@ -55,7 +75,7 @@ class LemmaFilter(Filter):
 
 
 def _words(tokenizer):
-    return tokenizer | LowercaseFilter() | StopFilter(stoplist=STOPWORDS, minsize=2)
+    return tokenizer | LowercaseFilter() | HyphenFilter() | StopFilter(stoplist=STOPWORDS, minsize=2)
 
 
 def dutch_analyzer():
@@ -71,5 +91,5 @@ def compound_parts_text(text: str) -> str:
 
     The same words as `_words` yields (tokens, lowercased, stop words and one-letter words out), without
     Whoosh's token objects: this runs over every document's whole text in a rebuild."""
-    words = (word.lower() for word in _WORD.findall(text))
+    words = (part for word in _WORD.findall(text) for part in word.lower().split("-"))
     return " ".join(part for word in words if len(word) >= 2 and word not in STOPWORDS for part in compound_parts(word))

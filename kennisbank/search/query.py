@@ -80,6 +80,18 @@ def _word_query(term: str) -> Q.Query:
     return Q.Or([whole, Q.And([Q.Term("text", part, boost=PART_BOOST) for part in parts])])
 
 
+def _hyphenated_query(word: str) -> Q.Query | None:
+    """'e-depot', 'Mijn-omgeving', 'slimme-stad': the word written together ('edepot', as documents are also
+    indexed), or else all its parts apart, whole word first. Only the whole word when a part would be
+    lost (a stop word or a single letter: 'Mijn-omgeving' must not find every 'omgeving')."""
+    pieces = [piece for piece in re.split(r"-+", word) if piece]
+    whole = text_query(_terms("".join(pieces)))
+    parts = _terms(" ".join(pieces))
+    if whole is None or len(parts) < len(pieces):
+        return whole
+    return Q.Or([whole, text_query(parts).with_boost(PART_BOOST)])
+
+
 def text_query(terms: list[str], phrase: bool = False) -> Q.Query | None:
     """Match analysed terms in the text field (title, summary, body and compound parts, weighted)."""
     if not terms:
@@ -200,7 +212,8 @@ def parse(text: str, vocabulary: Vocabulary = EMPTY) -> ParsedQuery:
         else:
             raw = phrase if phrase is not None else (f"{name}:{word}" if name else word) or ""
             terms = _terms(raw)
-            clause = text_query(terms, phrase=phrase is not None)
+            clause = (_hyphenated_query(raw) if phrase is None and "-" in raw.strip("-")
+                      else text_query(terms, phrase=phrase is not None))
             if word and not name:
                 clause = _with_kind(word, clause)
             if clause is not None and not negative and phrase is None:

@@ -11,7 +11,7 @@ KINDS = ("project", "lesson", "network", "theme", "person")
 
 # Bump when the schema or what documents contain changes: every index built for another version
 # rebuilds itself from the database (its cursor no longer counts).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: hyphenated words also indexed joined ('mijnomgeving')
 
 # Section weights in the one text field: title > summary > body; compound parts low, so exact words
 # rank first; the text of attachments (long reports) lowest, so a report never outranks a title.

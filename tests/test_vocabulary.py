@@ -368,3 +368,16 @@ def test_the_voortoets_finds_earlier_work_in_the_other_words_of_a_group(db, inde
     assert lesson not in [s.item for s in voortoets.similar_work(description, theme_ids=[])]
     add_groups(db, "AVG; persoonsgegevens | AVG")
     assert [s.item for s in voortoets.similar_work(description, theme_ids=[])] == [lesson]
+
+
+def test_a_stored_group_with_two_spellings_of_one_word_keeps_working():
+    """Stored before an analysis change made two of its terms one word ('heb' and 'hebben' became one
+    when verbs got their stem as term): the group is not dropped, and a search for either adds only the
+    other words (new input is refused by check_group)."""
+    from kennisbank.search.vocabulary import Group, key
+    from kennisbank.services.vocabulary import tolerant
+
+    vocabulary = tolerant([Group(("zonnepanelen", "zonnepaneel", "PV-panelen"), "RVO")])
+    assert len(vocabulary) == 1
+    for word in ("zonnepanelen", "zonnepaneel"):
+        assert vocabulary.lookup(key(word)).added == ["PV-panelen"]

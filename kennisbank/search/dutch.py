@@ -1,14 +1,20 @@
 """Dutch word analysis for the index, chosen by measurement (bench/bench_dutch_analyzer.py, README).
 
-`lemma(word)`: simplemma's dictionary lemma, with three corrections measured on hand-checked lemmas:
+`lemma(word)`: the index term of a word: simplemma's dictionary lemma, with corrections chosen on one
+half of the hand-checked lemmas and scored on the other half they never saw (bench/bench_dutch_analyzer.py
+prints both):
 - simplemma writes separable verbs with an underscore ('aan_bieden'): joined, so that 'aangeboden'
   and 'aanbiedt' meet;
-- a bare stem that simplemma maps to a longer infinitive ('stroom' -> 'stromen', 'les' -> 'lessen')
-  keeps its own form: in documents these words are nearly always nouns, and merging them with the verb
-  makes different words collide;
+- a regular verb's lemma is written as its present stem when that is a word ('hebben', 'heb' -> 'heb';
+  'stromen', 'stroom', 'stroomt' -> 'stroom'; 'lessen', 'les' -> 'les'): simplemma swaps such pairs
+  ('les' -> 'lessen' but 'lessen' -> 'les'), so only one spelling for both meets every form. The noun and
+  the verb of one stem share the term ('gebruik', 'gebruiken'), which search wants;
+- a diminutive is its base word when that is known ('mannetje' -> 'man', 'filmpjes' -> 'film');
+- a present participle is its verb ('vernietigend' -> 'vernietigen'), when that verb is known;
 - a word simplemma does not know is reduced by stripping an inflection ending when that leaves a known
   word ('gedraaide' -> 'gedraaid' -> 'draaien'), or else by lemmatizing its longest known tail
   ('boomhommels' -> 'boom' + 'hommel').
+The terms are internal: people only ever see the words as they or the documents wrote them.
 
 `compound_parts(word)`: the known words a compound is made of ('straatverlichting' -> 'straat',
 'verlichting'), for the lower-boosted parts field.
@@ -51,8 +57,41 @@ def regular_stem(infinitive: str) -> str | None:
 
 
 def _guarded(word: str) -> str:
+    """The dictionary lemma, a regular verb written as its present stem (see the module's docstring)."""
     found = _dictionary_lemma(word)
-    return word if regular_stem(found) == word else found
+    stem = regular_stem(found)
+    return stem if stem and len(stem) >= 3 and _known(stem) else found
+
+
+DIMINUTIVES = ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je")
+
+
+def _undiminished(word: str) -> str:
+    """'mannetje' -> 'man', 'filmpjes' -> 'film', 'boekje' -> 'boek'; a word without a known base stays."""
+    for ending in DIMINUTIVES:
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 2:
+            if _known(base):
+                return base
+            if ending.startswith("e") and len(base) > 2 and base[-1] == base[-2] and _known(base[:-1]):
+                return base[:-1]
+    return word
+
+
+def _is_infinitive(word: str) -> bool:
+    return word.endswith("en") and _known(word) and _dictionary_lemma(word) == word
+
+
+def _verb_of_participle(word: str) -> str:
+    """A present participle as its verb, when that is a known infinitive: 'vernietigend', 'blijvende' ->
+    'vernietigen', 'blijven' ('legende' stays: simplemma reads it as a word of its own). An -ing noun is
+    not its verb: the hand-checked lemmas keep them apart, and a term like 'verlicht' for 'verlichting'
+    would surface in "Bedoelde u"; the vocabulary joins the pairs that matter ('archivering; archiveren')."""
+    if len(word) > 6 and word.endswith(("end", "ende")) and _dictionary_lemma(word).endswith("end"):
+        infinitive = word[:-2] if word.endswith("ende") else word[:-1]
+        if _is_infinitive(infinitive):
+            return infinitive
+    return word
 
 
 @lru_cache(maxsize=200_000)
@@ -60,6 +99,7 @@ def lemma(word: str) -> str:
     """The index term for a lower-case word."""
     if len(word) < 3 or not word.isalpha():
         return word
+    word = _verb_of_participle(_undiminished(word))
     if _known(word):
         return _guarded(word)
     for ending in INFLECTIONS:

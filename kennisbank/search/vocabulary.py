@@ -128,9 +128,13 @@ class Vocabulary:
         keys = [key(term) for term in group.terms]
         taken: dict[tuple[str, ...], tuple[int, str]] = {}
         for term, analysed in zip(group.terms, keys):
-            if analysed in self._by_key or analysed in taken:
-                other_number = (self._by_key.get(analysed) or taken[analysed])[0]
-                other = group if other_number == number else self.groups[other_number]
+            if analysed in taken:
+                # Two spellings of one word in one group ('digitalisering; digitaliseren' stored before the
+                # analysis learned they are one word): harmless, the first stands for both. New input
+                # is refused by check_group.
+                continue
+            if analysed in self._by_key:
+                other = self.groups[self._by_key[analysed][0]]
                 where = f"{group.place}: " if group.place else ""
                 raise VocabularyError(
                     f"{where}'{term}' staat ook in "
@@ -151,7 +155,7 @@ class Vocabulary:
         if found is None:
             return None
         number, term = found
-        others = [(t, k) for t, k in zip(self.groups[number].terms, self._keys[number]) if t != term]
+        others = [(t, k) for t, k in zip(self.groups[number].terms, self._keys[number]) if k != words]
         return Expansion(added=[t for t, _ in others], keys=[k for _, k in others])
 
     def expand_words(self, words: list[tuple[str, ...]], limit: int = MAX_EXPANSION) -> dict[int, tuple[int, Expansion]]:

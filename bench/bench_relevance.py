@@ -8,7 +8,8 @@ fresh kennisbank (with the vocabulary of content/synoniemen), and prints P@5, R@
   - SQLite FTS5 with BM25 over the same titles and texts (title weighted 4, like ours): the words of a
     description OR'ed, the words of a query AND'ed as a search box does;
   - word overlap: the items sharing the most words of four letters or more.
-and the share of queries that find nothing. Figures are printed, never asserted:
+and the share of queries that find nothing; then the voortoets once more with one typo in each description
+(the middle letter of its longest word left out), as people type. Figures are printed, never asserted:
     .venv/bin/python bench/bench_relevance.py [--verbose]
 """
 from __future__ import annotations
@@ -92,6 +93,13 @@ def overlap(text: str, items: list[dict]) -> list[str]:
     return [key for _, key in sorted(scored)[:K]]
 
 
+def with_typo(text: str) -> str:
+    """The description with the middle letter of its longest word left out ('zaaksysteem' -> 'zaaksyteem')."""
+    longest = max(WORD.findall(text), key=len)
+    middle = len(longest) // 2
+    return text.replace(longest, longest[:middle] + longest[middle + 1:], 1)
+
+
 def load_items(items: list[dict]) -> dict[tuple[str, int], str]:
     """The items as closed projects and their lessons (failures unless said otherwise): (kind, id) -> key."""
     from kennisbank.models import Lesson, LessonKind, Project, ProjectStatus, User
@@ -129,7 +137,7 @@ def main() -> None:
     fts = Fts5(items)
     root = Path(tempfile.mkdtemp(prefix="kb-relevance-"))
     app = make_app(root)
-    runs = {name: {"voortoets": [], "search": []} for name in ("kennisbank", "FTS5 BM25", "word overlap")}
+    runs = {name: {"voortoets": [], "search": [], "typo": []} for name in ("kennisbank", "FTS5 BM25", "word overlap")}
     empty = dict.fromkeys(runs, 0)
     with app.app_context():
         db.create_all()
@@ -143,6 +151,11 @@ def main() -> None:
                      "FTS5 BM25": fts.any_words(case["tekst"]), "word overlap": overlap(case["tekst"], items)}
             for name, keys_found in found.items():
                 runs[name]["voortoets"].append((keys_found, relevant))
+            typed = with_typo(case["tekst"])
+            for name, keys_found in {
+                    "kennisbank": [keys[(s.kind, s.item.id)] for s in voortoets.similar_work(typed)],
+                    "FTS5 BM25": fts.any_words(typed), "word overlap": overlap(typed, items)}.items():
+                runs[name]["typo"].append((keys_found, relevant))
             if args.verbose:
                 print(f"\n{case['tekst']}\n  wanted {sorted(relevant)}")
                 for name, keys_found in found.items():
@@ -171,6 +184,11 @@ def main() -> None:
                         f"{name} voortoets nDCG@5": voortoets_scores[2], f"{name} search P@5": search_scores[0],
                         f"{name} search R@5": search_scores[1], f"{name} search nDCG@5": search_scores[2],
                         f"{name} zero-result %": zero})
+    print("\n| one typo per description | voortoets P@5 | R@5 | nDCG@5 |\n|---|---:|---:|---:|")
+    for name, run in runs.items():
+        typo_scores = scores(run["typo"])
+        print(f"| {name} | {' | '.join(map(str, typo_scores))} |")
+        figures[f"{name} voortoets P@5 with a typo"] = typo_scores[0]
     figures["voortoets P@5 kennisbank / FTS5"] = round(
         figures["kennisbank voortoets P@5"] / max(figures["FTS5 BM25 voortoets P@5"], 1e-9), 2)
     print()

@@ -504,7 +504,8 @@ def test_a_reason_names_themes_words_and_place(db, make_theme, make_project, mak
                            themes=[energie, water], municipality_code="GM0363")
     terms = ["school", "zonnepaneel", "dak", "ander", "nog"]
     reason = voortoets._reason("project", project, terms, [energie, water, afval], "GM0363")
-    assert reason == ("zelfde thema's: Energie, Water; overeenkomende woorden: school, zonnepaneel, dak; "
+    # Without the words as typed, as the suggestion writes them: never the analysed form ("dak").
+    assert reason == ("zelfde thema's: Energie, Water; overeenkomende woorden: scholen, zonnepanelen, daken; "
                       "zelfde gemeente; uit de tekst: “Daken van scholen vol zonnepanelen.”")
     assert voortoets._reason("project", project, terms[:1], [energie], "GM0599", {"school": "scholen"}) == (
         "zelfde thema: Energie; overeenkomende woorden: scholen; uit de tekst: “Daken van scholen vol zonnepanelen.”")
@@ -913,3 +914,16 @@ def test_an_attachment_counts_for_the_voortoets_but_less_than_the_record_itself(
     found = [s.item.title for s in voortoets.similar_work("Grondwaterpeil meten met sensoren in peilbuizen")]
     assert found[:2] == ["Grondwaterpeil meten met sensoren", "Pilot wijkteam Noord"]
     assert "Iets anders" not in found
+
+
+def test_a_typo_in_the_description_is_corrected_as_search_does(app, db, make_project, make_user):
+    lead = make_user()
+    make_project(title="Nieuw zaaksysteem met buurgemeenten", question="Welk zaaksysteem kiezen we samen?",
+                 lead=lead, status=ProjectStatus.STARTED)
+    make_project(title="Markt verplaatsen", question="Waar komt de weekmarkt?", lead=lead,
+                 status=ProjectStatus.STARTED)
+    db.session.commit()
+    indexer.catch_up(app)
+    [found] = voortoets.similar_work("Opvolger voor ons zaaksyteem kiezen")
+    assert found.item.title == "Nieuw zaaksysteem met buurgemeenten"
+    assert "overeenkomende woorden: zaaksysteem" in found.reason  # as the suggestion writes it

@@ -113,6 +113,11 @@ def lemma(word: str) -> str:
     return word
 
 
+def is_word(term: str) -> bool:
+    """A Dutch word (or a compound of two), as opposed to a typo."""
+    return _known(term) or bool(compound_parts(term))
+
+
 def _modifier(first: str) -> str | None:
     """The first part of a compound as a known word, allowing a linking 's', 'e' or 'en'."""
     if _known(first):

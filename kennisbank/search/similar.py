@@ -15,8 +15,8 @@ from whoosh import query as Q
 
 from . import postings
 from .analysis import dutch_analyzer
-from .dutch import compound_parts, lemma
-from .engine import draft_docnums, searchers
+from .dutch import compound_parts, is_word, lemma
+from .engine import MAX_CORRECTED, corrections, draft_docnums, searchers
 from .vocabulary import EMPTY, Vocabulary
 
 MAX_TERMS = 12
@@ -59,10 +59,26 @@ def _document_counts(reader) -> tuple[int, float]:
     return total, max(TOO_COMMON * total, COMMON_FLOOR)
 
 
+def _corrected(counts: Counter, reader) -> Counter:
+    """Words no document contains, replaced by the closest word the index knows, as search's "Bedoelde u"
+    does ('zaaksyteem' -> 'zaaksysteem'): a typo would otherwise drop the description's key word."""
+    fixed, tried = Counter(), 0
+    for term, tf in counts.items():
+        if (tried < MAX_CORRECTED and len(term) >= 5 and term.isalpha() and not reader.doc_frequency("text", term)
+                and not is_word(term)):  # a real word nobody used yet is no typo
+            tried += 1
+            options = corrections(reader, term, maxdist=1 if len(term) < 7 else 2)
+            if options:
+                fixed[options[0]] += tf
+                continue
+        fixed[term] += tf
+    return fixed
+
+
 def key_terms(text: str, reader) -> list[tuple[str, float]]:
-    """The description's terms weighted by tf·idf, most distinctive first."""
-    counts = Counter(token.text for token in dutch_analyzer()(text)
-                     if len(token.text) > 2 and token.text not in FILLER)
+    """The description's terms weighted by tf·idf, most distinctive first (typos corrected)."""
+    counts = _corrected(Counter(token.text for token in dutch_analyzer()(text)
+                                if len(token.text) > 2 and token.text not in FILLER), reader)
     # The parts of the description's compounds count too, for less ("betalingsachterstanden" is
     # about "achterstanden"), as documents carry their compounds' parts.
     parts = Counter()

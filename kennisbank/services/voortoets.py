@@ -94,7 +94,11 @@ def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: st
     matched = [term for term in key_terms if term in words]
     typed = typed or {}
     if matched:
-        parts.append("overeenkomende woorden: " + ", ".join(typed.get(term, term) for term in matched[:4]))
+        # As the user typed them; a word they mistyped (corrected to one the index knows) as the
+        # suggestion writes it: never an analysed form.
+        written = as_typed(text)
+        parts.append("overeenkomende woorden: " + ", ".join(typed.get(term) or written.get(term, term)
+                                                             for term in matched[:4]))
     if code and getattr(item, "municipality_code", None) == code:
         parts.append("zelfde gemeente")
     sentence = _best_sentence(text, matched)

@@ -8,7 +8,9 @@ fresh kennisbank (with the vocabulary of content/synoniemen), and prints P@5, R@
   - SQLite FTS5 with BM25 over the same titles and texts (title weighted 4, like ours): the words of a
     description OR'ed, the words of a query AND'ed as a search box does;
   - word overlap: the items sharing the most words of four letters or more.
-and the share of queries that find nothing; then the voortoets once more with one typo in each description
+and the share of queries that find nothing. A voortoets place can be a project with its own matching
+lessons folded under it: one place for precision (relevant when any of them is), each on screen for
+recall. Then the voortoets once more with one typo in each description
 (the middle letter of its longest word left out), as people type. Figures are printed, never asserted:
     .venv/bin/python bench/bench_relevance.py [--verbose]
 """
@@ -39,16 +41,27 @@ def load(name: str) -> list[dict]:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
 
 
-def precision(found: list[str], relevant: set[str]) -> float:
-    return sum(key in relevant for key in found[:K]) / K
+# An entry of kennisbank's voortoets is a project with the lessons folded under it: a tuple of keys. It is
+# one place: relevant (precision, nDCG) when any of its keys is; every key on screen counts for recall.
+def _keys(entry) -> tuple[str, ...]:
+    return entry if isinstance(entry, tuple) else (entry,)
 
 
-def recall(found: list[str], relevant: set[str]) -> float:
-    return sum(key in relevant for key in found[:K]) / len(relevant)
+def _hit(entry, relevant: set[str]) -> bool:
+    return any(key in relevant for key in _keys(entry))
 
 
-def ndcg(found: list[str], relevant: set[str]) -> float:
-    gain = sum(1 / math.log2(rank + 2) for rank, key in enumerate(found[:K]) if key in relevant)
+def precision(found: list, relevant: set[str]) -> float:
+    return sum(_hit(entry, relevant) for entry in found[:K]) / K
+
+
+def recall(found: list, relevant: set[str]) -> float:
+    shown = {key for entry in found[:K] for key in _keys(entry)}
+    return len(shown & relevant) / len(relevant)
+
+
+def ndcg(found: list, relevant: set[str]) -> float:
+    gain = sum(1 / math.log2(rank + 2) for rank, entry in enumerate(found[:K]) if _hit(entry, relevant))
     ideal = sum(1 / math.log2(rank + 2) for rank in range(min(K, len(relevant))))
     return gain / ideal
 
@@ -91,6 +104,12 @@ def overlap(text: str, items: list[dict]) -> list[str]:
         if shared:
             scored.append((-shared, item["key"]))
     return [key for _, key in sorted(scored)[:K]]
+
+
+def entries(suggestions, keys) -> list:
+    """The voortoets's places: a key, or a project's key with those of the lessons folded under it."""
+    return [(keys[(s.kind, s.item.id)], *(keys[("lesson", lesson.id)] for lesson in s.lessons)) if s.lessons
+            else keys[(s.kind, s.item.id)] for s in suggestions]
 
 
 def with_typo(text: str) -> str:
@@ -147,13 +166,13 @@ def main() -> None:
         reader = db.session.get(User, 1)
         for case in cases:
             relevant = set(case["relevant"])
-            found = {"kennisbank": [keys[(s.kind, s.item.id)] for s in voortoets.similar_work(case["tekst"])],
+            found = {"kennisbank": entries(voortoets.similar_work(case["tekst"]), keys),
                      "FTS5 BM25": fts.any_words(case["tekst"]), "word overlap": overlap(case["tekst"], items)}
             for name, keys_found in found.items():
                 runs[name]["voortoets"].append((keys_found, relevant))
             typed = with_typo(case["tekst"])
             for name, keys_found in {
-                    "kennisbank": [keys[(s.kind, s.item.id)] for s in voortoets.similar_work(typed)],
+                    "kennisbank": entries(voortoets.similar_work(typed), keys),
                     "FTS5 BM25": fts.any_words(typed), "word overlap": overlap(typed, items)}.items():
                 runs[name]["typo"].append((keys_found, relevant))
             if args.verbose:

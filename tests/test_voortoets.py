@@ -3,7 +3,8 @@ JavaScript (the panel endpoint, and the 'Zoek vergelijkbaar werk' button)."""
 import pytest
 from sqlalchemy import select
 
-from kennisbank.models import LessonKind, LessonUse, LessonUseSource, ProjectStatus, SearchLog, Verdict
+from kennisbank.models import (LessonKind, LessonUse, LessonUseSource, PriorWorkSuggestion, ProjectStatus, SearchLog,
+                               Verdict)
 from kennisbank.search import indexer
 from kennisbank.services import voortoets
 from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
@@ -53,7 +54,10 @@ def test_suggestions_match_on_text_and_theme_and_show_failures(db, earlier_work,
                                    exclude_project=concept)
     titles = [getattr(s.item, "title", None) for s in found]
     assert "Slimme straatverlichting Eindhoven" in titles
-    assert "Sensoren in lantaarnpalen zonder uitleg aan bewoners" in titles  # a failure, shown
+    # The project's failure is shown, folded under its project rather than in a place of its own.
+    project = next(s for s in found if s.kind == "project")
+    assert [lesson.title for lesson in project.lessons] == ["Sensoren in lantaarnpalen zonder uitleg aan bewoners"]
+    assert "Sensoren in lantaarnpalen zonder uitleg aan bewoners" not in titles
     assert "Warmtenet in de oude mijnen" not in titles[:2]
     reason = next(s.reason for s in found if s.kind == "project")
     assert "zelfde thema: Openbare ruimte" in reason and "overeenkomende woorden" in reason
@@ -67,7 +71,7 @@ def test_never_the_project_itself_nor_drafts(app, db, earlier_work, concept, mak
                          themes=[earlier_work["theme"]])
     indexer.catch_up(app)
     found = voortoets.similar_work("Slimme lantaarnpalen met sensoren verlichting", exclude_project=concept)
-    keys = {(s.kind, s.item.id) for s in found}
+    keys = {(s.kind, s.item.id) for s in found} | {("lesson", lesson.id) for s in found for lesson in s.lessons}
     assert ("lesson", earlier_work["failure"].id) in keys  # earlier work with "lantaarnpalen" is found …
     assert ("project", concept.id) not in keys and ("project", other.id) not in keys  # … the drafts that say it not
 
@@ -92,7 +96,9 @@ def test_cannot_start_without_a_completed_check(db, concept):
     assert concept.status == ProjectStatus.CONCEPT
 
 
-def test_cannot_complete_without_verdict_on_every_suggestion(db, concept):
+def test_cannot_complete_without_verdict_on_every_suggestion(app, db, concept, make_lesson):
+    make_lesson(title="Lantaarnpalen met sensoren in het park", context="Slimme verlichting met sensoren.")
+    indexer.catch_up(app)
     check = voortoets.refresh_check(concept, concept.lead)
     first, *rest = check.suggestions
     assert rest  # the rule needs an open suggestion to be tested
@@ -110,15 +116,70 @@ def test_cannot_complete_without_verdict_on_every_suggestion(db, concept):
     assert concept.status == ProjectStatus.STARTED and concept.started_at
 
 
-def test_relevant_lessons_become_lesson_uses(db, earlier_work, concept):
+def test_a_relevant_project_records_the_use_of_the_lessons_shown_under_it(db, earlier_work, concept):
     check = voortoets.refresh_check(concept, concept.lead)
     for row in check.suggestions:
-        relevant = row.item_type == "lesson" and row.item_id == earlier_work["failure"].id
+        relevant = row.item_type == "project" and row.item_id == earlier_work["project"].id
         voortoets.give_verdict(check, row.id, Verdict.RELEVANT if relevant else Verdict.CONTACT, "", concept.lead)
     voortoets.complete_check(check, CONCLUSION, concept.lead)
     use = db.session.scalars(select(LessonUse)).one()
     assert use.lesson == earlier_work["failure"] and use.project == concept
     assert use.source == LessonUseSource.PRIOR_WORK_CHECK
+
+
+def test_a_relevant_lesson_of_its_own_is_recorded_as_used_and_a_contact_verdict_is_not(db, earlier_work, concept,
+                                                                                      make_lesson):
+    loose = make_lesson(title="Lantaarnpalen met sensoren storen vleermuizen", kind=LessonKind.FAILURE,
+                        context="Slimme verlichting en sensoren in het park.")
+    check = voortoets.refresh_check(concept, concept.lead)
+    check.suggestions.append(PriorWorkSuggestion(item_type="lesson", item_id=loose.id, rank=9))
+    db.session.flush()
+    for row in check.suggestions:
+        relevant = row.item_type == "lesson" and row.item_id == loose.id
+        voortoets.give_verdict(check, row.id, Verdict.RELEVANT if relevant else Verdict.CONTACT, "", concept.lead)
+    voortoets.complete_check(check, CONCLUSION, concept.lead)
+    assert [use.lesson for use in db.session.scalars(select(LessonUse))] == [loose]
+
+
+def test_one_entry_per_project_with_its_matching_lessons_under_it(app, db, make_user, make_project, make_lesson):
+    lead = make_user()
+    project = make_project(title="Deelscooters in de binnenstad", question="Hoe regelen we deelscooters?",
+                           lead=lead, status=ProjectStatus.CLOSED)
+    first = make_lesson(title="Deelscooters op de stoep: te laat gehandhaafd", project=project, author=lead,
+                        context="Deelscooters stonden overal op de stoep; handhaving kwam te laat.")
+    second = make_lesson(title="Vergunning voor deelscooters met plafond", project=project, author=lead,
+                         kind=LessonKind.SUCCESS, context="Een plafond op het aantal deelscooters hielp.")
+    other_project = make_project(title="Markt", question="Weekmarkt verplaatsen", lead=lead,
+                                 status=ProjectStatus.CLOSED)
+    loose = make_lesson(title="Deelscooters in een dorp", author=lead, project=other_project,
+                        context="Deelscooters in een dorp werden weinig gebruikt.")
+    indexer.catch_up(app)
+    found = voortoets.similar_work("Deelscooters op de stoep in de binnenstad aanpakken")
+    entries = [(s.kind, s.item.id) for s in found]
+    assert entries.count(("project", project.id)) == 1 and ("lesson", first.id) not in entries
+    assert ("lesson", second.id) not in entries
+    entry = next(s for s in found if s.kind == "project" and s.item.id == project.id)
+    assert {lesson.id for lesson in entry.lessons} == {first.id, second.id}
+    writer = make_user(name="Schrijver")
+    first.author = writer
+    db.session.commit()
+    people = {p.user.name: p.why for p in voortoets.people_to_ask(found, [])}
+    assert people["Schrijver"] == [f"schreef de les '{first.title}'"]  # the folded lesson's author counts
+    assert ("lesson", loose.id) in entries  # its project did not match: a place of its own
+
+
+def test_a_lesson_ranked_above_its_project_brings_the_project_to_its_place(app, db, make_user, make_project,
+                                                                        make_lesson):
+    lead = make_user()
+    project = make_project(title="Parkeren", question="Waar komen parkeerplekken en een laadpaal in de straat?",
+                           lead=lead, status=ProjectStatus.CLOSED)
+    lesson = make_lesson(title="Laadpalen bezetten parkeerplekken", project=project, author=lead,
+                         context="Laadpalen en laadplekken voor elektrische auto's: te weinig laadpalen.")
+    make_lesson(title="Laadpalen in de wijk", author=lead, context="Eén laadpaal voor de hele straat.")
+    indexer.catch_up(app)
+    found = voortoets.similar_work("Meer laadpalen plaatsen voor elektrische auto's")
+    assert (found[0].kind, found[0].item.id, [l.id for l in found[0].lessons]) == ("project", project.id,
+                                                                                   [lesson.id])
 
 
 def test_nothing_similar_needs_an_own_search_and_is_logged(app, db, make_user, make_project, make_theme):
@@ -235,6 +296,11 @@ def test_panel_endpoint_for_javascript(auth, client, earlier_work, make_user):
         "titel": "Slimme lantaarnpalen", "vraag": "Sensoren in de straatverlichting",
         "themas": str(earlier_work["theme"].id)}).get_data(as_text=True)
     assert "Slimme straatverlichting Eindhoven" in html and 'target="_blank"' in html
+    # Its failure under it, with its kind, in one place with the project.
+    folded = html[html.index('<ul class="folded-lessons"'):]
+    assert "Mislukking</span>" in folded and "Sensoren in lantaarnpalen zonder uitleg aan bewoners" in folded
+    suggestions = html[:html.index("Mensen om te vragen")]
+    assert suggestions.count("Sensoren in lantaarnpalen zonder uitleg aan bewoners") == 1
     assert "Mensen om te vragen" in html and "Ervaren Leider" in html
     assert "<html" not in html  # a fragment for the live region
 
@@ -679,7 +745,8 @@ def test_completing_turns_relevant_lessons_into_uses_once_with_their_note(db, ea
     check = voortoets.refresh_check(concept, concept.lead)
     for row in check.suggestions:
         voortoets.give_verdict(check, row.id, Verdict.RELEVANT, "Lees dit eerst.", concept.lead)
-    assert {row.item_type for row in check.suggestions} >= {"project", "lesson"}
+    # The failure is folded under its project: the project's relevant verdict records its use.
+    assert ("project", earlier_work["project"].id) in {(row.item_type, row.item_id) for row in check.suggestions}
     voortoets.complete_check(check, "x" * voortoets.MIN_CONCLUSION, concept.lead)  # exactly long enough
     uses = db.session.scalars(select(LessonUse).where(LessonUse.project_id == concept.id)).all()
     assert [(use.lesson_id, use.note, use.user) for use in uses] == [
@@ -835,16 +902,15 @@ def test_only_relevant_lessons_become_uses_each_once(app, db, earlier_work, conc
     indexer.catch_up(app)
     check = voortoets.refresh_check(concept, concept.lead)
     lessons_suggested = {row.item_id for row in check.suggestions if row.item_type == "lesson"}
-    assert {earlier_work["failure"].id, second.id} <= lessons_suggested
+    assert second.id in lessons_suggested and earlier_work["failure"].id not in lessons_suggested  # folded
     for row in check.suggestions:
-        relevant = row.item_type == "project" or row.item_id == second.id and row.item_type == "lesson"
+        relevant = row.item_type == "lesson" and row.item_id == second.id
         voortoets.give_verdict(check, row.id, Verdict.RELEVANT if relevant else Verdict.NOT_RELEVANT, "",
                                concept.lead)
     voortoets.complete_check(check, CONCLUSION, concept.lead)
     assert [use.lesson_id for use in db.session.scalars(select(LessonUse))] == [second.id]
-    for row in check.suggestions:  # now both lessons: the one already used is not added again
-        if row.item_type == "lesson":
-            voortoets.give_verdict(check, row.id, Verdict.RELEVANT, "", concept.lead)
+    for row in check.suggestions:  # now also the project, with its lesson: the one already used not again
+        voortoets.give_verdict(check, row.id, Verdict.RELEVANT, "", concept.lead)
     voortoets.complete_check(check, CONCLUSION, concept.lead)
     assert sorted(use.lesson_id for use in db.session.scalars(select(LessonUse))) == sorted(
         [second.id, earlier_work["failure"].id])
@@ -886,7 +952,11 @@ def test_the_quoted_sentence_edges():
     assert voortoets._best_sentence("Titel\n" + exact, ["subsidie"]) == exact  # exactly long enough: whole
 
 
-def test_suggestions_speak_the_words_as_typed_and_the_panel_knows_the_chosen_themes(db, earlier_work, make_user):
+def test_suggestions_speak_the_words_as_typed_and_the_panel_knows_the_chosen_themes(app, db, earlier_work,
+                                                                                    make_user):
+    earlier_work["failure"].project = None  # a lesson of its own, not folded under the project
+    db.session.commit()
+    indexer.catch_up(app)
     found = voortoets.similar_work("Sensoren in lantaarnpalen", theme_ids=[])
     lesson = next(s for s in found if s.kind == "lesson")
     assert "overeenkomende woorden: lantaarnpalen, sensoren" in lesson.reason  # not "lantaarnpaal, sensor"
@@ -927,3 +997,16 @@ def test_a_typo_in_the_description_is_corrected_as_search_does(app, db, make_pro
     [found] = voortoets.similar_work("Opvolger voor ons zaaksyteem kiezen")
     assert found.item.title == "Nieuw zaaksysteem met buurgemeenten"
     assert "overeenkomende woorden: zaaksysteem" in found.reason  # as the suggestion writes it
+
+
+def test_the_voortoets_page_shows_a_projects_lessons_under_it_failures_first(db, client, auth, earlier_work,
+                                                                              concept, make_lesson):
+    from datetime import datetime
+
+    make_lesson(title="Een succes met dimmen", kind=LessonKind.SUCCESS, project=earlier_work["project"],
+                author=earlier_work["lead"], created_at=datetime(2020, 1, 1))  # older, yet after the failure
+    auth.login(concept.lead.email)
+    html = client.get(f"/projecten/{concept.id}/voortoets").get_data(as_text=True)
+    folded = html[html.index('<ul class="folded-lessons" aria-label="Lessen uit Slimme straatverlichting Eindhoven">'):]
+    folded = folded[:folded.index("</ul>")]
+    assert folded.index("Sensoren in lantaarnpalen zonder uitleg aan bewoners") < folded.index("Een succes met dimmen")

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import (Lesson, LessonUse, LessonUseSource, Network, PriorWorkCheck, PriorWorkSearch,
+from ..models import (Lesson, LessonKind, LessonUse, LessonUseSource, Network, PriorWorkCheck, PriorWorkSearch,
                       PriorWorkSuggestion, Project, ProjectStatus, Theme, User, Verdict)
 from ..models.base import utcnow
 from ..ops import metrics
@@ -40,6 +40,8 @@ class Suggestion:
     item: object
     reason: str
     score: float
+    # A project's own lessons that matched too: shown under it, not in places of their own.
+    lessons: list = field(default_factory=list)
 
     @property
     def kind_label(self) -> str:
@@ -119,19 +121,34 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
             code = None
     exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
     found, terms = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
-                                exclude_keys=exclude, limit=limit * 2, vocabulary=vocabulary.current())
+                                exclude_keys=exclude, limit=limit * 3, vocabulary=vocabulary.current())
     typed = as_typed(text)
-    suggestions = []
-    for similar in found:
-        item = db.session.get(MODELS[similar.kind], similar.item_id)
-        if item is None or getattr(item, "is_deleted", False):
-            continue  # the index lags a deletion: the database decides
-        if similar.kind == "project" and item.status == ProjectStatus.CONCEPT:
+    items = [(similar, db.session.get(MODELS[similar.kind], similar.item_id)) for similar in found]
+    # The index lags a deletion or a status change: the database decides.
+    items = [(similar, item) for similar, item in items if item is not None and not getattr(item, "is_deleted", False)
+             and not (similar.kind == "project" and item.status == ProjectStatus.CONCEPT)]
+    found_projects = {item.id for similar, item in items if similar.kind == "project"}
+    suggestions: list[Suggestion] = []
+    by_project: dict[int, Suggestion] = {}
+    for similar, item in items:
+        project = item if similar.kind == "project" else getattr(item, "project", None) if similar.kind == "lesson" else None
+        folded = similar.kind == "lesson" and project is not None and project.id in found_projects
+        if folded and project.id in by_project:
+            by_project[project.id].lessons.append(item)  # one entry per project, its lessons under it
             continue
-        suggestions.append(Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code, typed),
-                                      similar.score))
+        if similar.kind == "project" and item.id in by_project:
+            continue  # already placed where its lesson ranked
         if len(suggestions) == limit:
-            break
+            continue  # full: only lessons of projects already shown still find their place
+        if folded:  # the lesson ranks above its project: the project takes the lesson's place
+            entry = Suggestion("project", project, _reason("project", project, terms, themes, code, typed),
+                               similar.score, [item])
+        else:
+            entry = Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code, typed),
+                               similar.score)
+        suggestions.append(entry)
+        if entry.kind == "project":
+            by_project[entry.item.id] = entry
     return suggestions
 
 
@@ -168,6 +185,9 @@ def people_to_ask(suggestions: list[Suggestion], theme_ids: list[int], exclude: 
             add(item.lead, f"leidde '{item.title}'")
             for member in item.team:
                 add(member, f"werkte mee aan '{item.title}'")
+            for lesson in suggestion.lessons:  # folded under it
+                if not lesson.on_behalf_of_team:
+                    add(lesson.author, f"schreef de les '{lesson.title}'")
         elif suggestion.kind == "network":
             for membership in item.memberships:
                 if membership.is_current(today):
@@ -338,11 +358,20 @@ def complete_check(check: PriorWorkCheck, conclusion: str, by: User) -> None:
     check.completed_by = by
     project = check.project
     for row in check.suggestions:
-        if row.item_type == "lesson" and row.verdict == Verdict.RELEVANT:
-            exists = db.session.scalar(select(LessonUse.id).where(LessonUse.lesson_id == row.item_id,
+        if row.verdict != Verdict.RELEVANT:
+            continue
+        if row.item_type == "lesson":
+            used = [row.item_id]
+        elif row.item_type == "project" and (earlier := db.session.get(Project, row.item_id)) is not None:
+            # A relevant project: the lessons shown under it were part of what the lead judged.
+            used = [lesson.id for lesson in own_lessons(earlier)[:FOLDED_SHOWN]]
+        else:
+            continue
+        for lesson_id in used:
+            exists = db.session.scalar(select(LessonUse.id).where(LessonUse.lesson_id == lesson_id,
                                                                   LessonUse.project_id == project.id))
             if exists is None:
-                db.session.add(LessonUse(lesson_id=row.item_id, project=project, user=by, note=row.note,
+                db.session.add(LessonUse(lesson_id=lesson_id, project=project, user=by, note=row.note,
                                          source=LessonUseSource.PRIOR_WORK_CHECK))
     if not check.suggestions:
         # Nothing similar existed: what people need and we do not have, for the theme owners.
@@ -412,6 +441,12 @@ class Item:
     kind: str
     item: object
     row: PriorWorkSuggestion | None = None
+    lessons: list = field(default_factory=list)  # a suggested project's own lessons
+
+    @property
+    def shown_lessons(self) -> list:
+        """The project's lessons shown under it (a relevant verdict records their use)."""
+        return self.lessons[:FOLDED_SHOWN]
 
     @property
     def kind_label(self) -> str:
@@ -434,8 +469,20 @@ def suggestion_items(check: PriorWorkCheck) -> list[Item]:
     for row in sorted(check.suggestions, key=lambda r: (r.suggested_by_id is not None, r.rank)):
         loaded = items_for([(row.item_type, row.item_id)])
         if loaded:
-            items.append(Item(row.item_type, loaded[0].item, row))
+            item = loaded[0].item
+            items.append(Item(row.item_type, item, row, own_lessons(item) if row.item_type == "project" else []))
     return items
+
+
+# Failures first: people learn most from what went wrong. At most FOLDED_SHOWN under a project.
+FOLDED_SHOWN = 3
+KIND_ORDER = [LessonKind.FAILURE, LessonKind.IMPROVEMENT, LessonKind.INSIGHT, LessonKind.SUCCESS]
+
+
+def own_lessons(project: Project) -> list[Lesson]:
+    """A project's lessons that are not deleted, failures first, then by date."""
+    return sorted((lesson for lesson in project.lessons if not lesson.is_deleted),
+                  key=lambda lesson: (KIND_ORDER.index(lesson.kind), lesson.created_at))
 
 
 def search_items(check: PriorWorkCheck) -> list[tuple[PriorWorkSearch, list[Item]]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -21,6 +20,7 @@ import yaml
 from .conftest import REPO
 from .container_engine import Engine, EngineUnavailable
 from .postgres_server import PostgresServer
+from .local_servers import free_port
 
 IMAGE = "kennisbank:test"
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -45,12 +45,6 @@ def engine():
 def image(engine):
     engine.docker("build", "--network", "host", "-t", IMAGE, str(REPO), timeout=1200)
     return IMAGE
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_image_runs_as_uid_1000_without_compilers_with_its_files_and_a_healthcheck(engine, image):
@@ -126,7 +120,7 @@ def _compose_environment(database_url: str, service: str) -> list[str]:
 
 
 def test_two_web_hosts_each_with_their_own_index_serve_what_either_saved(engine, image, tmp_path):
-    postgres = PostgresServer(tcp_port=_free_port()).start()
+    postgres = PostgresServer(tcp_port=free_port()).start()
     run = f"kb-test-{os.getpid()}"
     containers, volumes = [], []
     try:
@@ -139,7 +133,7 @@ def test_two_web_hosts_each_with_their_own_index_serve_what_either_saved(engine,
         for host in ("a", "b"):
             volume = f"{run}-index-{host}"
             volumes.append(engine.docker("volume", "create", volume).stdout.strip())
-            port = _free_port()
+            port = free_port()
             urls[host] = f"http://127.0.0.1:{port}"
             for service, extra in ((f"web-{host}", ["-e", f"KENNISBANK_BIND=127.0.0.1:{port}"]),
                                    (f"indexer-{host}", [])):

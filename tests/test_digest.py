@@ -1,15 +1,15 @@
 """The weekly digest: who gets what and why (service level), and the command against a real local SMTP
 server (aiosmtpd) and in outbox mode."""
 import email
-import socket
 from datetime import date, timedelta
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from kennisbank.models import LessonKind, ProjectStatus, ReviewState
 from kennisbank.services import digest
+
+from .local_servers import free_port, smtp_server
 
 
 @pytest.fixture
@@ -82,33 +82,13 @@ def test_dry_run_sends_nothing(app, db, runner, owner_with_work, tmp_path):
     assert not (tmp_path / "instance" / "outbox").exists()
 
 
-class Collect:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_command_delivers_through_a_real_smtp_server(app, db, runner, owner_with_work):
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, MAIL_FROM="kb@gemeente.example")
+    with smtp_server() as (port, received):
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="kb@gemeente.example")
         result = runner.invoke(args=["kb", "digest"])
-    finally:
-        controller.stop()
     assert result.exit_code == 0, result.output
     assert "1 e-mails afgeleverd bij SMTP-server 127.0.0.1" in result.output
-    [envelope] = handler.received
+    [envelope] = received
     assert envelope.rcpt_tos == ["eigenaar@gemeente.example"] and envelope.mail_from == "kb@gemeente.example"
     parsed = email.message_from_bytes(envelope.content, policy=policy.default)
     assert "Waarom u dit krijgt" in parsed.get_content()

@@ -1,20 +1,18 @@
 """Following and notifications: who is told what (service level), the mails (through a real local SMTP
 server), the daily bundle's timing, the signed unfollow link, and the pages over HTTP."""
 import email
-import socket
 import time
 from datetime import date, datetime, timedelta
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import text
 
 from kennisbank.models import Follow, LessonKind, Notification, ProjectStatus
 from kennisbank.services import editing, follows, lessons, notifications
 
 from .conftest import csrf_token, make_app, running
+from .local_servers import free_port, smtp_server
 
 SECRET = "test-secret"
 # 12:00 UTC on a winter day is 13:00 in Amsterdam.
@@ -248,35 +246,15 @@ def test_a_mail_about_several_follows_has_a_link_per_follow_and_no_single_unsubs
     assert message.get_content().count("Niet meer volgen (zonder in te loggen): https://kb.example/volgen/afmelden/") == 2
 
 
-class Collect:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_command_sends_through_a_real_smtp_server_and_marks_sent(app, db, runner, world):
     reader = followed_change(db, world)
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, MAIL_FROM="kb@gemeente.example")
+    with smtp_server() as (port, received):
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="kb@gemeente.example")
         result = runner.invoke(args=["kb", "notify"])
         again = runner.invoke(args=["kb", "notify"])
-    finally:
-        controller.stop()
     assert result.exit_code == 0 and "1 e-mail verstuurd." in result.output, result.output
     assert "0 e-mails verstuurd." in again.output
-    [envelope] = handler.received
+    [envelope] = received
     assert envelope.rcpt_tos == ["rosa@gemeente.example"]
     parsed = email.message_from_bytes(envelope.content, policy=policy.default)
     assert "Slimme verlichting" in parsed["Subject"] and pending(reader) == []

@@ -8,7 +8,6 @@ or `nonce` set there end up in its signed ID token, which is how the misbehaving
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from kennisbank.models import AuditEvent, User
 
 from .conftest import PASSWORD, csrf_token, make_app, running
+from .local_servers import free_port
 
 ORGANISATION = "Gemeente Voorbeeld"
 ADMIN_GROUP = "kennisbank-beheer"
@@ -30,7 +30,7 @@ ADMIN_GROUP = "kennisbank-beheer"
 
 def _start_provider(*options: str) -> tuple[subprocess.Popen, str]:
     """A provider as its own OS process (its own key pair); returns it and its issuer URL once it answers."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port), *options],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -229,12 +229,6 @@ def test_a_replayed_callback_is_refused(app, provider):
     assert len(_refusals(db)) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_token_signed_with_another_key_than_the_published_one_is_refused(tmp_path, provider):
     """The provider's discovery document, served as-is except that its key set is that of a second real
     provider process (another key pair): the tokens' signatures do not verify."""
@@ -320,7 +314,7 @@ def test_an_oversized_id_token_is_refused(app, provider, size, accepted):
 def test_a_provider_that_is_down_gets_a_dutch_page_and_password_login_still_works(tmp_path):
     from kennisbank.extensions import db
 
-    app = _app(tmp_path, f"http://127.0.0.1:{_free_port()}/.well-known/openid-configuration")
+    app = _app(tmp_path, f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration")
     with running(app):
         db.create_all()
         _user("anne@gemeente.example")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from ..conftest import REPO
+from ..local_servers import free_port
 
 DEMO_PASSWORD = "kennisbank-demo"
 ARTIFACTS = REPO / "test-artifacts"
@@ -40,12 +40,6 @@ def chromium_path() -> str:
             return candidate
     raise RuntimeError("Chromium not found: install Debian's package 'chromium' (make test does this) "
                        "or set KENNISBANK_CHROMIUM to its path.")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # The live server's environment and home, so a test can run a `flask` command against its database.
@@ -72,7 +66,7 @@ def live_server(tmp_path_factory):
         done = subprocess.run(flask + step, cwd=REPO, env=env, capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"{' '.join(step)} failed: {done.stdout}{done.stderr}")
-    port = _free_port()
+    port = free_port()
     log = open(home / "server.log", "w")
     server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
                               stdout=log, stderr=subprocess.STDOUT)

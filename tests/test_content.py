@@ -91,6 +91,15 @@ def test_demo_has_users_in_every_role(app, db):
     assert any(not u.active for u in all_users), "an oud-medewerker shows how leaving works"
 
 
+def test_demo_medewerker_follows_a_theme_and_loading_twice_keeps_one_follow(app, db):
+    from kennisbank.services import follows, users
+
+    load()
+    load()
+    noor = users.find_by_email("noor.bakker@amsterdam.example")
+    assert [f.description for f in follows.followed_by(noor)] == ["het thema Energietransitie"]
+
+
 def test_demo_shows_someone_about_to_leave(app, db):
     from datetime import date, timedelta
 

@@ -18,7 +18,7 @@ from ..models import (InnovationStage, Lesson, LessonKind, LessonUse, LessonUseS
                       Network, NetworkKind, PriorWorkCheck, Project, ProjectStatus, ReviewState, Theme, User)
 from ..models.base import utcnow
 from ..search.vocabulary import VocabularyError
-from . import municipalities, revisions, users, vocabulary
+from . import follows, municipalities, revisions, users, vocabulary
 from .errors import DomainError
 
 CONTENT_ACTION = "geladen uit content"
@@ -144,6 +144,10 @@ def _load_users(doc, password: str, report: LoadReport) -> None:
             theme = _theme(doc, slug)
             if user not in theme.owners:
                 theme.owners.append(user)
+        if user.active:
+            db.session.flush()
+            for slug in entry.get("follows", []):  # so that Mijn instellingen and kb notify show something
+                follows.follow(user, "theme", _theme(doc, slug).id)
 
 
 def _load_network(doc, report: LoadReport) -> None:

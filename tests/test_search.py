@@ -44,6 +44,34 @@ def test_dutch_word_forms_and_compound_parts(db, index, viewer, make_lesson, que
     assert titles(search.search(viewer, query, facet_filters={"type": "lesson"})) == [stored]
 
 
+@pytest.mark.parametrize("forms", [
+    ("heb", "hebben", "heeft"),                 # a regular verb: its present stem for every form
+    ("les", "lessen"),                          # simplemma swaps these two; one spelling makes them meet
+    ("stroom", "stromen", "stroomt"),
+    ("gebruik", "gebruiken", "gebruikte"),      # the noun and the verb of one stem share a term
+    ("man", "mannetje", "mannetjes"),           # a diminutive meets its base
+    ("film", "filmpje"),
+    ("vernietigen", "vernietigend", "vernietigende"),  # a present participle meets its verb
+    ("zijn", "is"),                             # two-letter words are words too
+])
+def test_the_forms_of_a_word_share_one_term(forms):
+    from kennisbank.search.dutch import lemma
+
+    assert len({lemma(form) for form in forms}) == 1, {form: lemma(form) for form in forms}
+
+
+@pytest.mark.parametrize("first, second", [
+    ("legende", "legen"),        # a noun in -ende is no participle
+    ("meisje", "meis"),          # no known base: not a diminutive
+    ("archivering", "archiveren"),  # -ing nouns stay apart (the vocabulary joins them where it matters)
+    ("a", "aan"),                # single letters stay
+])
+def test_words_that_only_look_alike_keep_their_own_term(first, second):
+    from kennisbank.search.dutch import lemma
+
+    assert lemma(first) != lemma(second)
+
+
 def test_exact_match_ranks_before_compound_part(db, index, viewer, make_lesson):
     make_lesson(title="Straatverlichting in de wijk")
     make_lesson(title="Verlichting in de wijk")

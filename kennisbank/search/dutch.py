@@ -96,8 +96,8 @@ def _verb_of_participle(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    """The index term for a lower-case word."""
-    if len(word) < 3 or not word.isalpha():
+    """The index term for a lower-case word (a two-letter word too: 'is' -> 'zijn', 'ga' -> 'gaan')."""
+    if len(word) < 2 or not word.isalpha():
         return word
     word = _verb_of_participle(_undiminished(word))
     if _known(word):

@@ -449,3 +449,18 @@ def test_the_unfollow_link_works_without_logging_in_and_without_a_form_token(tmp
         bad = client.get(path[:-3] + "xyz")
         assert bad.status_code == 400 and "Deze afmeldlink klopt niet" in bad.get_data(as_text=True)
 
+
+
+def test_notifications_are_kept_thirty_days(db, world):
+    reader = followed_change(db, world)
+    [kept] = pending(reader)
+    edit(world[3], world[1], goal="Nog een keer")
+    db.session.commit()
+    old = [n for n in pending(reader) if n.id != kept.id][0]
+    kept.created_at, old.created_at = NOON_UTC - timedelta(days=29), NOON_UTC - timedelta(days=31)
+    reader.active = False  # never mailed: only the age decides
+    db.session.commit()
+    notifications.send_due(lambda messages: None, sender="kb@x", base_url="https://kb", secret_key=SECRET,
+                           now=NOON_UTC)
+    db.session.expire_all()
+    assert [n.id for n in Notification.query] == [kept.id]

@@ -31,7 +31,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Changes to an item inside a followed project, network or theme that count as news for its followers.
 NEWS = {"lesson": {"aangemaakt", "geïmporteerd", "getoetst"},
         "project": {"aangemaakt", "geïmporteerd", "gestart", "gestart zonder voortoets", "afgesloten", "gestopt"}}
-KEEP_SENT_DAYS = 30
+KEEP_DAYS = 30
 LOCK_KEY = 7_245_031_113  # the kennisbank notify run (next to the migration's 7_245_031_112)
 
 
@@ -226,8 +226,8 @@ def send_due(deliver, *, sender: str, base_url: str, secret_key: str, daily_hour
                     mail.user.bundle_sent_on = _local(now).date()
                 db.session.commit()
                 result.sent += 1
-            db.session.execute(delete(Notification).where(Notification.sent_at.is_not(None),
-                                                          Notification.sent_at < now - timedelta(days=KEEP_SENT_DAYS)))
+            # Kept a while for looking back; unsent ones that old belong to someone who left.
+            db.session.execute(delete(Notification).where(Notification.created_at < now - timedelta(days=KEEP_DAYS)))
             db.session.commit()
         finally:
             if lock_connection.dialect.name == "postgresql":

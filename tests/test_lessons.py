@@ -523,3 +523,20 @@ def test_a_field_both_changed_is_the_only_choice_asked(app, db, make_user, make_
     db.session.expire_all()
     saved = db.session.get(Lesson, lesson.id)
     assert (saved.title, saved.advice, saved.context) == ("Titel A", "Advies A", "Context B")
+
+
+def test_an_edit_writes_the_row_once_even_when_the_editor_must_be_reloaded(db, make_user, make_theme, make_lesson):
+    """Recording the revision must not flush the edit early (reading an expired editor or the lesson's
+    themes would): the row would be written twice, its version bumped twice, and the next editor's form
+    would meet a false conflict."""
+    from kennisbank.services import editing, follows
+
+    author = make_user()
+    lesson = make_lesson(author=author, themes=[make_theme()])
+    follows.follow(make_user(), "lesson", lesson.id)
+    db.session.commit()
+    before = lesson.version
+    db.session.expire_all()
+    editing.apply_changes(lesson, {"advice": "Eén keer geschreven."}, expected_version=None, by=author)
+    db.session.commit()
+    assert lesson.version == before + 1

@@ -55,16 +55,12 @@ def _routes(entity, action: str) -> list[tuple[str, int]]:
 
 def queue(revision: Revision, entity) -> int:
     """Queue one notification per follower of `revision`'s item (or of what it belongs to); returns how many.
-
-    Without autoflush: loading the item's themes here would flush the pending change early, so the row is
-    written twice and its version bumped twice (the next editor would see a false conflict; the edit
-    conflict test in tests/test_lessons.py catches it)."""
-    with db.session.no_autoflush:
-        routes = _routes(entity, revision.action)
-        if not routes:
-            return 0
-        rows = db.session.execute(select(Follow.user_id, Follow.item_type, Follow.item_id)
-                                  .where(tuple_(Follow.item_type, Follow.item_id).in_(routes))).all()
+    Called by `revisions.record`, without autoflush (see there)."""
+    routes = _routes(entity, revision.action)
+    if not routes:
+        return 0
+    rows = db.session.execute(select(Follow.user_id, Follow.item_type, Follow.item_id)
+                              .where(tuple_(Follow.item_type, Follow.item_id).in_(routes))).all()
     first_route: dict[int, tuple[str, int]] = {}
     for user_id, kind, item_id in sorted(rows, key=lambda row: routes.index((row[1], row[2]))):
         if user_id != revision.user_id:

@@ -27,10 +27,16 @@ def as_text(value) -> str | None:
 
 
 def record(entity, action: str, user: User | None, changes: dict | None = None) -> Revision:
-    revision = Revision(entity_type=entity.__class__.__name__.lower(), entity_id=entity.id, action=action,
-                        user_id=user.id if user else None, changes=changes or {})
-    db.session.add(revision)
-    notifications.queue(revision, entity)  # in the same transaction: told exactly when it commits
+    """Add a revision of `entity`, and the notifications for its followers, to the current transaction.
+
+    Without autoflush: reading an expired `user` or the item's themes here would flush the change being
+    recorded before the caller is done with it, so the row is written twice and its version bumped twice
+    (the next editor would meet a false conflict)."""
+    with db.session.no_autoflush:
+        revision = Revision(entity_type=entity.__class__.__name__.lower(), entity_id=entity.id, action=action,
+                            user_id=user.id if user else None, changes=changes or {})
+        db.session.add(revision)
+        notifications.queue(revision, entity)  # in the same transaction: told exactly when it commits
     return revision
 
 

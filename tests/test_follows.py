@@ -1,6 +1,7 @@
 """Following and notifications: who is told what (service level), the mails (through a real local SMTP
 server), the daily bundle's timing, the signed unfollow link, and the pages over HTTP."""
 import email
+import re
 import time
 from datetime import date, datetime, timedelta
 from email import policy
@@ -10,6 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from kennisbank.models import Follow, LessonKind, Notification, ProjectStatus
 from kennisbank.services import editing, follows, lessons, notifications
+from kennisbank.services.errors import DomainError
 
 from .conftest import csrf_token, make_app, running
 from .local_servers import free_port, smtp_server
@@ -464,3 +466,146 @@ def test_notifications_are_kept_thirty_days(db, world):
                            now=NOON_UTC)
     db.session.expire_all()
     assert [n.id for n in Notification.query] == [kept.id]
+
+
+# Each rule at its edge (found by mutating the two modules) ----------------------------------------------
+
+def test_a_follow_belongs_to_one_person_and_one_kind_of_item(db, world, make_user):
+    reader, lead, theme, project = world
+    assert theme.id == project.id  # the first of each: only the kind tells them apart
+    other = make_user()
+    follows.follow(reader, "project", project.id)
+    follows.follow(reader, "theme", theme.id)
+    follows.follow(other, "project", project.id)
+    assert follows.follow(reader, "theme", theme.id).item_type == "theme"
+    assert Follow.query.filter_by(user_id=reader.id).count() == 2
+    assert not follows.is_following(lead, "project", project.id)
+    assert not follows.is_following(reader, "network", project.id)
+    assert follows.unfollow(reader, "project", project.id)
+    assert follows.is_following(reader, "theme", theme.id) and follows.is_following(other, "project", project.id)
+
+
+def test_refusals_read_in_full(db, world):
+    from .conftest import assert_refused
+
+    reader, _, _, project = world
+    assert_refused([
+        (follows.NotFollowable, lambda: follows.follow(reader, "project", 999_999), "Dit item bestaat niet (meer).",
+         None),
+        (DomainError, lambda: follows.set_mode(reader, "wekelijks"), "Kies hoe u berichten wilt krijgen.",
+         {"mode": "Kies direct of dagelijks."}),
+        (follows.BadLink, lambda: follows.read_token(SECRET, "onzin", 60),
+         "Deze afmeldlink klopt niet: misschien is hij niet helemaal gekopieerd. Log in en kies 'Niet meer volgen' "
+         "op de pagina zelf, of op Mijn instellingen.", None),
+        (follows.BadLink, lambda: follows.read_token(SECRET, aged_token(SECRET, 61, [reader.id, "project", 1]), 60),
+         "Deze afmeldlink is verlopen (een link werkt 60 dagen). Log in en kies 'Niet meer volgen' op de pagina "
+         "zelf, of op Mijn instellingen.", None),
+        (follows.BadLink, lambda: follows.read_token(SECRET, follows.unfollow_token(SECRET, reader.id, "gebruiker", 1),
+                                                      60), "Deze afmeldlink hoort bij geen bestaand account meer.", None),
+    ])
+
+
+def test_the_link_expires_to_the_second(db, world):
+    reader = world[0]
+
+    class JustOver(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - 60 * 86400 - 30
+
+    token = URLSafeTimedSerializer(SECRET, salt=follows.TOKEN_SALT, signer=JustOver).dumps([reader.id, "project", 1])
+    with pytest.raises(follows.BadLink, match="verlopen"):
+        follows.read_token(SECRET, token, 60)
+
+
+def test_followers_of_a_lesson_hear_that_it_was_reviewed(db, world, make_user, make_theme):
+    reader, lead, _, project = world
+    owner, theme = make_user(), make_theme()
+    theme.owners.append(owner)
+    lesson = new_lesson(lead, project=project)
+    lesson.themes = [theme]
+    follows.follow(reader, "lesson", lesson.id)
+    db.session.commit()
+    lessons.review_lesson(lesson, owner, approve=True)
+    db.session.commit()
+    assert [(n.revision.action, n.via_type) for n in pending(reader)] == [("getoetst", "lesson")]
+
+
+def test_a_theme_follower_never_hears_of_a_concept_they_may_not_see(db, world, make_user):
+    from kennisbank.services import projects
+
+    reader, _, theme, _ = world
+    follows.follow(reader, "theme", theme.id)
+    other = make_user()
+    projects.create_project(projects.ProjectInput(title="Geheim plan", question="Wat doen we stil?",
+                                                  municipality="Utrecht", theme_ids=[theme.id]), other)
+    db.session.commit()
+    assert len(pending(reader)) == 1  # queued: visibility is decided when sending
+    assert notifications.due(NOON_UTC) == ([], pending(reader))
+
+
+def test_lines_come_in_the_order_of_the_changes_and_each_user_gets_their_own_mail(db, world, make_user):
+    reader, lead, _, project = world
+    waiting = make_user(notify_mode="dagelijks")  # not due before 7:00, and listed before `later`
+    later = make_user()
+    for user in (waiting, reader, later):
+        follows.follow(user, "project", project.id)
+    edit(project, lead, goal="Eerst")
+    edit(project, lead, approach="Daarna")
+    db.session.commit()
+    early = datetime(2026, 11, 26, 5, 0)  # 6:00 in Amsterdam
+    mails, _ = notifications.due(early)
+    assert [mail.user.id for mail in mails] == [reader.id, later.id]
+    assert [line.fields for line in mails[0].lines] == [["doel"], ["aanpak"]]
+    outbox = []
+    result = notifications.send_due(outbox.extend, sender="kb@x.example", base_url="https://kb", secret_key=SECRET,
+                                    daily_hour=5, now=early)  # 5:00 chosen: the daily one is due now too
+    assert result.sent == 3 and len(outbox) == 3
+    daily = next(m for m in outbox if m["To"].addresses[0].addr_spec == waiting.email)
+    assert daily["Subject"] == "kennisbank: dagoverzicht, 2 wijzigingen in wat u volgt"
+
+
+def test_a_later_daily_hour_holds_the_bundle(db, world):
+    followed_change(db, world, mode="dagelijks")
+    outbox = []
+    notifications.send_due(outbox.extend, sender="kb@x.example", base_url="https://kb", secret_key=SECRET,
+                           daily_hour=14, now=NOON_UTC)  # 13:00 in Amsterdam
+    assert outbox == []
+
+
+def test_notifications_exactly_thirty_days_old_are_kept(db, world):
+    reader = followed_change(db, world)
+    [one] = pending(reader)
+    one.created_at = NOON_UTC - timedelta(days=30)
+    reader.active = False
+    db.session.commit()
+    notifications.send_due(lambda messages: None, sender="kb@x", base_url="https://kb", secret_key=SECRET,
+                           now=NOON_UTC)
+    assert Notification.query.count() == 1
+
+
+def test_the_whole_mail_for_one_change(db, world):
+    followed_change(db, world)
+    [mail], _ = notifications.due(NOON_UTC)
+    message = notifications.as_email(mail, sender="kennisbank <kb@gemeente.example>", base_url="https://kb.example/",
+                                     secret_key=SECRET)
+    link = message["List-Unsubscribe"].strip("<>")
+    assert message["From"] == "kennisbank <kb@gemeente.example>"
+    assert message["To"] == "Rosa Lezer <rosa@gemeente.example>"
+    assert message["Message-ID"].endswith("@gemeente.example>") and message["Date"]
+    project = world[3]
+    assert message.get_content() == (
+        "Beste Rosa Lezer,\n\nEr is iets veranderd dat u volgt in kennisbank:\n\n"
+        f"- Het project Slimme verlichting: {mail.lines[0].action}\n  Gewijzigd: doel, aanpak\n"
+        f"  https://kb.example/projecten/{project.id}\n"
+        "  Waarom u dit krijgt: u volgt het project Slimme verlichting.\n"
+        f"  Niet meer volgen (zonder in te loggen): {link}\n\n"
+        "Direct of één keer per dag? Kies het op https://kb.example/mijn/instellingen\n")
+    assert re.search(r" op \d+ \w+ 20\d\d, \d\d:\d\d$", mail.lines[0].action)
+
+
+def test_a_daily_mail_with_one_change_says_so_in_the_singular(db, world):
+    followed_change(db, world, mode="dagelijks")
+    [mail], _ = notifications.due(NOON_UTC)
+    message = notifications.as_email(mail, sender="kb@x.example", base_url="https://kb", secret_key=SECRET)
+    assert message["Subject"] == "kennisbank: dagoverzicht, 1 wijziging in wat u volgt"
+    assert message.get_content().startswith("Beste Rosa Lezer,\n\nDit is er veranderd in wat u volgt in kennisbank:")

@@ -148,11 +148,3 @@ def read_token(secret_key: str, token: str, max_age_days: int) -> tuple[User, st
     if user is None or kind not in MODELS or not isinstance(item_id, int):
         raise BadLink("Deze afmeldlink hoort bij geen bestaand account meer.")
     return user, kind, item_id
-
-
-def unfollow_by_link(secret_key: str, token: str, max_age_days: int) -> tuple[User, str, int]:
-    """End the follow the link stands for (again: already ended is fine)."""
-    user, kind, item_id = read_token(secret_key, token, max_age_days)
-    unfollow(user, kind, item_id)
-    return user, kind, item_id
-

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, text, tuple_
+from sqlalchemy import delete, select, text, tuple_
 
 from ..extensions import db
 from ..models import Follow, Lesson, Notification, Revision, User
@@ -53,12 +53,12 @@ def _routes(entity, action: str) -> list[tuple[str, int]]:
     return routes
 
 
-def queue(revision: Revision, entity) -> int:
-    """Queue one notification per follower of `revision`'s item (or of what it belongs to); returns how many.
+def queue(revision: Revision, entity) -> None:
+    """Queue one notification per follower of `revision`'s item (or of what it belongs to).
     Called by `revisions.record`, without autoflush (see there)."""
     routes = _routes(entity, revision.action)
     if not routes:
-        return 0
+        return
     rows = db.session.execute(select(Follow.user_id, Follow.item_type, Follow.item_id)
                               .where(tuple_(Follow.item_type, Follow.item_id).in_(routes))).all()
     first_route: dict[int, tuple[str, int]] = {}
@@ -67,7 +67,6 @@ def queue(revision: Revision, entity) -> int:
             first_route.setdefault(user_id, (kind, item_id))
     for user_id, (kind, item_id) in first_route.items():
         db.session.add(Notification(user_id=user_id, revision=revision, via_type=kind, via_id=item_id))
-    return len(first_route)
 
 
 # What is due ------------------------------------------------------------------------------------------
@@ -230,9 +229,3 @@ def send_due(deliver, *, sender: str, base_url: str, secret_key: str, daily_hour
                 lock_connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
                 lock_connection.commit()
     return result
-
-
-def pending_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.sent_at.is_(None))) or 0
-

@@ -412,7 +412,7 @@ def test_settings_list_what_is_followed_and_save_the_mode(db, client, logged_in)
     follows.follow(reader, "theme", theme.id)
     db.session.commit()
     html = client.get("/mijn/instellingen").get_data(as_text=True)
-    assert "Wat u volgt (1)" in html and ">Energie</a>" in html and '<input checked id="mode-0" name="mode" required type="radio" value="direct">' in html
+    assert "Wat u volgt (1)" in html and f'<a class="item-title" href="/themas/{theme.slug}">Energie</a>' in html and '<input checked id="mode-0" name="mode" required type="radio" value="direct">' in html
     response = client.post("/mijn/instellingen", data={"csrf_token": csrf_token(client, "/mijn/instellingen"),
                                                        "mode": "dagelijks"}, follow_redirects=True)
     assert "Uw instelling is opgeslagen." in response.get_data(as_text=True)
@@ -483,6 +483,16 @@ def test_a_follow_belongs_to_one_person_and_one_kind_of_item(db, world, make_use
     assert not follows.is_following(reader, "network", project.id)
     assert follows.unfollow(reader, "project", project.id)
     assert follows.is_following(reader, "theme", theme.id) and follows.is_following(other, "project", project.id)
+
+
+def test_a_follow_is_of_one_item(db, world, make_project):
+    reader, lead, _, project = world
+    second = make_project(lead=lead, status=ProjectStatus.STARTED)
+    first = follows.follow(reader, "project", project.id)
+    assert not follows.is_following(reader, "project", second.id)
+    assert follows.follow(reader, "project", second.id).id != first.id
+    assert follows.unfollow(reader, "project", second.id)
+    assert follows.is_following(reader, "project", project.id)
 
 
 def test_refusals_read_in_full(db, world):
@@ -609,3 +619,40 @@ def test_a_daily_mail_with_one_change_says_so_in_the_singular(db, world):
     message = notifications.as_email(mail, sender="kb@x.example", base_url="https://kb", secret_key=SECRET)
     assert message["Subject"] == "kennisbank: dagoverzicht, 1 wijziging in wat u volgt"
     assert message.get_content().startswith("Beste Rosa Lezer,\n\nDit is er veranderd in wat u volgt in kennisbank:")
+
+
+def test_the_daily_hour_is_dutch_time_whatever_the_servers_clock_says(db, world, monkeypatch):
+    followed_change(db, world, mode="dagelijks")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert notifications.due(datetime(2026, 11, 26, 6, 0), daily_hour=7)[0]  # 7:00 in Amsterdam
+        assert not notifications.due(datetime(2026, 11, 26, 5, 59), daily_hour=7)[0]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_change_without_a_person_and_an_attachment_read_plainly(db, world):
+    from kennisbank.services import attachments, revisions
+
+    reader, lead, _, project = world
+    follows.follow(reader, "project", project.id)
+    revisions.record(project, "bijgewerkt uit de inhoud", None)  # a content load: nobody made it
+    attachments.add("project", project, "evaluatie.txt", b"Evaluatie", lead)
+    db.session.commit()
+    [mail], _ = notifications.due(NOON_UTC)
+    first, second = mail.lines
+    assert first.action.startswith("bijgewerkt uit de inhoud op ") and " door " not in first.action
+    assert second.fields == ["bijlage"]
+
+
+def test_an_administrator_following_a_team_lesson_sees_who_wrote_it(db, world, make_user):
+    _, lead, _, project = world
+    admin = make_user(is_admin=True)
+    follows.follow(admin, "project", project.id)
+    lesson = new_lesson(lead, project=project)
+    lesson.on_behalf_of_team = True
+    db.session.commit()
+    [mail], _ = notifications.due(NOON_UTC)
+    assert "door Lars Leider" in mail.lines[0].action

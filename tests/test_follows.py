@@ -292,6 +292,13 @@ sys.stdin.read()
 """
 
 
+TRY_LOCK = """
+import sys, psycopg
+connection = psycopg.connect(sys.argv[1], autocommit=True)
+print(connection.execute("SELECT pg_try_advisory_lock(%s)", (int(sys.argv[2]),)).fetchone()[0])
+"""
+
+
 def test_on_postgresql_a_second_host_waits_its_turn_and_a_killed_run_frees_it(postgres_url, tmp_path):
     import signal
     import subprocess
@@ -319,6 +326,10 @@ def test_on_postgresql_a_second_host_waits_its_turn_and_a_killed_run_frees_it(po
             time.sleep(0.1)
         else:
             raise AssertionError("the lock of a killed run was never freed")
+        # A run that ended lets go: another host (its own process) gets the lock at once.
+        taken = subprocess.run([sys.executable, "-c", TRY_LOCK, url, str(notifications.LOCK_KEY)],
+                               capture_output=True, text=True, timeout=30)
+        assert taken.stdout.strip() == "True", taken.stderr
 
 
 def test_each_mail_is_marked_sent_when_accepted_so_a_failure_midway_resends_only_the_rest(db, world, make_user):
@@ -566,6 +577,8 @@ def test_lines_come_in_the_order_of_the_changes_and_each_user_gets_their_own_mai
     mails, _ = notifications.due(early)
     assert [mail.user.id for mail in mails] == [reader.id, later.id]
     assert [line.fields for line in mails[0].lines] == [["doel"], ["aanpak"]]
+    two = notifications.as_email(mails[0], sender="kb@x.example", base_url="https://kb", secret_key=SECRET)
+    assert two.get_content().startswith("Beste Rosa Lezer,\n\nDit is er veranderd in wat u volgt in kennisbank:")
     outbox = []
     result = notifications.send_due(outbox.extend, sender="kb@x.example", base_url="https://kb", secret_key=SECRET,
                                     daily_hour=5, now=early)  # 5:00 chosen: the daily one is due now too

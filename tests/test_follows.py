@@ -669,3 +669,16 @@ def test_an_administrator_following_a_team_lesson_sees_who_wrote_it(db, world, m
     db.session.commit()
     [mail], _ = notifications.due(NOON_UTC)
     assert "door Lars Leider" in mail.lines[0].action
+
+
+def test_a_concept_leaves_the_list_of_someone_who_may_no_longer_see_it(db, world, make_user, make_project):
+    """A theme owner follows a concept in their theme; once no longer its owner, its title must not show."""
+    _, lead, theme, _ = world
+    owner = make_user()
+    theme.owners.append(owner)
+    concept = make_project(title="Stil plan", lead=lead, themes=[theme])
+    follows.follow(owner, "project", concept.id)
+    assert [f.title for f in follows.followed_by(owner)] == ["Stil plan"]
+    theme.owners.remove(owner)
+    db.session.commit()
+    assert follows.followed_by(owner) == []

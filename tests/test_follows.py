@@ -682,3 +682,11 @@ def test_a_concept_leaves_the_list_of_someone_who_may_no_longer_see_it(db, world
     theme.owners.remove(owner)
     db.session.commit()
     assert follows.followed_by(owner) == []
+
+
+def test_unfollowing_something_one_may_not_see_never_names_it(db, client, logged_in, make_project):
+    concept = make_project(title="Geheim concept aan de kade", lead=logged_in[1])
+    response = client.post(f"/volgen/project/{concept.id}/stoppen",
+                           data={"csrf_token": csrf_token(client, "/mijn/instellingen")}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "U volgde dit item al niet meer." in html and "Geheim concept" not in html

@@ -2,11 +2,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from ..extensions import csrf, db
-from ..services import follows, permissions
+from ..services import follows
 from ..services.errors import DomainError
 from ..web import put_on_form
 from . import bp
 from .forms import SettingsForm
+
 
 def _kind(slug: str) -> str:
     if slug not in follows.KINDS_BY_SLUG:
@@ -32,11 +33,11 @@ def follow(kind_slug: str, item_id: int):
 @bp.post("/volgen/<kind_slug>/<int:item_id>/stoppen")
 def unfollow(kind_slug: str, item_id: int):
     kind = _kind(kind_slug)
-    thing = follows.item(kind, item_id)
     ended = follows.unfollow(current_user, kind, item_id)
     db.session.commit()
-    name = follows.describe(kind, thing) if thing is not None else "dit item"
+    name = follows.name_for(current_user, kind, item_id)
     flash(f"U volgt {name} niet meer." if ended else f"U volgde {name} al niet meer.", "success")
+    thing = follows.visible_item(current_user, kind, item_id)
     if request.form.get("terug") == "instellingen" or thing is None:
         return redirect(url_for("follows.settings"))
     return redirect(follows.path(kind, thing))
@@ -76,10 +77,7 @@ def unfollow_link(token: str):
         user, kind, item_id = follows.read_token(config["SECRET_KEY"], token, config["UNFOLLOW_LINK_DAYS"])
     except follows.BadLink as error:
         return render_template("follows/unfollow.html", problem=error.message), 400
-    thing = follows.item(kind, item_id)
-    # Named only if its holder may still see it: a link must not reveal a concept's title.
-    visible = thing is not None and permissions.can_view_item(user, kind, thing)
-    name = follows.describe(kind, thing) if visible else "dit item"
+    name = follows.name_for(user, kind, item_id)  # a link must not reveal a concept's title
     if request.method == "POST":
         follows.unfollow(user, kind, item_id)
         db.session.commit()

@@ -53,9 +53,21 @@ def describe(kind: str, thing) -> str:
     return f"{KIND_LABELS[kind]} {title(kind, thing)}"
 
 
-def _followable(user: User, kind: str, item_id: int):
+def visible_item(user: User, kind: str, item_id: int):
+    """The item if `user` may see it, else None (also when it does not exist)."""
     thing = item(kind, item_id)
-    if thing is None or not permissions.can_view_item(user, kind, thing):
+    return thing if thing is not None and permissions.can_view_item(user, kind, thing) else None
+
+
+def name_for(user: User, kind: str, item_id: int) -> str:
+    """'het thema Energie', or 'dit item' for what `user` may not see: unfollowing never reveals a title."""
+    thing = visible_item(user, kind, item_id)
+    return describe(kind, thing) if thing is not None else "dit item"
+
+
+def _followable(user: User, kind: str, item_id: int):
+    thing = visible_item(user, kind, item_id)
+    if thing is None:
         raise NotFollowable("Dit item bestaat niet (meer).")
     return thing
 
@@ -101,8 +113,8 @@ def followed_by(user: User) -> list[Followed]:
     """What the user follows and may still see, by kind then title."""
     rows = []
     for record in db.session.scalars(select(Follow).where(Follow.user_id == user.id)):
-        thing = item(record.item_type, record.item_id)
-        if thing is not None and permissions.can_view_item(user, record.item_type, thing):
+        thing = visible_item(user, record.item_type, record.item_id)
+        if thing is not None:
             rows.append(Followed(record.item_type, thing.id, title(record.item_type, thing),
                                  describe(record.item_type, thing), path(record.item_type, thing)))
     order = list(MODELS)

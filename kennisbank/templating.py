@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import Flask
 
 from .markdown import render_markdown
 from .models import enums
+from .models.base import dutch_time
 from .services import follows, municipalities, permissions
 from .services.users import tel_link
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]
 
@@ -22,7 +21,7 @@ def dutch_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.replace(tzinfo=UTC).astimezone(AMSTERDAM)
+        value = dutch_time(value)
         return f"{value.day} {MONTHS[value.month - 1]} {value.year}, {value:%H:%M}"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from sqlalchemy import select
 
 from ..extensions import db
+from ..mailer import new_message
 from ..models import Lesson, Project, ProjectStatus, ReviewState, User
 from ..models.base import utcnow
 from . import dashboard
@@ -102,12 +102,8 @@ def _lead_items(user: User, now: datetime) -> list[Item]:
 def as_email(digest: Digest, *, sender: str, base_url: str, today: date | None = None) -> EmailMessage:
     today = today or date.today()
     count = len(digest.items)
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = f"{digest.user.name} <{digest.user.email}>"
-    message["Subject"] = f"kennisbank: {count} {'punt wacht' if count == 1 else 'punten wachten'} op u"
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
+    message = new_message(sender, digest.user,
+                          f"kennisbank: {count} {'punt wacht' if count == 1 else 'punten wachten'} op u")
     lines = [f"Beste {digest.user.name},", "",
              f"Dit wacht in kennisbank op u (overzicht van {today.strftime('%d-%m-%Y')}):", ""]
     for item in digest.items:

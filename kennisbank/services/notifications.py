@@ -15,19 +15,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, text, tuple_
 
 from ..extensions import db
+from ..mailer import new_message
 from ..models import Follow, Lesson, Notification, Revision, User
-from ..models.base import utcnow
+from ..models.base import dutch_time, utcnow
 from . import follows, permissions
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Changes to an item inside a followed project, network or theme that count as news for its followers.
 NEWS = {"lesson": {"aangemaakt", "geïmporteerd", "getoetst"},
         "project": {"aangemaakt", "geïmporteerd", "gestart", "gestart zonder voortoets", "afgesloten", "gestopt"}}
@@ -91,12 +89,8 @@ class Mail:
     daily: bool
 
 
-def _local(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC).astimezone(AMSTERDAM)
-
-
 def _bundle_due(user: User, now: datetime, daily_hour: int) -> bool:
-    local = _local(now)
+    local = dutch_time(now)
     return local.hour >= daily_hour and user.bundle_sent_on != local.date()
 
 
@@ -142,7 +136,10 @@ def due(now: datetime | None = None, daily_hour: int = 7) -> tuple[list[Mail], l
         lines = []
         for notification in notifications:
             line = _line(notification, user)
-            (unreadable.append(notification) if line is None else lines.append(line))
+            if line is None:
+                unreadable.append(notification)
+            else:
+                lines.append(line)
         if lines:
             mails.append(Mail(user, lines, daily))
     return mails, unreadable
@@ -150,18 +147,14 @@ def due(now: datetime | None = None, daily_hour: int = 7) -> tuple[list[Mail], l
 
 def as_email(mail: Mail, *, sender: str, base_url: str, secret_key: str) -> EmailMessage:
     base = base_url.rstrip("/")
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = f"{mail.user.name} <{mail.user.email}>"
     count = len(mail.lines)
     if mail.daily:
-        message["Subject"] = f"kennisbank: dagoverzicht, {count} {'wijziging' if count == 1 else 'wijzigingen'} in wat u volgt"
+        subject = f"kennisbank: dagoverzicht, {count} {'wijziging' if count == 1 else 'wijzigingen'} in wat u volgt"
     elif count == 1:
-        message["Subject"] = f"kennisbank: {mail.lines[0].what} – {mail.lines[0].change}"
+        subject = f"kennisbank: {mail.lines[0].what} – {mail.lines[0].change}"
     else:
-        message["Subject"] = f"kennisbank: {count} wijzigingen in wat u volgt"
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
+        subject = f"kennisbank: {count} wijzigingen in wat u volgt"
+    message = new_message(sender, mail.user, subject)
     links = {line.unfollow: f"{base}/volgen/afmelden/"
              + follows.unfollow_token(secret_key, mail.user.id, *line.unfollow) for line in mail.lines}
     if len(links) == 1:  # RFC 8058: a mail program's own "afmelden" button, one click
@@ -218,7 +211,7 @@ def send_due(deliver, *, sender: str, base_url: str, secret_key: str, daily_hour
                 for line in mail.lines:
                     line.notification.sent_at = now
                 if mail.daily:
-                    mail.user.bundle_sent_on = _local(now).date()
+                    mail.user.bundle_sent_on = dutch_time(now).date()
                 db.session.commit()
                 result.sent += 1
             # Kept a while for looking back; unsent ones that old belong to someone who left.

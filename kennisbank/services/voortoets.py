@@ -131,17 +131,17 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
     suggestions: list[Suggestion] = []
     by_project: dict[int, Suggestion] = {}
     for similar, item in items:
-        project = item if similar.kind == "project" else getattr(item, "project", None) if similar.kind == "lesson" else None
-        folded = similar.kind == "lesson" and project is not None and project.id in found_projects
-        if folded and project.id in by_project:
-            by_project[project.id].lessons.append(item)  # one entry per project, its lessons under it
+        parent = item.project if similar.kind == "lesson" else None
+        folded = parent is not None and parent.id in found_projects
+        if folded and parent.id in by_project:
+            by_project[parent.id].lessons.append(item)  # one entry per project, its lessons under it
             continue
         if similar.kind == "project" and item.id in by_project:
             continue  # already placed where its lesson ranked
         if len(suggestions) == limit:
             continue  # full: only lessons of projects already shown still find their place
         if folded:  # the lesson ranks above its project: the project takes the lesson's place
-            entry = Suggestion("project", project, _reason("project", project, terms, themes, code, typed),
+            entry = Suggestion("project", parent, _reason("project", parent, terms, themes, code, typed),
                                similar.score, [item])
         else:
             entry = Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code, typed),

@@ -40,7 +40,6 @@ class ProjectForm(BaseForm):
             team_emails=split_list(self.team.data), tags=split_list(self.tags.data), links=self.links.data or "")
 
 
-# Form field -> (project attribute, label): what the conflict page compares.
 # The fields an edit conflict compares, by their label on the conflict page.
 CONFLICT_FIELDS = {
     "title": "Titel", "question": "Maatschappelijk vraagstuk",

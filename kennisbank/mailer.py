@@ -5,23 +5,11 @@ from __future__ import annotations
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import Flask
 
 from .ops import metrics
-
-
-def new_message(sender: str, to, subject: str) -> EmailMessage:
-    """A mail to a user (`to` has .name and .email), dated, with a Message-ID in the sender's domain."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = f"{to.name} <{to.email}>"
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
-    return message
 
 
 def outbox_dir(app: Flask) -> Path:

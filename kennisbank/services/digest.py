@@ -12,10 +12,10 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from ..extensions import db
-from ..mailer import new_message
 from ..models import Lesson, Project, ProjectStatus, ReviewState, User
 from ..models.base import utcnow
 from . import dashboard
+from .emails import new_message
 from .closure import closure_needs
 from .voortoets import start_problems
 

@@ -21,10 +21,10 @@ from email.message import EmailMessage
 from sqlalchemy import delete, select, text, tuple_
 
 from ..extensions import db
-from ..mailer import new_message
 from ..models import Follow, Lesson, Notification, Revision, User
 from ..models.base import dutch_time, utcnow
 from . import follows, permissions
+from .emails import new_message
 
 # Changes to an item inside a followed project, network or theme that count as news for its followers.
 NEWS = {"lesson": {"aangemaakt", "geïmporteerd", "getoetst"},

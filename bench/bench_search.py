@@ -1,7 +1,8 @@
 """Search speed at 50,000 records, against SQLite FTS5 doing the same Dutch analysis, in one run.
 
 Prints: reindex time and index size; query p50/p95 (the whole search service: parse, index, facet
-counts, loading rows, snippets) and faceted p95; engine-only p50/p95 next to FTS5 (ratio); save-request
+counts, loading rows, snippets) and faceted p95; engine-only p50/p95 next to FTS5 (ratio); queries the
+government vocabulary widens (synonyms, narrower concepts) without and with it (ratio); save-request
 p95 over HTTP with the background indexer running; time until a saved change is findable; the same on
 the 1,637 NASA lessons. Never part of CI: `make bench` or
     .venv/bin/python bench/bench_search.py [--records 50000] [--procs 2]
@@ -15,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import build_dutch, build_nasa, queries
+from corpus import REPO, build_dutch, build_nasa, queries
 from report import ms, pct, report
 
 from kennisbank import create_app
@@ -65,6 +66,24 @@ def time_engine(app, texts: list[str]) -> list[float]:
             engine.run(parsed.query, who=who, page=1, per_page=10, by_date=False, facets=False)
             out.append(time.perf_counter() - start)
     return out
+
+
+# Words with synonyms and narrower concepts in content/synoniemen: the queries the vocabulary widens most.
+VOCABULARY_QUERIES = ["AVG", "Woo", "Omgevingswet", "sociaal domein", "openbare ruimte", "privacy", "zaakgericht werken",
+                      "stelsel van basisregistraties", "Wmo", "archivering", "klimaatadaptatie", "inkoop",
+                      "ransomware", "energietransitie", "burgerparticipatie", "VTH"]
+
+
+def time_vocabulary(app) -> tuple[list[float], list[float]]:
+    """The vocabulary queries on the same index without and with the shipped vocabulary."""
+    from kennisbank.services import vocabulary
+
+    texts = VOCABULARY_QUERIES * 15
+    without = time_queries(app, 2, texts)
+    with app.app_context():
+        vocabulary.load_content(REPO / "content" / vocabulary.FOLDER)
+        db.session.commit()
+    return without, time_queries(app, 2, texts)
 
 
 def build_fts5(app, path: Path) -> sqlite3.Connection:
@@ -171,6 +190,7 @@ def run_dutch(records: int, procs: int) -> dict:
     plain = time_queries(app, 2, texts)
     faceted = time_queries(app, 2, texts, facet={"type": "lesson", "soort": "mislukking"})
     engine_times = time_engine(app, texts)
+    without_vocabulary, with_vocabulary = time_vocabulary(app)
     fts = build_fts5(app, root / "fts5.sqlite")
     fts_times = time_fts5(fts, texts)
     saves, findable = save_and_find(root)
@@ -182,6 +202,11 @@ def run_dutch(records: int, procs: int) -> dict:
         "engine p50 ms": ms(pct(engine_times, 50)), "engine p95 ms": ms(pct(engine_times, 95)),
         "fts5 p50 ms": ms(pct(fts_times, 50)), "fts5 p95 ms": ms(pct(fts_times, 95)),
         "whoosh/fts5 p95 ratio": round(pct(engine_times, 95) / max(pct(fts_times, 95), 1e-9), 1),
+        "vocabulary queries p50 / p95 ms, without vocabulary": f"{ms(pct(without_vocabulary, 50))} / "
+                                                               f"{ms(pct(without_vocabulary, 95))}",
+        "vocabulary queries p50 / p95 ms, with vocabulary": f"{ms(pct(with_vocabulary, 50))} / "
+                                                            f"{ms(pct(with_vocabulary, 95))}",
+        "vocabulary p95 ratio": round(pct(with_vocabulary, 95) / max(pct(without_vocabulary, 95), 1e-9), 2),
         "save p50 ms": ms(pct(saves, 50)), "save p95 ms": ms(pct(saves, 95)),
         "findable p50 ms": ms(pct(findable, 50)), "findable max ms": ms(max(findable)),
     }

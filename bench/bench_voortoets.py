@@ -151,7 +151,7 @@ def nasa_quality() -> dict:
     with app.app_context():
         for lesson_id, text in texts.items():
             wanted = {other for other, cats in categories.items() if other != lesson_id and cats & categories[lesson_id]}
-            found, _ = find_similar(text, themes=[], municipality=None, kinds=("lesson",),
+            found, _, _ = find_similar(text, themes=[], municipality=None, kinds=("lesson",),
                                     exclude_keys={documents.key("lesson", lesson_id)}, limit=5)
             ours.append(precision_recall([f.item_id for f in found], wanted))
             others = {other: texts[other] for other in texts if other != lesson_id}

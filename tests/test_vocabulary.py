@@ -34,9 +34,10 @@ def owner(make_user, make_theme):
 
 
 def add_groups(db, *lines: str) -> None:
+    """'terms | source' or 'terms | broader | source'."""
     for line in lines:
-        terms, source = line.split(" | ")
-        db.session.add(VocabularyEntry(terms=terms, source=source))
+        terms, *broader, source = line.split(" | ")
+        db.session.add(VocabularyEntry(terms=terms, source=source, broader=broader[0] if broader else ""))
     db.session.commit()
 
 
@@ -68,6 +69,22 @@ def test_a_file_gives_its_groups_with_file_and_line():
     ("- AVG; " + "a" * 81 + " | bron: x", "p.md, regel 6: '" + "a" * 40 + "…' is te lang; een term heeft "
                                          "hoogstens 6 woorden en 80 tekens."),
     ("- AVG; privacy | bron: " + "b" * 301, "p.md, regel 6: de bron is langer dan 300 tekens."),
+    ("- ransomware; gijzelsoftware | breder: Ransomware | bron: NCSC",
+     "p.md, regel 6: 'Ransomware' staat in de groep zelf; een begrip kan niet breder zijn dan zichzelf."),
+    ("- ransomware; gijzelsoftware | breder: cyberaanval;; dreiging | bron: NCSC",
+     "p.md, regel 6: er staat een leeg breder begrip tussen de puntkomma's."),
+    ("- ransomware; gijzelsoftware | breder:  | bron: NCSC",
+     "p.md, regel 6: er staat een leeg breder begrip tussen de puntkomma's."),
+    ("- ransomware; gijzelsoftware | breder: a1; a2; a3; a4 | bron: NCSC",
+     "p.md, regel 6: 4 bredere begrippen; een groep mag er hoogstens 3 hebben."),
+    ("- ransomware; gijzelsoftware | breder: cyberaanval; Cyberaanvallen | bron: NCSC",
+     "p.md, regel 6: het bredere begrip 'Cyberaanvallen' staat er twee keer."),
+    ("- ransomware; gijzelsoftware | breder: de | bron: NCSC",
+     "p.md, regel 6: 'de' bestaat alleen uit stopwoorden en kan niet gezocht worden."),
+    ("- ransomware; gijzelsoftware | breder: " + "c" * 81 + " | bron: NCSC",
+     "p.md, regel 6: '" + "c" * 40 + "…' is te lang; een term heeft hoogstens 6 woorden en 80 tekens."),
+    ("- ransomware; gijzelsoftware | bron: NCSC | breder: cyberaanval",
+     "p.md, regel 6: zet '| breder: …' vóór '| bron: …'."),
 ])
 def test_a_broken_group_is_refused_naming_file_and_line(line, message):
     with pytest.raises(words.VocabularyError) as refused:
@@ -103,8 +120,55 @@ def test_a_group_made_in_the_app_is_refused_without_a_place_in_front(app, db, ow
 def test_the_limits_themselves_are_allowed():
     twelve = "; ".join(f"woord{n}" for n in range(12))
     six_words = "een twee drie vier vijf zes"
-    groups = words.parse_file(f"- {twelve} | bron: x\n- AVG; {six_words}; {'a' * 80} | bron: {'b' * 300}\n", "p.md")
-    assert [len(g.terms) for g in groups] == [12, 3]
+    groups = words.parse_file(f"- {twelve} | bron: x\n- AVG; {six_words}; {'a' * 80} | bron: {'b' * 300}\n"
+                              f"- ransomware; gijzelsoftware | Breder: a1; a2; {'c' * 80} | bron: NCSC\n", "p.md")
+    assert [len(g.terms) for g in groups] == [12, 3, 2]
+    assert [g.broader for g in groups] == [(), (), ("a1", "a2", "c" * 80)]
+
+
+def test_a_group_may_name_what_it_is_a_kind_of():
+    groups = words.parse_file(FRONT + "- ransomware; gijzelsoftware | breder: cyberaanval ; digitale dreiging | "
+                                      "bron: NCSC\n", "p.md")
+    assert [(g.terms, g.broader, g.source) for g in groups] == [
+        (("ransomware", "gijzelsoftware"), ("cyberaanval", "digitale dreiging"), "NCSC")]
+
+
+def test_broader_concepts_leading_back_to_the_group_are_refused_naming_the_circle(tmp_path):
+    (tmp_path / "a.md").write_text(FRONT + "- Wmo; maatschappelijke ondersteuning | breder: sociaal domein | bron: Wmo\n")
+    (tmp_path / "b.md").write_text("- sociaal domein; 3D | breder: jeugdzorg | bron: x\n"
+                                   "- Jeugdwet; jeugdzorg | breder: maatschappelijke ondersteuning | bron: x\n")
+    with pytest.raises(words.VocabularyError) as refused:
+        vocabulary.read_folder(tmp_path)
+    assert str(refused.value) == ("b.md, regel 2: de bredere begrippen maken een kring: Jeugdwet → Wmo → sociaal "
+                                  "domein → Jeugdwet. Een begrip kan niet (via andere) breder zijn dan zichzelf.")
+    # The same chain without its last link is a hierarchy, not a circle; a broader word in no group is fine.
+    (tmp_path / "b.md").write_text("- sociaal domein; 3D | breder: jeugdzorg | bron: x\n"
+                                   "- Jeugdwet; jeugdzorg | breder: overheid | bron: x\n")
+    assert len(vocabulary.read_folder(tmp_path)) == 3
+
+
+def test_two_groups_naming_each_other_are_a_circle_in_either_order():
+    first = words.Group(("ransomware", "gijzelsoftware"), "x", "a.md, regel 1", ("cyberaanval",))
+    second = words.Group(("cyberaanval", "digitale aanval"), "x", "a.md, regel 2", ("gijzelsoftware",))
+    for one, other in ((first, second), (second, first)):
+        with pytest.raises(words.VocabularyError) as refused:
+            words.Vocabulary([one, other])
+        assert "de bredere begrippen maken een kring" in str(refused.value)
+        assert str(refused.value).startswith(other.place)
+
+
+def test_a_narrower_expansion_keeps_whole_groups_within_the_cap():
+    found = words.Vocabulary([
+        words.Group(("cyberaanval", "digitale aanval"), "x"),
+        words.Group(("ransomware", "gijzelsoftware"), "x", broader=("cyberaanval",)),
+        words.Group(("phishing", "nepmail", "hengelen"), "x", broader=("digitale aanval",))])
+    expansion = found.lookup(words.key("cyberaanval"))
+    assert (expansion.added, expansion.narrower, expansion.broader) == (["digitale aanval"], ["ransomware", "phishing"], [])
+    assert found.lookup(words.key("gijzelsoftware")).broader == ["cyberaanval"]
+    assert expansion.cut(3) == 3 and expansion.narrower == ["ransomware"]  # phishing's three words do not fit
+    assert expansion.narrower_keys == [words.key("ransomware"), words.key("gijzelsoftware")]
+    again = found.lookup(words.key("cyberaanval"))
+    assert again.cut(6) == 6 and again.narrower == ["ransomware", "phishing"]
 
 
 def test_a_word_in_two_groups_would_join_them_and_is_refused_with_both_places(tmp_path):
@@ -121,7 +185,12 @@ def test_the_shipped_vocabulary_is_valid_large_and_sourced():
     groups = vocabulary.read_folder(CONTENT)
     assert len(groups) >= 200
     assert all(group.source for group in groups)
+    assert sum(bool(group.broader) for group in groups) >= 100
     found = words.Vocabulary(groups)
+    for broad, narrow in [("AVG", "DPIA"), ("Woo", "Woo-verzoek"), ("schuldhulpverlening", "vroegsignalering"),
+                          ("Omgevingswet", "DSO"), ("stelsel van basisregistraties", "BRP"),
+                          ("cyberaanval", "ransomware"), ("zaakgericht werken", "zaaksysteem")]:
+        assert narrow in found.lookup(words.key(broad)).narrower, broad
     for typed, meant in [("AVG", "persoonsgegevens"), ("privacy", "GDPR"), ("BRP", "basisregistratie personen"),
                          ("KCC", "klantcontactcentrum"), ("VTH", "vergunningverlening toezicht handhaving"),
                          ("Woo", "Wet open overheid"), ("notificeren", "informeren"),
@@ -154,14 +223,47 @@ def test_the_longest_run_of_query_words_wins():
 # Keeping it in the app ----------------------------------------------------------------------------------
 
 def test_loading_content_adds_what_is_missing_and_keeps_edits(app, db, owner):
-    added, kept = vocabulary.load_content(CONTENT)
-    assert added >= 200 and kept == 0
+    added, updated, kept = vocabulary.load_content(CONTENT)
+    assert added >= 200 and updated == kept == 0
     entry = db.session.scalar(select(VocabularyEntry).where(VocabularyEntry.terms.startswith("AVG;")))
     assert entry.origin == "privacy-en-informatiebeveiliging.md"
     vocabulary.update(entry, "AVG; privacy", "AVG", expected_version=entry.version, by=owner)
     db.session.commit()
-    assert vocabulary.load_content(CONTENT) == (0, added)
+    assert vocabulary.load_content(CONTENT) == (0, 0, added)
     assert entry.terms == "AVG; privacy"
+
+
+def test_a_group_nobody_edited_follows_its_file_and_an_edited_one_stays(app, db, owner, tmp_path, caplog):
+    (tmp_path / "a.md").write_text("- ransomware; gijzelsoftware | bron: NCSC\n- phishing; nepmail | bron: NCSC\n"
+                                   "- cyberaanval; cyberincident | bron: NCSC\n")
+    assert vocabulary.load_content(tmp_path) == (3, 0, 0)
+    db.session.commit()
+    phishing = db.session.scalar(select(VocabularyEntry).where(VocabularyEntry.terms.startswith("phishing")))
+    vocabulary.update(phishing, "phishing; nepmail", "NCSC, begrippen", expected_version=phishing.version, by=owner)
+    db.session.commit()
+    # A new release names broader concepts (and one that would join two groups).
+    (tmp_path / "a.md").write_text("- ransomware; gijzelsoftware | breder: cyberaanval | bron: NCSC\n"
+                                   "- phishing; nepmail | breder: cyberaanval | bron: NCSC\n"
+                                   "- cyberaanval; cyberincident | bron: NCSC\n")
+    assert vocabulary.load_content(tmp_path) == (0, 1, 2)
+    db.session.commit()
+    rows = {entry.name: entry for entry in vocabulary.active_entries()}
+    assert (rows["ransomware"].broader, rows["phishing"].broader) == ("cyberaanval", "")  # the edit wins
+    history = db.session.scalars(select(Revision).where(Revision.entity_type == "vocabularyentry",
+                                                        Revision.entity_id == rows["ransomware"].id)
+                                 .order_by(Revision.id)).all()
+    assert [(r.action, r.user_id, r.changes) for r in history] == [
+        ("geladen uit content", None, {}), ("bijgewerkt uit content", None, {"broader": ["", "cyberaanval"]})]
+    assert vocabulary.load_content(tmp_path) == (0, 0, 3)  # up to date: nothing more
+    (tmp_path / "a.md").write_text("- ransomware; gijzelsoftware; phishing | bron: NCSC\n")  # clashes with phishing
+    assert vocabulary.load_content(tmp_path) == (0, 0, 1)
+    assert rows["ransomware"].terms == "ransomware; gijzelsoftware"
+    assert any("not brought up to date" in record.getMessage() for record in caplog.records)
+    vocabulary.remove(rows["cyberaanval"], by=owner)
+    db.session.commit()
+    (tmp_path / "a.md").write_text("- cyberaanval; cyberincident; hack | bron: NCSC\n")
+    assert vocabulary.load_content(tmp_path) == (0, 0, 1)  # removed in the app: stays removed
+    assert "cyberaanval" not in {entry.name for entry in vocabulary.active_entries()}
 
 
 def test_loading_knows_a_group_by_its_first_word_in_any_case_and_never_joins_two(app, db, owner, tmp_path,
@@ -169,7 +271,7 @@ def test_loading_knows_a_group_by_its_first_word_in_any_case_and_never_joins_two
     add_groups(db, "avg; privacy | AVG", "Woo; Wet open overheid | Woo")
     (tmp_path / "a.md").write_text("- AVG; GDPR | bron: AVG\n- persoonsgegevens; Woo | bron: AVG\n"
                                    "- BRP; basisregistratie personen | bron: Wet BRP\n")
-    assert vocabulary.load_content(tmp_path) == (1, 2)  # AVG is there (as avg); the second shares Woo
+    assert vocabulary.load_content(tmp_path) == (1, 0, 2)  # AVG is there (as avg); the second shares Woo
     assert [entry.name for entry in vocabulary.active_entries()] == ["avg", "BRP", "Woo"]  # by name, any case
     left_out = [record.getMessage() for record in caplog.records if "left out" in record.getMessage()]
     assert left_out == ["vocabulary group from content left out: a.md, regel 2: 'Woo' staat ook in de groep "
@@ -311,6 +413,86 @@ def test_the_results_page_says_what_was_added_and_when_only_some_words_matched(a
     assert "1 resultaat heeft alle woorden (bovenaan); daaronder de beste resultaten met een deel ervan." in html
 
 
+CYBER = ("cyberaanval; cyberincident | NCSC", "ransomware; gijzelsoftware | cyberaanval | NCSC")
+
+
+def test_a_broad_word_also_finds_the_narrower_ones_after_its_own_and_its_synonyms(db, index, owner, make_lesson):
+    add_groups(db, *CYBER)
+    make_lesson(title="Gijzelsoftware in het archief")
+    make_lesson(title="Cyberincident in het archief")
+    make_lesson(title="Cyberaanval in het archief")
+    make_lesson(title="Iets over het archief")
+    index()
+    found = search.search(owner, "cyberaanval")
+    assert titles(found) == ["Cyberaanval in het archief", "Cyberincident in het archief", "Gijzelsoftware in het archief"]
+    assert (found.expanded, found.narrower, found.broader) == (["cyberincident"], ["ransomware"], [])
+    narrow = search.search(owner, "ransomware")  # a narrow word never finds the broad one while it finds itself
+    assert titles(narrow) == ["Gijzelsoftware in het archief"] and narrow.narrower == [] and narrow.broader == []
+
+
+def test_nothing_on_a_narrow_word_gives_what_there_is_on_the_broader_one_and_is_still_logged(db, index, owner,
+                                                                                            make_lesson):
+    from kennisbank.models import SearchLog
+
+    add_groups(db, *CYBER)
+    make_lesson(title="Cyberincident bij de wijkapp")
+    make_lesson(title="Iets over water")
+    index()
+    found = search.search(owner, "ransomware")
+    assert titles(found) == ["Cyberincident bij de wijkapp"] and found.broader == ["cyberaanval"]
+    assert [row.query for row in db.session.scalars(select(SearchLog))] == ["ransomware"]  # the gap stays visible
+    assert search.search(owner, "gijzelsoftware water").broader == []  # some words found: those, not the broader
+    assert search.search(owner, "phishing").broader == []  # in no group: nothing broader to offer
+
+
+def test_when_the_broader_word_finds_nothing_either_nothing_is_claimed(db, index, owner, make_lesson):
+    add_groups(db, *CYBER)
+    make_lesson(title="Iets over water")
+    index()
+    found = search.search(owner, "ransomware")
+    assert (found.total, found.broader) == (0, [])
+
+
+def test_the_results_page_and_the_api_say_a_broader_word_was_used(app, db, client, auth, index, owner, make_lesson):
+    add_groups(db, *CYBER)
+    make_lesson(title="Cyberincident bij de wijkapp")
+    index()
+    auth.login(owner.email)
+    html = client.get("/zoeken?q=ransomware").get_data(as_text=True)
+    assert ("Niets gevonden op uw zoekwoorden; dit zijn de resultaten voor het bredere begrip: "
+            "<strong>cyberaanval</strong>") in html and "Cyberincident bij de wijkapp" in html
+    html = client.get("/zoeken?q=cyberaanval").get_data(as_text=True)
+    assert "Ook gezocht op: cyberincident; en op de nauwere begrippen: ransomware (" in html
+    api = client.get("/api/v1/zoeken?q=ransomware").get_json()
+    assert (api["broader"], api["narrower"], api["total"]) == (["cyberaanval"], [], 1)
+    assert client.get("/api/v1/zoeken?q=cyberaanval").get_json()["narrower"] == ["ransomware"]
+
+
+def voortoets_items(description: str) -> list:
+    from kennisbank.services import voortoets
+
+    return [suggestion.item for suggestion in voortoets.similar_work(description, theme_ids=[])]
+
+
+def one_lesson_among_others(make_lesson, index, title: str):
+    lesson = make_lesson(title=title)
+    for subject in ("water", "bomen", "parkeren", "verlichting", "afval"):
+        make_lesson(title=f"Les over {subject}")
+    index()
+    return lesson
+
+
+def test_the_voortoets_finds_narrower_work_for_a_broad_description(db, index, make_lesson):
+    lesson = one_lesson_among_others(make_lesson, index, "Vroegsignalering van betalingsachterstanden")
+    description = "Schuldhulpverlening in de regio organiseren"
+    add_groups(db, "schuldhulpverlening; schuldhulp | Wgs", "vroegsignalering; signalen van schulden | Wgs")
+    assert lesson not in voortoets_items(description)
+    db.session.scalars(select(VocabularyEntry).where(VocabularyEntry.terms.startswith("vroeg"))).one().broader = \
+        "schuldhulpverlening"
+    db.session.commit()
+    assert voortoets_items(description) == [lesson]
+
+
 # The pages ----------------------------------------------------------------------------------------------
 
 def test_an_owner_adds_a_group_and_a_refused_one_keeps_what_was_typed(app, db, client, auth, owner):
@@ -344,6 +526,41 @@ def test_an_edit_on_an_old_version_shows_the_conflict_and_keeps_the_text(app, db
     assert response.status_code == 409 and "AVG; privacy; gegevensbescherming" in html and "GDPR" in html
 
 
+def test_an_owner_names_a_broader_concept_with_history_and_a_circle_is_refused_keeping_the_text(
+        app, db, client, auth, owner):
+    add_groups(db, CYBER[0])
+    auth.login(owner.email)
+    token = csrf_token(client, "/woordenlijst/nieuw")
+    done = client.post("/woordenlijst/nieuw", data={"csrf_token": token, "terms": "ransomware; gijzelsoftware",
+                                                    "broader": " cyberaanval ", "source": "NCSC"},
+                       follow_redirects=True)
+    assert "De woordgroep is toegevoegd" in done.get_data(as_text=True)
+    entry = db.session.scalars(select(VocabularyEntry).where(VocabularyEntry.terms.startswith("ransomware"))).one()
+    assert entry.broader == "cyberaanval"
+    assert "Breder: cyberaanval" in client.get("/woordenlijst?q=ransomware").get_data(as_text=True)
+    created = db.session.scalars(select(Revision).where(Revision.entity_type == "vocabularyentry",
+                                                        Revision.entity_id == entry.id)).one()
+    assert created.changes["broader"] == [None, "cyberaanval"]
+    broad = db.session.scalars(select(VocabularyEntry).where(VocabularyEntry.terms.startswith("cyber"))).one()
+    refused = client.post(f"/woordenlijst/{broad.id}/bewerken",
+                          data={"csrf_token": token, "terms": "cyberaanval; cyberincident", "broader": "gijzelsoftware",
+                                "source": "NCSC", "version": broad.version, "basis": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "De bredere begrippen maken een kring: cyberaanval → ransomware → cyberaanval." in html
+    assert 'value="gijzelsoftware"' in html
+    db.session.refresh(broad)
+    assert broad.broader == "" and broad.version == 1
+    with pytest.raises(DomainError) as own:
+        vocabulary.update(entry, "ransomware; gijzelsoftware", "NCSC", expected_version=entry.version, by=owner,
+                          broader_text="Ransomware")
+    assert own.value.field_errors == {"broader": own.value.message}
+    vocabulary.update(entry, "ransomware; gijzelsoftware", "NCSC", expected_version=entry.version, by=owner,
+                      broader_text="")
+    db.session.commit()
+    assert entry.broader == "" and vocabulary.current().lookup(words.key("ransomware")).broader == []
+
+
 def test_a_colleague_reads_the_list_but_cannot_change_it(app, db, client, auth, make_user):
     add_groups(db, "AVG; privacy | AVG")
     entry = vocabulary.active_entries()[0]
@@ -358,16 +575,35 @@ def test_a_colleague_reads_the_list_but_cannot_change_it(app, db, client, auth, 
 
 
 def test_the_voortoets_finds_earlier_work_in_the_other_words_of_a_group(db, index, make_lesson):
+    lesson = one_lesson_among_others(make_lesson, index, "Persoonsgegevens van bewoners goed beschermen")
+    description = "Hoe voldoet onze wijkapp aan de AVG?"
+    assert lesson not in voortoets_items(description)
+    add_groups(db, "AVG; persoonsgegevens | AVG")
+    assert voortoets_items(description) == [lesson]
+
+
+def test_a_voortoets_reason_names_the_vocabulary_word_it_found_for_the_users_own(db, index, make_lesson):
     from kennisbank.services import voortoets
 
-    lesson = make_lesson(title="Persoonsgegevens van bewoners goed beschermen")
-    for subject in ("water", "bomen", "parkeren", "verlichting", "afval"):
+    add_groups(db, "AVG; persoonsgegevens; gegevensbescherming | AVG", "Wmo; maatschappelijke ondersteuning | Wmo",
+               "keukentafelgesprek; huisbezoek | Wmo | Wmo")
+    make_lesson(title="Persoonsgegevens bij het keukentafelgesprek",
+                context="Een les over opslag.\nDe Persoonsgegevens uit het keukentafelgesprek stonden op een gedeelde schijf.")
+    for subject in ("water", "bomen", "parkeren"):
         make_lesson(title=f"Les over {subject}")
     index()
-    description = "Hoe voldoet onze wijkapp aan de AVG?"
-    assert lesson not in [s.item for s in voortoets.similar_work(description, theme_ids=[])]
-    add_groups(db, "AVG; persoonsgegevens | AVG")
-    assert [s.item for s in voortoets.similar_work(description, theme_ids=[])] == [lesson]
+    [suggestion] = voortoets.similar_work("De AVG bij de Wmo", theme_ids=[])
+    assert suggestion.reason == ("via de woordenlijst: AVG → persoonsgegevens, wmo → keukentafelgesprek; uit de "
+                                 "tekst: “De Persoonsgegevens uit het keukentafelgesprek stonden op een gedeelde "
+                                 "schijf.”")
+    from kennisbank.search.similar import Related
+
+    related = [Related(words.key(word), typed) for word, typed in (
+        ("persoonsgegevens", "AVG"), ("keukentafelgesprek", "Wmo"), ("opslag", "archief"), ("schijf", "disk"),
+        ("persoonsgegevens", "AVG"))]
+    reason = voortoets._reason("lesson", suggestion.item, [], [], None, {}, related)
+    assert reason.startswith("via de woordenlijst: AVG → persoonsgegevens, Wmo → keukentafelgesprek, archief → "
+                             "opslag; uit de tekst")  # three at most, each once
 
 
 def test_a_stored_group_with_two_spellings_of_one_word_keeps_working():

@@ -50,7 +50,7 @@ def search():
         "query": query, "total": found.total, "page": found.page, "pages": found.pages,
         "notices": found.notices, "suggestion": found.suggestion,
         "expanded": found.expanded, "partial": found.partial, "with_all_words": found.with_all_words,
-        "split_as": found.split_as,
+        "split_as": found.split_as, "narrower": found.narrower, "broader": found.broader,
         "hits": [{"type": hit.kind, "id": hit.item.id, "title": _title(hit.item),
                   "url": url_for(hit.url_args[0], _external=True, **hit.url_args[1]),
                   "snippet": str(hit.snippet), "score": round(hit.score, 4)} for hit in found.hits],

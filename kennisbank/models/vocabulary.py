@@ -14,11 +14,17 @@ class VocabularyEntry(Versioned, Timestamps, SoftDeletable, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     terms: Mapped[str] = mapped_column(Text, nullable=False)  # "AVG; privacy; persoonsgegevens", as written
     source: Mapped[str] = mapped_column(String(300), nullable=False)
+    # Broader concepts, "cyberaanval" for "ransomware; gijzelsoftware": as written, separated by ';'.
+    broader: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     origin: Mapped[str] = mapped_column(String(120), nullable=False, default="")  # content file, "" if made in the app
 
     @property
     def term_list(self) -> list[str]:
         return [term.strip() for term in self.terms.split(";")]
+
+    @property
+    def broader_list(self) -> list[str]:
+        return [term.strip() for term in self.broader.split(";")] if self.broader.strip() else []
 
     @property
     def name(self) -> str:

@@ -5,6 +5,7 @@ from .vocabulary import MAX_SOURCE_LENGTH
 class NewVocabularyForm(BaseForm):
     terms = text("Woorden die hetzelfde betekenen", 1000, required="Vul de woorden in, gescheiden door een puntkomma.")
     source = text("Bron", MAX_SOURCE_LENGTH, required="Noem de bron: de wet, de standaard of de pagina.")
+    broader = text("Bredere begrippen (niet verplicht)", 300)
 
 
 class VocabularyForm(NewVocabularyForm):
@@ -12,4 +13,4 @@ class VocabularyForm(NewVocabularyForm):
 
 
 # The fields an edit conflict compares, by their label on the conflict page.
-CONFLICT_FIELDS = {"terms": "Woorden", "source": "Bron"}
+CONFLICT_FIELDS = {"terms": "Woorden", "source": "Bron", "broader": "Bredere begrippen"}

@@ -40,6 +40,8 @@ class ParsedQuery:
     filters: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     expanded: list[str] = field(default_factory=list)   # synonyms added from the vocabulary, as written
+    narrower: list[str] = field(default_factory=list)   # narrower concepts added from the vocabulary
+    broader: list[str] = field(default_factory=list)    # broader concepts, for when nothing is found
     any_words: Q.Query | None = None   # the same words, any of them: for when all together find nothing
 
     @property
@@ -141,14 +143,16 @@ def _with_kind(word: str, clause: Q.Query | None) -> Q.Query | None:
     return by_kind if clause is None else Q.Or([clause, by_kind])
 
 
-# A synonym counts for less than the word typed, so texts using the user's own word come first.
+# A synonym counts for less than the word typed, so texts using the user's own word come first; a
+# narrower concept ("ransomware" for "cyberaanval") less again: it is about a part of what was asked.
 SYNONYM_BOOST = 0.6
+NARROWER_BOOST = 0.4
 
 
-def _synonym(words: tuple[str, ...]) -> Q.Query:
+def _synonym(words: tuple[str, ...], boost: float = SYNONYM_BOOST) -> Q.Query:
     if len(words) == 1:
-        return Q.Term("text", words[0], boost=SYNONYM_BOOST)
-    return Q.Phrase("text", list(words), boost=SYNONYM_BOOST)
+        return Q.Term("text", words[0], boost=boost)
+    return Q.Phrase("text", list(words), boost=boost)
 
 
 def _expand(groups: list[list[Q.Query]], plain: list[tuple[int, tuple[str, ...]]], vocabulary: Vocabulary,
@@ -169,11 +173,14 @@ def _expand(groups: list[list[Q.Query]], plain: list[tuple[int, tuple[str, ...]]
             indexes = [index for index, _ in run[start:start + length]]
             own = [groups[index][0] for index in indexes]
             typed = own[0] if len(own) == 1 else Q.And(own)
-            groups[indexes[0]] = [Q.Or([typed, *(_synonym(words) for words in expansion.keys)])]
+            groups[indexes[0]] = [Q.Or([typed, *(_synonym(words) for words in expansion.keys),
+                                        *(_synonym(words, NARROWER_BOOST) for words in expansion.narrower_keys)])]
             for index in indexes[1:]:
                 groups[index] = []
             parsed.expanded += [term for term in expansion.added if term not in parsed.expanded]
-            budget -= len(expansion.added)
+            parsed.narrower += [term for term in expansion.narrower if term not in parsed.narrower]
+            parsed.broader += [term for term in expansion.broader if term not in parsed.broader]
+            budget -= len(expansion.added) + len(expansion.narrower_keys)
 
 
 def parse(text: str, vocabulary: Vocabulary = EMPTY) -> ParsedQuery:

@@ -25,6 +25,7 @@ COMMON_FLOOR = 10  # … once there are enough documents for a quarter to mean s
 THEME_BOOST = 1.5
 MUNICIPALITY_BOOST = 0.5
 SYNONYM_SHARE = 0.5
+NARROWER_SHARE = 0.3  # a narrower concept ("vroegsignalering" for "schuldhulpverlening") is about a part of it
 PART_SHARE = 0.4
 
 
@@ -33,6 +34,14 @@ class Similar:
     kind: str
     item_id: int
     score: float
+
+
+@dataclass(frozen=True)
+class Related:
+    """A vocabulary word the description searched on without using it, and the description's own word it
+    stands for (for the "why": "AVG → persoonsgegevens")."""
+    words: tuple[str, ...]  # analysed, as the index holds them
+    typed: str              # the description's word or words, as typed
 
 
 # Words that say what someone wants, not what it is about: never a reason two texts are alike, also where
@@ -96,30 +105,34 @@ def key_terms(text: str, reader) -> list[tuple[str, float]]:
     return sorted(weighted.items(), key=lambda tw: -tw[1])[:MAX_TERMS]
 
 
-def synonym_terms(text: str, vocabulary: Vocabulary, reader) -> list[Q.Query]:
+def synonym_terms(text: str, vocabulary: Vocabulary, reader) -> list[tuple[Q.Query, Related]]:
     """The other words of the vocabulary groups the description uses, each weighted like a key term at
     SYNONYM_SHARE: a text that says "persoonsgegevens" is similar to a description that says "AVG", less
-    than one that says "AVG" itself."""
+    than one that says "AVG" itself; their narrower concepts at NARROWER_SHARE."""
     if not len(vocabulary):
         return []
     tokens = [token.text for token in dutch_analyzer()(text)]
+    typed = as_typed(text)
     total, common = _document_counts(reader)
     queries = []
-    for expansion in vocabulary.expand_tokens(tokens):
-        for words in expansion.keys:
+    for start, (length, expansion) in vocabulary.expand_words([(token,) for token in tokens]).items():
+        own = " ".join(typed.get(token, token) for token in tokens[start:start + length])
+        for words, share in [(words, SYNONYM_SHARE) for words in expansion.keys] + [
+                (words, NARROWER_SHARE) for words in expansion.narrower_keys]:
             dfs = [reader.doc_frequency("text", word) for word in words]
             if not all(dfs) or max(dfs) > common:
                 continue
-            weight = SYNONYM_SHARE * math.log(1 + total / max(dfs))
-            queries.append(Q.Term("text", words[0], boost=weight) if len(words) == 1
-                           else Q.Phrase("text", list(words), boost=weight))
+            weight = share * math.log(1 + total / max(dfs))
+            queries.append((Q.Term("text", words[0], boost=weight) if len(words) == 1
+                            else Q.Phrase("text", list(words), boost=weight), Related(words, own)))
     return queries
 
 
 def find_similar(text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
                  exclude_keys: set[str], limit: int,
-                 vocabulary: Vocabulary = EMPTY) -> tuple[list[Similar], list[str]]:
-    """The most similar documents, and the description's key terms (for the "why").
+                 vocabulary: Vocabulary = EMPTY) -> tuple[list[Similar], list[str], list[Related]]:
+    """The most similar documents, the description's key terms and the vocabulary words searched on
+    (both for the "why").
 
     :raises SearchUnavailable: the index could not be read, also not on a freshly opened searcher."""
     return searchers().run(lambda searcher: _find_similar(searcher, text, themes=themes, municipality=municipality,
@@ -128,12 +141,13 @@ def find_similar(text: str, *, themes: list[str], municipality: str | None, kind
 
 
 def _find_similar(searcher, text: str, *, themes: list[str], municipality: str | None, kinds: tuple[str, ...],
-                  exclude_keys: set[str], limit: int, vocabulary: Vocabulary) -> tuple[list[Similar], list[str]]:
+                  exclude_keys: set[str], limit: int,
+                  vocabulary: Vocabulary) -> tuple[list[Similar], list[str], list[Related]]:
     terms = key_terms(text, searcher.reader())
     synonyms = synonym_terms(text, vocabulary, searcher.reader())
     if not terms and not synonyms:
-        return [], []
-    should = [Q.Term("text", term, boost=weight) for term, weight in terms] + synonyms
+        return [], [], []
+    should = [Q.Term("text", term, boost=weight) for term, weight in terms] + [query for query, _ in synonyms]
     should += [Q.Term("theme", slug, boost=THEME_BOOST) for slug in themes]
     if municipality:
         should.append(Q.Term("municipality", municipality, boost=MUNICIPALITY_BOOST))
@@ -145,4 +159,4 @@ def _find_similar(searcher, text: str, *, themes: list[str], municipality: str |
     for docnum, score in postings.top(scores, limit):
         stored = searcher.stored_fields(docnum)
         found.append(Similar(stored["kind"], stored["item_id"], score))
-    return found, [term for term, _ in terms]
+    return found, [term for term, _ in terms], [related for _, related in synonyms]

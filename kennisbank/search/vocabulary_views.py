@@ -38,7 +38,7 @@ def vocabulary_new():
     form = NewVocabularyForm()
     if form.validate_on_submit():
         try:
-            vocabulary.create(form.terms.data, form.source.data, by=current_user)
+            vocabulary.create(form.terms.data, form.source.data, by=current_user, broader_text=form.broader.data or "")
         except DomainError as error:
             put_on_form(form, error)
         else:
@@ -54,8 +54,8 @@ def vocabulary_edit(entry_id: int):
     _editor_only()
     form = VocabularyForm(obj=entry) if request.method == "GET" else VocabularyForm()
     return save_edit(
-        form, lambda: vocabulary.update(entry, form.terms.data, form.source.data,
-                                        expected_version=form.version.data, by=current_user),
+        form, lambda: vocabulary.update(entry, form.terms.data, form.source.data, expected_version=form.version.data,
+                                        by=current_user, broader_text=form.broader.data or ""),
         conflict_fields=CONFLICT_FIELDS, stored=lambda: VocabularyForm(formdata=None, obj=entry),
         edit_url=url_for("search.vocabulary_edit", entry_id=entry_id),
         done_url=url_for("search.vocabulary_list"),

@@ -2,7 +2,7 @@
 
 Idempotent: every record has a natural key (theme slug, e-mail, network slug, project/lesson key);
 what already exists is left exactly as it is, so loading twice changes nothing and never overwrites
-what people edited since.
+what people edited since. (Vocabulary groups nobody edited follow their file: services/vocabulary.py.)
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class ContentError(DomainError):
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)  # untouched by people, brought up to date
 
     def count(self, kind: str, created: bool) -> None:
         target = self.created if created else self.skipped
@@ -40,7 +41,8 @@ class LoadReport:
     def summary(self) -> str:
         made = ", ".join(f"{n} {kind}" for kind, n in self.created.items()) or "niets"
         kept = sum(self.skipped.values())
-        return f"Aangemaakt: {made}. Al aanwezig en ongewijzigd gelaten: {kept}."
+        updated = "".join(f" Bijgewerkt uit content: {n} {kind}." for kind, n in self.updated.items())
+        return f"Aangemaakt: {made}.{updated} Al aanwezig en ongewijzigd gelaten: {kept}."
 
 
 def load_content(content_dir: Path, *, demo: bool, demo_password: str) -> LoadReport:
@@ -59,9 +61,11 @@ def _load_all(content_dir: Path, demo: bool, demo_password: str) -> LoadReport:
     report = LoadReport()
     for doc in frontmatter.read_folder(content_dir / "themes"):
         _load_theme(doc, report)
-    added, kept = vocabulary.load_content(content_dir / vocabulary.FOLDER)
+    added, updated, kept = vocabulary.load_content(content_dir / vocabulary.FOLDER)
     if added:
         report.created["woordgroepen"] = added
+    if updated:
+        report.updated["woordgroepen"] = updated
     if kept:
         report.skipped["woordgroepen"] = kept
     if demo:

@@ -62,9 +62,11 @@ class SearchPage:
     suggestion: str | None = None
     order: str = "relevantie"
     expanded: list[str] = field(default_factory=list)   # "ook gezocht op: …"
+    narrower: list[str] = field(default_factory=list)   # "… en op de nauwere begrippen …"
     partial: bool = False   # fewer than FEW results had every word: those come first, then some of them
     with_all_words: int = 0
     split_as: str = ""   # the query with unknown compounds split into known words, when that found something
+    broader: list[str] = field(default_factory=list)  # nothing found: the broader concepts searched on instead
 
 
 def _restriction(facet_filters: dict[str, str]) -> tuple[Q.Query | None, list[str]]:
@@ -129,7 +131,8 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
     facet_filters = {k: v for k, v in (facet_filters or {}).items() if k in FACET_PARAMS and v}
     groups = vocabulary.current()
     parsed = parse(text, groups)
-    result = SearchPage(query=text, notices=list(parsed.notices), order=order, expanded=parsed.expanded)
+    result = SearchPage(query=text, notices=list(parsed.notices), order=order, expanded=parsed.expanded,
+                        narrower=parsed.narrower)
     if parsed.is_empty:
         if text.strip():
             result.notices.append("We konden geen zoekwoorden vinden in uw zoekvraag. Typ een of meer woorden.")
@@ -163,6 +166,13 @@ def search(user: User, text: str, *, facet_filters: dict[str, str] | None = None
                 raw = run(query, page)
                 if raw.total:
                     result.partial, result.split_as = True, split
+        if raw.total == 0 and parsed.broader:
+            # Nothing on the word itself ("ransomware"): what there is on what it is a kind of ("cyberaanval").
+            wider = [parse(term, groups).query for term in parsed.broader]
+            query = Q.Or([q for q in wider if q is not None])
+            raw = run(query, page)
+            if raw.total:
+                result.broader = parsed.broader
         last = max(1, -(-raw.total // per_page))
         if page > last and raw.total:  # a page beyond the end (an old link, a typed URL): show the last one
             result.notices.append(f"Pagina {page} bestaat niet; dit is de laatste pagina ({last}).")

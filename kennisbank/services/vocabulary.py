@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import User, VocabularyEntry
+from ..models import Revision, User, VocabularyEntry
 from ..models.base import utcnow
 from ..search.vocabulary import (EMPTY, Group, Vocabulary, VocabularyError, check_group, parse_file,
                                  split_terms)
@@ -24,6 +24,7 @@ from .errors import DomainError, NotAllowed
 log = logging.getLogger(__name__)
 FOLDER = "synoniemen"
 CONTENT_ACTION = "geladen uit content"
+CONTENT_UPDATE_ACTION = "bijgewerkt uit content"
 
 _lock = threading.Lock()
 _built: tuple[tuple, Vocabulary] = ((), EMPTY)
@@ -42,7 +43,7 @@ def read_folder(folder: Path) -> list[Group]:
 
 
 def _group(entry: VocabularyEntry) -> Group:
-    return Group(tuple(entry.term_list), entry.source)
+    return Group(tuple(entry.term_list), entry.source, broader=tuple(entry.broader_list))
 
 
 def active_entries(containing: str = "") -> list[VocabularyEntry]:
@@ -79,37 +80,44 @@ def tolerant(groups: list[Group]) -> Vocabulary:
     return vocabulary
 
 
-def _checked(terms_text: str, source: str, entry: VocabularyEntry | None) -> Group:
-    """:raises DomainError: the group breaks a rule, or shares a word with another group."""
+def _checked(terms_text: str, source: str, broader_text: str, entry: VocabularyEntry | None) -> Group:
+    """:raises DomainError: the group breaks a rule, shares a word with another group, or its broader
+    concepts lead back to it."""
+    broader = split_terms(broader_text) if broader_text.strip() else []
     try:
-        group = check_group(split_terms(terms_text), source, "")
+        group = check_group(split_terms(terms_text), source, "", broader)
         others = [_group(e) for e in active_entries() if entry is None or e.id != entry.id]
         Vocabulary(others + [group])
     except VocabularyError as error:
         message = str(error)
         message = message[0].upper() + message[1:]
-        raise DomainError(message, {"terms": message}) from None
+        raise DomainError(message, {error.field: message}) from None
     return group
 
 
-def create(terms_text: str, source: str, by: User) -> VocabularyEntry:
+def create(terms_text: str, source: str, by: User, broader_text: str = "") -> VocabularyEntry:
     """:raises NotAllowed: not a theme owner or administrator. :raises DomainError: see `_checked`."""
     if not permissions.can_edit_vocabulary(by):
         raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst aanvullen.")
-    group = _checked(terms_text, source, None)
-    entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source)
+    group = _checked(terms_text, source, broader_text, None)
+    entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source, broader="; ".join(group.broader))
     db.session.add(entry)
     db.session.flush()
-    revisions.record(entry, "aangemaakt", by, {"terms": [None, entry.terms], "source": [None, entry.source]})
+    changes = {"terms": [None, entry.terms], "source": [None, entry.source]}
+    if entry.broader:
+        changes["broader"] = [None, entry.broader]
+    revisions.record(entry, "aangemaakt", by, changes)
     return entry
 
 
-def update(entry: VocabularyEntry, terms_text: str, source: str, *, expected_version: int, by: User) -> dict:
+def update(entry: VocabularyEntry, terms_text: str, source: str, *, expected_version: int, by: User,
+           broader_text: str = "") -> dict:
     """:raises NotAllowed, DomainError, EditConflict:"""
     if not permissions.can_edit_vocabulary(by) or entry.is_deleted:
         raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst bewerken.")
-    group = _checked(terms_text, source, entry)
-    return editing.apply_changes(entry, {"terms": "; ".join(group.terms), "source": group.source},
+    group = _checked(terms_text, source, broader_text, entry)
+    return editing.apply_changes(entry, {"terms": "; ".join(group.terms), "source": group.source,
+                                         "broader": "; ".join(group.broader)},
                                  expected_version=expected_version, by=by)
 
 
@@ -121,19 +129,47 @@ def remove(entry: VocabularyEntry, by: User) -> None:
         editing.apply_changes(entry, {"deleted_at": utcnow()}, expected_version=None, by=by, action="verwijderd")
 
 
-def load_content(folder: Path) -> tuple[int, int]:
-    """Add the groups of content/synoniemen that are not there yet: (added, left as they were).
+def _edited_by_people(entry: VocabularyEntry) -> bool:
+    """Changed in the app since it came from content (only content has ever written it otherwise)."""
+    return db.session.scalar(select(func.count(Revision.id)).where(
+        Revision.entity_type == "vocabularyentry", Revision.entity_id == entry.id,
+        Revision.action.not_in([CONTENT_ACTION, CONTENT_UPDATE_ACTION]))) > 0
+
+
+def _follow_content(entry: VocabularyEntry, group: Group) -> bool:
+    """Bring a group nobody edited in the app up to date with its content file (a broader concept added
+    in a new release reaches a running instance). :returns: whether it changed."""
+    if entry.deleted_at is not None or not entry.origin or _edited_by_people(entry):
+        return False
+    wanted = {"terms": "; ".join(group.terms), "source": group.source, "broader": "; ".join(group.broader)}
+    if all(getattr(entry, name) == value for name, value in wanted.items()):
+        return False
+    try:
+        Vocabulary([_group(other) for other in active_entries() if other.id != entry.id] + [group])
+    except VocabularyError as error:
+        log.warning("vocabulary group from content not brought up to date: %s", error)
+        return False
+    editing.apply_changes(entry, wanted, expected_version=None, by=None, action=CONTENT_UPDATE_ACTION)
+    return True
+
+
+def load_content(folder: Path) -> tuple[int, int, int]:
+    """Add the groups of content/synoniemen that are not there yet, and bring those nobody edited in the
+    app up to date with their file: (added, updated, left as they were).
 
     A group is known by its first word; one that shares a word with a group edited in the app is left
     out (the edit wins; the log says which).
     :raises VocabularyError: a file breaks a rule (nothing is added then)."""
     groups = read_folder(folder)
-    existing = {entry.name.lower() for entry in db.session.scalars(select(VocabularyEntry))}
+    existing = {entry.name.lower(): entry for entry in db.session.scalars(select(VocabularyEntry))}
     have = tolerant([_group(entry) for entry in active_entries()])
-    added = kept = 0
+    added = updated = kept = 0
     for group in groups:
         if group.terms[0].lower() in existing:
-            kept += 1
+            if _follow_content(existing[group.terms[0].lower()], group):
+                updated += 1
+            else:
+                kept += 1
             continue
         try:
             have.add(group)
@@ -141,10 +177,10 @@ def load_content(folder: Path) -> tuple[int, int]:
             log.warning("vocabulary group from content left out: %s", error)
             kept += 1
             continue
-        entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source,
+        entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source, broader="; ".join(group.broader),
                                 origin=group.place.split(",")[0])
         db.session.add(entry)
         db.session.flush()
         revisions.record(entry, CONTENT_ACTION, None)
         added += 1
-    return added, kept
+    return added, updated, kept

@@ -20,7 +20,7 @@ from ..ops import metrics
 from ..search import documents
 from ..search.analysis import dutch_analyzer
 from ..search.searchers import SearchUnavailable
-from ..search.similar import as_typed, find_similar
+from ..search.similar import Related, as_typed, find_similar
 from . import audit, municipalities, permissions, revisions, vocabulary
 from .errors import DomainError, GateRefused, NotAllowed
 from .search import KIND_LABELS, log_search
@@ -83,10 +83,14 @@ def _best_sentence(text: str, matched: list[str]) -> str:
     return best
 
 
+MAX_RELATED_SHOWN = 3
+
+
 def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: str | None,
-            typed: dict[str, str] | None = None) -> str:
+            typed: dict[str, str] | None = None, related: list[Related] = ()) -> str:
     """Why this suggestion: shared themes, the words of the description it shares (as the user typed
-    them, never their analysed form), same place, and the sentence where they meet."""
+    them, never their analysed form), the vocabulary words it has for the description's own ("AVG →
+    persoonsgegevens"), same place, and the sentence where they meet."""
     parts = []
     shared = [t.name for t in themes if t in getattr(item, "themes", [])]
     if shared:
@@ -95,15 +99,20 @@ def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: st
     words = _words(text)
     matched = [term for term in key_terms if term in words]
     typed = typed or {}
+    written = as_typed(text)
     if matched:
         # As the user typed them; a word they mistyped (corrected to one the index knows) as the
         # suggestion writes it: never an analysed form.
-        written = as_typed(text)
         parts.append("overeenkomende woorden: " + ", ".join(typed.get(term) or written.get(term, term)
                                                              for term in matched[:4]))
+    found_related = [entry for entry in related if all(word in words for word in entry.words)]
+    if found_related:
+        shown = dict.fromkeys(f"{entry.typed} → {' '.join(written.get(word, word) for word in entry.words)}"
+                              for entry in found_related)
+        parts.append("via de woordenlijst: " + ", ".join(list(shown)[:MAX_RELATED_SHOWN]))
     if code and getattr(item, "municipality_code", None) == code:
         parts.append("zelfde gemeente")
-    sentence = _best_sentence(text, matched)
+    sentence = _best_sentence(text, matched + [word for entry in found_related for word in entry.words])
     if sentence:
         parts.append(f"uit de tekst: “{sentence}”")
     return "; ".join(parts) or "vergelijkbare beschrijving"
@@ -120,7 +129,7 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
         except DomainError:
             code = None
     exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
-    found, terms = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
+    found, terms, related = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
                                 exclude_keys=exclude, limit=limit * 3, vocabulary=vocabulary.current())
     typed = as_typed(text)
     items = [(similar, db.session.get(MODELS[similar.kind], similar.item_id)) for similar in found]
@@ -141,10 +150,10 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
         if len(suggestions) == limit:
             continue  # full: only lessons of projects already shown still find their place
         if folded:  # the lesson ranks above its project: the project takes the lesson's place
-            entry = Suggestion("project", parent, _reason("project", parent, terms, themes, code, typed),
+            entry = Suggestion("project", parent, _reason("project", parent, terms, themes, code, typed, related),
                                similar.score, [item])
         else:
-            entry = Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code, typed),
+            entry = Suggestion(similar.kind, item, _reason(similar.kind, item, terms, themes, code, typed, related),
                                similar.score)
         suggestions.append(entry)
         if entry.kind == "project":

@@ -169,6 +169,21 @@ def test_a_narrower_expansion_keeps_whole_groups_within_the_cap():
     assert expansion.narrower_keys == [words.key("ransomware"), words.key("gijzelsoftware")]
     again = found.lookup(words.key("cyberaanval"))
     assert again.cut(6) == 6 and again.narrower == ["ransomware", "phishing"]
+    # A group added later is known as narrower at once; one that does not fit leaves room for the next.
+    found.add(words.Group(("DDoS", "overbelastingsaanval"), "x", broader=("cyberaanval",)))
+    third = found.lookup(words.key("cyberaanval"))
+    assert third.narrower == ["ransomware", "phishing", "DDoS"]
+    assert third.cut(5) == 5 and third.narrower == ["ransomware", "DDoS"]
+
+
+def test_narrower_words_count_towards_the_cap_of_the_whole_query():
+    broad = [words.Group(("cyberaanval", "cyberincident"), "x")] + [
+        words.Group((f"aanvalsvorm{n}", f"aanvalstype{n}"), "x", broader=("cyberaanval",)) for n in range(11)]
+    other = [words.Group(("AVG", "privacy"), "x"), words.Group(("DPIA", "PIA"), "x", broader=("AVG",))]
+    for query in ("cyberaanval AVG", "cyberaanval type:les AVG"):  # one run of words, and two
+        parsed = parse(query, words.Vocabulary(broad + other))
+        assert parsed.expanded == ["cyberincident", "privacy"] and len(parsed.narrower) == 11  # 1 + 22 + 1 = 24
+        assert "DPIA" not in parsed.narrower
 
 
 def test_a_word_in_two_groups_would_join_them_and_is_refused_with_both_places(tmp_path):
@@ -482,7 +497,7 @@ def one_lesson_among_others(make_lesson, index, title: str):
     return lesson
 
 
-def test_the_voortoets_finds_narrower_work_for_a_broad_description(db, index, make_lesson):
+def test_the_voortoets_finds_narrower_work_for_a_broad_description_after_its_synonyms(db, index, make_lesson):
     lesson = one_lesson_among_others(make_lesson, index, "Vroegsignalering van betalingsachterstanden")
     description = "Schuldhulpverlening in de regio organiseren"
     add_groups(db, "schuldhulpverlening; schuldhulp | Wgs", "vroegsignalering; signalen van schulden | Wgs")
@@ -491,6 +506,9 @@ def test_the_voortoets_finds_narrower_work_for_a_broad_description(db, index, ma
         "schuldhulpverlening"
     db.session.commit()
     assert voortoets_items(description) == [lesson]
+    synonym = make_lesson(title="Schuldhulp van betalingsachterstanden")
+    index()
+    assert voortoets_items(description) == [synonym, lesson]
 
 
 # The pages ----------------------------------------------------------------------------------------------
@@ -599,11 +617,11 @@ def test_a_voortoets_reason_names_the_vocabulary_word_it_found_for_the_users_own
     from kennisbank.search.similar import Related
 
     related = [Related(words.key(word), typed) for word, typed in (
-        ("persoonsgegevens", "AVG"), ("keukentafelgesprek", "Wmo"), ("opslag", "archief"), ("schijf", "disk"),
-        ("persoonsgegevens", "AVG"))]
+        ("datalek", "AVG"), ("persoonsgegevens", "AVG"), ("keukentafelgesprek", "Wmo"), ("opslag", "archief"),
+        ("schijf", "disk"), ("persoonsgegevens", "AVG"))]
     reason = voortoets._reason("lesson", suggestion.item, [], [], None, {}, related)
     assert reason.startswith("via de woordenlijst: AVG → persoonsgegevens, Wmo → keukentafelgesprek, archief → "
-                             "opslag; uit de tekst")  # three at most, each once
+                             "opslag; uit de tekst")  # only what it has, three at most, each once
 
 
 def test_a_stored_group_with_two_spellings_of_one_word_keeps_working():

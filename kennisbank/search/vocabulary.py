@@ -159,14 +159,14 @@ class Expansion:
         return [words for _, keys in self.narrower_groups for words in keys]
 
     def cut(self, keep: int) -> int:
-        """Keep at most `keep` added terms, synonyms first, then whole narrower groups; returns how many
-        terms are left."""
+        """Keep at most `keep` added terms, synonyms first, then the narrower groups in order that fit
+        whole; returns how many terms are left."""
         self.added, self.keys = self.added[:keep], self.keys[:keep]
         left = keep - len(self.added)
         kept = []
         for name, keys in self.narrower_groups:
             if len(keys) > left:
-                break
+                continue
             kept.append((name, keys))
             left -= len(keys)
         self.narrower_groups = kept

@@ -139,7 +139,7 @@ def _edited_by_people(entry: VocabularyEntry) -> bool:
 def _follow_content(entry: VocabularyEntry, group: Group) -> bool:
     """Bring a group nobody edited in the app up to date with its content file (a broader concept added
     in a new release reaches a running instance). :returns: whether it changed."""
-    if entry.deleted_at is not None or not entry.origin or _edited_by_people(entry):
+    if not entry.origin or _edited_by_people(entry):  # removing one in the app is an edit too
         return False
     wanted = {"terms": "; ".join(group.terms), "source": group.source, "broader": "; ".join(group.broader)}
     if all(getattr(entry, name) == value for name, value in wanted.items()):

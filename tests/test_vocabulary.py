@@ -85,6 +85,9 @@ def test_a_file_gives_its_groups_with_file_and_line():
      "p.md, regel 6: '" + "c" * 40 + "…' is te lang; een term heeft hoogstens 6 woorden en 80 tekens."),
     ("- ransomware; gijzelsoftware | bron: NCSC | breder: cyberaanval",
      "p.md, regel 6: zet '| breder: …' vóór '| bron: …'."),
+    ("- ransomware; gijzelsoftware | breder: cyberaanval | breder: dreiging | bron: NCSC",
+     "p.md, regel 6: '| breder:' staat er twee keer; zet alle bredere begrippen achter één '| breder:', "
+     "gescheiden door een puntkomma."),
 ])
 def test_a_broken_group_is_refused_naming_file_and_line(line, message):
     with pytest.raises(words.VocabularyError) as refused:
@@ -115,6 +118,29 @@ def test_a_group_made_in_the_app_is_refused_without_a_place_in_front(app, db, ow
     assert refused.value.message == ("Een groep heeft minstens twee woorden nodig die hetzelfde betekenen, "
                                      "gescheiden door een puntkomma.")
     assert refused.value.field_errors == {"terms": refused.value.message}
+
+
+@pytest.mark.parametrize("terms, broader, source, field", [
+    ("AVG", "", "AVG", "terms"),
+    ("AVG; de", "", "AVG", "terms"),
+    ("AVG; " + "a" * 81, "", "AVG", "terms"),
+    ("AVG; privacy", "", " ", "source"),
+    ("AVG; privacy", "", "b" * 301, "source"),
+    ("AVG; privacy", "wet;; regels", "AVG", "broader"),
+    ("AVG; privacy", "a1; a2; a3; a4", "AVG", "broader"),
+    ("AVG; privacy", "de", "AVG", "broader"),
+    ("AVG; privacy", "c" * 81, "AVG", "broader"),
+    ("AVG; privacy", "Privacy", "AVG", "broader"),
+    ("AVG; privacy", "wet; Wet", "AVG", "broader"),
+    ("Woo; Wob", "GDPR", "Woo", "broader"),  # a circle: the group below is a kind of Woo
+])
+def test_a_refused_group_puts_the_message_at_the_field_that_breaks_the_rule(app, db, owner, terms, broader, source,
+                                                                           field):
+    add_groups(db, "gegevensbescherming; GDPR | Woo | AVG")
+    with pytest.raises(DomainError) as refused:
+        vocabulary.create(terms, source, by=owner, broader_text=broader)
+    assert list(refused.value.field_errors) == [field]
+    assert ("kring" in refused.value.message) == (broader == "GDPR")
 
 
 def test_the_limits_themselves_are_allowed():
@@ -635,3 +661,4 @@ def test_a_stored_group_with_two_spellings_of_one_word_keeps_working():
     assert len(vocabulary) == 1
     for word in ("zonnepanelen", "zonnepaneel"):
         assert vocabulary.lookup(key(word)).added == ["PV-panelen"]
+    assert vocabulary.lookup(key("PV-panelen")).added == ["zonnepanelen", "zonnepaneel"]  # after the twin too

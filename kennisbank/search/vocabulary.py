@@ -135,7 +135,10 @@ def parse_file(text: str, name: str) -> list[Group]:
             raise VocabularyError(f"{where}: de bron ontbreekt; schrijf '| bron: …' achter de woorden.")
         if BROADER_MARK.search(parts[1]):
             raise VocabularyError(f"{where}: zet '| breder: …' vóór '| bron: …'.")
-        words, *broader = BROADER_MARK.split(parts[0], maxsplit=1)
+        words, *broader = BROADER_MARK.split(parts[0])
+        if len(broader) > 1:
+            raise VocabularyError(f"{where}: '| breder:' staat er twee keer; zet alle bredere begrippen achter één "
+                                  "'| breder:', gescheiden door een puntkomma.")
         groups.append(check_group(split_terms(words), parts[1], where,
                                   split_terms(broader[0]) if broader else []))
     return groups

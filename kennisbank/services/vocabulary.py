@@ -46,6 +46,11 @@ def _group(entry: VocabularyEntry) -> Group:
     return Group(tuple(entry.term_list), entry.source, broader=tuple(entry.broader_list))
 
 
+def _columns(group: Group) -> dict[str, str]:
+    """A checked group as the row stores it (the reverse of `_group`)."""
+    return {"terms": "; ".join(group.terms), "source": group.source, "broader": "; ".join(group.broader)}
+
+
 def active_entries(containing: str = "") -> list[VocabularyEntry]:
     """The groups in use, by name; with `containing`, only those with it in a word or the source."""
     query = select(VocabularyEntry).where(VocabularyEntry.deleted_at.is_(None)).order_by(func.lower(VocabularyEntry.terms))
@@ -100,13 +105,11 @@ def create(terms_text: str, source: str, by: User, broader_text: str = "") -> Vo
     if not permissions.can_edit_vocabulary(by):
         raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst aanvullen.")
     group = _checked(terms_text, source, broader_text, None)
-    entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source, broader="; ".join(group.broader))
+    columns = _columns(group)
+    entry = VocabularyEntry(**columns)
     db.session.add(entry)
     db.session.flush()
-    changes = {"terms": [None, entry.terms], "source": [None, entry.source]}
-    if entry.broader:
-        changes["broader"] = [None, entry.broader]
-    revisions.record(entry, "aangemaakt", by, changes)
+    revisions.record(entry, "aangemaakt", by, {name: [None, value] for name, value in columns.items() if value})
     return entry
 
 
@@ -116,9 +119,7 @@ def update(entry: VocabularyEntry, terms_text: str, source: str, *, expected_ver
     if not permissions.can_edit_vocabulary(by) or entry.is_deleted:
         raise NotAllowed("Alleen themaeigenaren en beheerders kunnen de woordenlijst bewerken.")
     group = _checked(terms_text, source, broader_text, entry)
-    return editing.apply_changes(entry, {"terms": "; ".join(group.terms), "source": group.source,
-                                         "broader": "; ".join(group.broader)},
-                                 expected_version=expected_version, by=by)
+    return editing.apply_changes(entry, _columns(group), expected_version=expected_version, by=by)
 
 
 def remove(entry: VocabularyEntry, by: User) -> None:
@@ -139,10 +140,10 @@ def _edited_by_people(entry: VocabularyEntry) -> bool:
 def _follow_content(entry: VocabularyEntry, group: Group) -> bool:
     """Bring a group nobody edited in the app up to date with its content file (a broader concept added
     in a new release reaches a running instance). :returns: whether it changed."""
-    if not entry.origin or _edited_by_people(entry):  # removing one in the app is an edit too
-        return False
-    wanted = {"terms": "; ".join(group.terms), "source": group.source, "broader": "; ".join(group.broader)}
+    wanted = _columns(group)
     if all(getattr(entry, name) == value for name, value in wanted.items()):
+        return False  # the usual case: compared before asking the history
+    if not entry.origin or _edited_by_people(entry):  # removing one in the app is an edit too
         return False
     try:
         Vocabulary([_group(other) for other in active_entries() if other.id != entry.id] + [group])
@@ -177,8 +178,7 @@ def load_content(folder: Path) -> tuple[int, int, int]:
             log.warning("vocabulary group from content left out: %s", error)
             kept += 1
             continue
-        entry = VocabularyEntry(terms="; ".join(group.terms), source=group.source, broader="; ".join(group.broader),
-                                origin=group.place.split(",")[0])
+        entry = VocabularyEntry(**_columns(group), origin=group.place.split(",")[0])
         db.session.add(entry)
         db.session.flush()
         revisions.record(entry, CONTENT_ACTION, None)

@@ -98,14 +98,15 @@ def _reason(kind: str, item, key_terms: list[str], themes: list[Theme], code: st
     text = _item_text(kind, item)
     words = _words(text)
     matched = [term for term in key_terms if term in words]
+    found_related = [entry for entry in related if all(word in words for word in entry.words)]
     typed = typed or {}
-    written = as_typed(text)
+    # The suggestion's own spelling of the words named (analysing its text once more: only when needed).
+    written = as_typed(text) if matched or found_related else {}
     if matched:
         # As the user typed them; a word they mistyped (corrected to one the index knows) as the
         # suggestion writes it: never an analysed form.
         parts.append("overeenkomende woorden: " + ", ".join(typed.get(term) or written.get(term, term)
                                                              for term in matched[:4]))
-    found_related = [entry for entry in related if all(word in words for word in entry.words)]
     if found_related:
         shown = dict.fromkeys(f"{entry.typed} → {' '.join(written.get(word, word) for word in entry.words)}"
                               for entry in found_related)
@@ -129,8 +130,9 @@ def similar_work(text: str, *, theme_ids: list[int] | None = None, municipality:
         except DomainError:
             code = None
     exclude = {documents.key("project", exclude_project.id)} if exclude_project else set()
-    found, terms, related = find_similar(text, themes=[t.slug for t in themes], municipality=code, kinds=SUGGESTION_KINDS,
-                                exclude_keys=exclude, limit=limit * 3, vocabulary=vocabulary.current())
+    found, terms, related = find_similar(text, themes=[t.slug for t in themes], municipality=code,
+                                         kinds=SUGGESTION_KINDS, exclude_keys=exclude, limit=limit * 3,
+                                         vocabulary=vocabulary.current())
     typed = as_typed(text)
     items = [(similar, db.session.get(MODELS[similar.kind], similar.item_id)) for similar in found]
     # The index lags a deletion or a status change: the database decides.

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 def spreadsheet(rows: int) -> bytes:
     import xlsxwriter
 
-    from kennisbank.services import municipalities
+    from kennisbank.ground import municipalities
 
     names = [m.name for m in municipalities.all_municipalities()]
     statuses = ["afgesloten", "gestopt", "gestart", "afgesloten"]
@@ -57,7 +57,7 @@ def main() -> None:
 
     from kennisbank import create_app
     from kennisbank.extensions import db
-    from kennisbank.services import users
+    from kennisbank.services.access import users
     from kennisbank.services.importing import run as importing
 
     content = spreadsheet(args.rows)

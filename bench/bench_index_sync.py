@@ -80,7 +80,7 @@ def spawn_worker(env: dict, index_dir: Path, name: str) -> subprocess.Popen:
 def write_stream(app, watchers: list[Watcher], seconds: float, label: str) -> list[float]:
     """Save a lesson every 1/RATE s for `seconds`; each watcher waits for it. Returns save times."""
     from kennisbank.models import LessonKind, User
-    from kennisbank.services import lessons
+    from kennisbank.services.registry import lessons
 
     saves = []
     with app.app_context():
@@ -106,7 +106,7 @@ def findable(root: Path, url: str, env: dict, hosts: int, seconds: float) -> dic
     workers = [spawn_worker(env, d, f"bench-{hosts}-{n}") for n, d in enumerate(dirs)]
     app = make_app(root, url, dirs[0])
     try:
-        from kennisbank.search.index import read_cursor, current_generation
+        from kennisbank.search.index import current_generation, read_cursor
 
         for d in dirs:  # each host first builds its index from the database, by itself
             deadline = time.monotonic() + 600

@@ -121,8 +121,8 @@ def with_typo(text: str) -> str:
 
 def load_items(items: list[dict]) -> dict[tuple[str, int], str]:
     """The items as closed projects and their lessons (failures unless said otherwise): (kind, id) -> key."""
+    from kennisbank.ground import municipalities
     from kennisbank.models import Lesson, LessonKind, Project, ProjectStatus, User
-    from kennisbank.services import municipalities
 
     author = User(email="bench@gemeente.example", name="Bench", password_hash="x")
     db.session.add(author)
@@ -150,7 +150,9 @@ def main() -> None:
 
     from kennisbank.models import User
     from kennisbank.search import indexer
-    from kennisbank.services import search, vocabulary, voortoets
+    from kennisbank.services.content import vocabulary
+    from kennisbank.services.finding import search
+    from kennisbank.services.gates import voortoets
 
     items, cases, queries = load("items.yaml"), load("cases.yaml"), load("queries.yaml")
     fts = Fts5(items)

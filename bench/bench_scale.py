@@ -51,7 +51,7 @@ def timed(work, repeat: int = 5) -> float:
 
 def bad_input(app, user_id: int) -> dict:
     from kennisbank.models import User
-    from kennisbank.services import search
+    from kennisbank.services.finding import search
 
     out = {}
     with app.app_context():
@@ -63,7 +63,7 @@ def bad_input(app, user_id: int) -> dict:
 
 
 def voortoets_p95(app) -> float:
-    from kennisbank.services import voortoets
+    from kennisbank.services.gates import voortoets
 
     generator, rng, times = Generator(seed=99), random.Random(3), []
     with app.app_context():
@@ -79,7 +79,7 @@ def voortoets_p95(app) -> float:
 def paced_queries(app, texts: list[str], seconds: float) -> list[float]:
     """The queries one after another with a pause between, for `seconds` (as users send them)."""
     from kennisbank.models import User
-    from kennisbank.services import search
+    from kennisbank.services.finding import search
 
     out, n, until = [], 0, time.perf_counter() + seconds
     with app.app_context():

@@ -37,7 +37,7 @@ def dir_size(path: Path) -> int:
 
 def time_queries(app, user_id: int, texts: list[str], facet: dict | None = None) -> list[float]:
     from kennisbank.models import User
-    from kennisbank.services import search
+    from kennisbank.services.finding import search
 
     out = []
     with app.app_context():
@@ -76,7 +76,7 @@ VOCABULARY_QUERIES = ["AVG", "Woo", "Omgevingswet", "sociaal domein", "openbare 
 
 def time_vocabulary(app) -> tuple[list[float], list[float]]:
     """The vocabulary queries on the same index without and with the shipped vocabulary."""
-    from kennisbank.services import vocabulary
+    from kennisbank.services.content import vocabulary
 
     texts = VOCABULARY_QUERIES * 15
     without = time_queries(app, 2, texts)
@@ -92,7 +92,7 @@ def build_fts5(app, path: Path) -> sqlite3.Connection:
 
     from kennisbank.search import documents
     from kennisbank.search.analysis import SECTION, dutch_analyzer
-    from kennisbank.search.rebuild import source_rows
+    from kennisbank.search.source import source_rows
 
     analyzer = dutch_analyzer()
     connection = sqlite3.connect(path)

@@ -96,14 +96,15 @@ def demo_quality() -> dict:
 
     from kennisbank.models import Lesson, Network, Project, ProjectStatus
     from kennisbank.search import indexer
-    from kennisbank.services import content, voortoets
+    from kennisbank.services.content import loading
+    from kennisbank.services.gates import voortoets
 
     root = Path(tempfile.mkdtemp(prefix="kb-voortoets-demo-"))
     app = make_app(root)
     ours, base = [], []
     with app.app_context():
         db.create_all()
-        content.load_content(REPO / "content", demo=True, demo_password="benchmark-wachtwoord")
+        loading.load_content(REPO / "content", demo=True, demo_password="benchmark-wachtwoord")
         db.session.commit()
         indexer.catch_up(app)
         candidates = {}
@@ -166,9 +167,10 @@ def nasa_quality() -> dict:
 def latency(records: int) -> dict:
     import random
 
-    from kennisbank.search import engine, rebuild
-    from kennisbank.services import voortoets
     from corpus import Generator
+
+    from kennisbank.search import engine, rebuild
+    from kennisbank.services.gates import voortoets
 
     root = Path(tempfile.mkdtemp(prefix="kb-voortoets-speed-"))
     app = make_app(root)

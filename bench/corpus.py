@@ -3,10 +3,10 @@ from real Dutch sentences (UD Dutch LassySmall) and the domain's vocabulary, and
 from __future__ import annotations
 
 import csv
-from itertools import accumulate
 import random
 import sys
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,9 +82,9 @@ def build_dutch(app, n_records: int = 50_000, seed: int = 42) -> dict:
     from sqlalchemy import insert
 
     from kennisbank.extensions import db
-    from kennisbank.models import (Lesson, Membership, Network, Project, Theme, User, lesson_themes,
-                                   network_themes, project_themes)
-    from kennisbank.services.users import hash_password
+    from kennisbank.models import (Lesson, Membership, Network, Project, Theme, User, lesson_themes, network_themes,
+                                   project_themes)
+    from kennisbank.services.access.users import hash_password
 
     gen = Generator(seed)
     rng = gen.rng
@@ -156,7 +156,7 @@ def build_nasa(app) -> int:
 
     from kennisbank.extensions import db
     from kennisbank.models import Lesson, User
-    from kennisbank.services.users import hash_password
+    from kennisbank.services.access.users import hash_password
 
     rows = nasa_lessons()
     now = datetime(2026, 11, 1)

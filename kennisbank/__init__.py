@@ -68,7 +68,8 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_logging(app: Flask) -> None:
-    from .ops import logs, metrics
+    from .ground import logs
+    from .ops import metrics
 
     logs.init_app(app)  # first: its request id and timing wrap everything after it
     metrics.init_app(app)
@@ -106,11 +107,11 @@ def register_blueprints(app: Flask) -> None:
     from .ops import bp as ops_bp
     from .people import bp as people_bp
     from .projects import bp as projects_bp
-    from .search import bp as search_bp
+    from .searching import bp as searching_bp
     from .themes import bp as themes_bp
 
     for blueprint in (auth_bp, core_bp, help_bp, projects_bp, lessons_bp, themes_bp, networks_bp, people_bp,
-                      search_bp, admin_bp, api_bp, ops_bp, attachments_bp, imports_bp, follows_bp):
+                      searching_bp, admin_bp, api_bp, ops_bp, attachments_bp, imports_bp, follows_bp):
         app.register_blueprint(blueprint)
     from .auth import oidc
     from .auth.guard import require_login_everywhere
@@ -121,19 +122,19 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
-    from . import templating
+    from .web import templating
 
     templating.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:
-    from .security import add_security_headers
+    from .web.headers import add_security_headers
 
     app.after_request(add_security_headers)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .errors import init_app
+    from .web.error_pages import init_app
 
     init_app(app)
 

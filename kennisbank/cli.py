@@ -8,8 +8,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
-from .services import audit, content, permissions, users
-from .services.errors import DomainError
+from .ground.errors import DomainError
+from .services.access import audit, permissions, users
+from .services.content import loading
 
 DEMO_PASSWORD = "kennisbank-demo"
 
@@ -31,7 +32,7 @@ def load_content_command(demo: bool, demo_password: str) -> None:
                                    "(KENNISBANK_ENV=production). Laad de thema's zonder --demo.")
     content_dir = Path(current_app.config["CONTENT_DIR"])
     try:
-        report = content.load_content(content_dir, demo=demo, demo_password=demo_password)
+        report = loading.load_content(content_dir, demo=demo, demo_password=demo_password)
         if demo:
             audit.record("demo_loaded", None, "content", summary=report.summary())
     except DomainError as error:
@@ -207,8 +208,8 @@ def digest_command(dry_run: bool) -> None:
     Zonder KENNISBANK_SMTP_HOST komen de e-mails als .eml-bestanden in instance/outbox/."""
     import smtplib
 
-    from . import mailer
-    from .services import digest
+    from .services.notifying import mailer
+    from .services.reporting import digest
 
     app = current_app._get_current_object()
     digests = digest.build_digests()
@@ -239,8 +240,7 @@ def notify_command(every: int | None) -> None:
     import smtplib
     import time
 
-    from . import mailer
-    from .services import notifications
+    from .services.notifying import mailer, notifications
 
     app = current_app._get_current_object()
 

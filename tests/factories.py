@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import itertools
 
-from kennisbank.models import (Lesson, LessonKind, Membership, Network, NetworkKind, Project, Theme)
-from kennisbank.services import users
+from kennisbank.models import Lesson, LessonKind, Membership, Network, NetworkKind, Project, Theme
+from kennisbank.services.access import users
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)

@@ -6,10 +6,11 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from kennisbank.ground.errors import DomainError, NotAllowed
 from kennisbank.models import Attachment, AttachmentBlob, ProjectStatus, Revision
 from kennisbank.search import extract, indexer
-from kennisbank.services import attachments, search
-from kennisbank.services.errors import DomainError, NotAllowed
+from kennisbank.services.finding import search
+from kennisbank.services.registry import attachments
 
 from . import documents
 from .conftest import csrf_token
@@ -171,7 +172,7 @@ def test_an_upload_without_a_file_or_over_the_limit_is_told_in_dutch(app, db, cl
 
 
 def test_the_voortoets_finds_earlier_work_by_its_report(app, db, lead, project, make_project):
-    from kennisbank.services import voortoets
+    from kennisbank.services.gates import voortoets
 
     for title in ("Deelauto's in de wijk", "Groene daken", "Slimme lantaarnpalen", "Afval scheiden", "Wijkbus",
                   "Warmtenet in de binnenstad"):  # others in the index, so that words can be distinctive

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from kennisbank.models import AuditEvent, ProjectStatus
 from kennisbank.models.base import utcnow
-from kennisbank.services import accounts, api_tokens, audit, editing
+from kennisbank.services.access import api_tokens, audit
+from kennisbank.services.registry import editing, handovers
 
 from .conftest import PASSWORD, csrf_token
 
@@ -35,7 +36,7 @@ def test_logins_failures_and_logouts_are_recorded_with_the_address(db, client, a
 
 def test_a_lock_is_recorded_once(db, client, auth, make_user):
     from kennisbank.models import LoginThrottle
-    from kennisbank.services import login_throttle
+    from kennisbank.services.access import login_throttle
 
     make_user(email="anne@gemeente.example")
     auth.login("anne@gemeente.example", "fout")
@@ -48,7 +49,7 @@ def test_a_lock_is_recorded_once(db, client, auth, make_user):
 
 
 def test_administrator_actions_tokens_and_voortoets_decisions_are_recorded(db, make_user, make_project, make_theme):
-    from kennisbank.services import voortoets
+    from kennisbank.services.gates import voortoets
 
     admin, leaving = make_user(is_admin=True), make_user()
     record, token = api_tokens.create_token("Intranet", leaving, by=admin)
@@ -60,13 +61,13 @@ def test_administrator_actions_tokens_and_voortoets_decisions_are_recorded(db, m
     voortoets.override_start(project, admin, "Spoedopdracht van het college, geen tijd voor een voortoets.")
     editing.soft_delete(project, admin)
     editing.restore(project, admin)
-    from kennisbank.services import themes
+    from kennisbank.services.registry import themes
 
     theme = themes.create_theme("Klimaatadaptatie", "Hitte en water", admin)
     themes.set_owners(theme, [leaving], admin)
-    accounts.set_departure(leaving, admin, utcnow().date())
-    accounts.deactivate_user(leaving, admin, project_successors={}, theme_successors={theme.id: admin})
-    accounts.reactivate_user(leaving, admin)
+    handovers.set_departure(leaving, admin, utcnow().date())
+    handovers.deactivate_user(leaving, admin, project_successors={}, theme_successors={theme.id: admin})
+    handovers.reactivate_user(leaving, admin)
     db.session.commit()
     assert [e[0] for e in events(db)] == [
         "token_created", "token_used", "token_revoked", "start_override", "item_deleted", "item_restored",
@@ -77,7 +78,7 @@ def test_administrator_actions_tokens_and_voortoets_decisions_are_recorded(db, m
 
 def test_verdicts_and_completion_are_recorded(db, make_user, make_project, make_lesson):
     from kennisbank.models import PriorWorkCheck, PriorWorkSuggestion, Verdict
-    from kennisbank.services import voortoets
+    from kennisbank.services.gates import voortoets
 
     lead = make_user()
     project = make_project(lead=lead, status=ProjectStatus.CONCEPT)
@@ -170,13 +171,13 @@ def test_oidc_and_throttling_events_reach_the_json_log_too(app, client, make_use
             seen.append(getattr(record, "security_event", None))
 
     handler = Keep()
-    logging.getLogger("kennisbank.security").addHandler(handler)
+    logging.getLogger("kennisbank.web.headers").addHandler(handler)
     try:
         make_user(email="anne@gemeente.example")
         client.post("/inloggen", data={"csrf_token": csrf_token(client, "/inloggen"),
                                        "email": "anne@gemeente.example", "password": PASSWORD})
     finally:
-        logging.getLogger("kennisbank.security").removeHandler(handler)
+        logging.getLogger("kennisbank.web.headers").removeHandler(handler)
     assert seen == ["login"]
 
 
@@ -260,14 +261,14 @@ def test_record_keeps_dutch_text_dates_and_the_address_as_given(app, db, make_us
 
     person = make_user()
     handler = Keep()
-    logging.getLogger("kennisbank.security").addHandler(handler)
+    logging.getLogger("kennisbank.web.headers").addHandler(handler)
     try:
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": ""}):
             quiet = audit.record("departure_set", person)
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "f" * 70}):
             row = audit.record("departure_set", person, person, reason="beëindigd", leaves_on=date(2030, 6, 1))
     finally:
-        logging.getLogger("kennisbank.security").removeHandler(handler)
+        logging.getLogger("kennisbank.web.headers").removeHandler(handler)
     assert (quiet.target, quiet.remote_addr) == ("", "")
     assert row.detail == '{"leaves_on": "2030-06-01", "reason": "beëindigd"}' and row.remote_addr == "f" * 64
     assert seen == [("departure_set", "departure_set", person.id, "", {}),

@@ -147,13 +147,13 @@ def test_log_out_everywhere_ends_every_session_of_that_user_only(app, client, au
 
 
 def test_deactivation_ends_the_sessions_at_once(app, db, client, auth, make_user):
-    from kennisbank.services import accounts
+    from kennisbank.services.registry import handovers
 
     anne = make_user(email="anne@gemeente.example")
     admin = make_user(email="beheer@gemeente.example", is_admin=True)
     auth.login("anne@gemeente.example")
     assert client.get("/mijn").status_code == 200
-    accounts.deactivate_user(anne, admin, project_successors={}, theme_successors={})
+    handovers.deactivate_user(anne, admin, project_successors={}, theme_successors={})
     db.session.commit()
     assert client.get("/mijn").status_code == 302
 
@@ -221,7 +221,7 @@ def test_failures_make_the_next_attempt_wait_then_lock_in_dutch(app, db, client,
     from datetime import timedelta
 
     from kennisbank.models import LoginThrottle
-    from kennisbank.services import login_throttle
+    from kennisbank.services.access import login_throttle
 
     make_user(email="anne@gemeente.example")
     policy = login_throttle.POLICIES["account"]
@@ -244,7 +244,7 @@ def test_failures_make_the_next_attempt_wait_then_lock_in_dutch(app, db, client,
 def test_the_delay_doubles_per_failure_up_to_a_minute(app):
     from datetime import timedelta
 
-    from kennisbank.services import login_throttle
+    from kennisbank.services.access import login_throttle
 
     policy = login_throttle.POLICIES["account"]
     delays = [login_throttle._delay(policy, n).total_seconds() for n in range(policy.free - 1, policy.free + 8)]
@@ -264,7 +264,7 @@ def test_success_clears_the_account_but_not_the_address(app, db, client, make_us
 
 
 def test_many_accounts_from_one_address_are_stopped_too(app, db, client, make_user):
-    from kennisbank.services import login_throttle
+    from kennisbank.services.access import login_throttle
 
     policy = login_throttle.POLICIES["address"]
     for n in range(policy.free):  # one try per account: no account ever reaches its own limit
@@ -273,7 +273,7 @@ def test_many_accounts_from_one_address_are_stopped_too(app, db, client, make_us
 
 
 def test_a_throttled_attempt_never_checks_a_password(app, db, client, make_user, monkeypatch):
-    from kennisbank.services import login_throttle, users
+    from kennisbank.services.access import login_throttle, users
 
     make_user(email="anne@gemeente.example")
     for _ in range(login_throttle.POLICIES["account"].free):
@@ -286,7 +286,7 @@ def test_a_throttled_attempt_never_checks_a_password(app, db, client, make_user,
 
 def test_unknown_and_existing_accounts_cost_the_same_hash(app, make_user, monkeypatch):
     """The same method and work whether the address has an account or not: timing tells nothing."""
-    from kennisbank.services import users
+    from kennisbank.services.access import users
 
     make_user(email="anne@gemeente.example")
     methods = []
@@ -353,8 +353,8 @@ def test_forwarded_headers_count_only_behind_trusted_proxies(tmp_path, monkeypat
 
 
 def test_the_team_field_says_the_same_for_unknown_and_former_colleagues(app, db, make_user):
-    from kennisbank.services import projects
-    from kennisbank.services.errors import DomainError
+    from kennisbank.ground.errors import DomainError
+    from kennisbank.services.registry import projects
 
     lead = make_user(email="lead@gemeente.example")
     make_user(email="weg@gemeente.example", active=False)
@@ -407,7 +407,7 @@ def test_workers_on_several_hosts_count_the_same_failures(tmp_path, any_database
                 "over 3 minuten opnieuw."),
 ])
 def test_a_refusal_says_how_long_in_words(wait, locked, message):
-    from kennisbank.services.login_throttle import Refusal
+    from kennisbank.services.access.login_throttle import Refusal
 
     assert Refusal(wait_seconds=wait, locked=locked).message == message
 
@@ -415,7 +415,7 @@ def test_a_refusal_says_how_long_in_words(wait, locked, message):
 def test_the_wait_follows_the_last_failure_and_is_forgotten_after_an_hour(app, db):
     from datetime import datetime, timedelta
 
-    from kennisbank.services import login_throttle as throttle
+    from kennisbank.services.access import login_throttle as throttle
 
     t0 = datetime(2026, 3, 10, 12, 0, 0)
     free = throttle.POLICIES["account"].free
@@ -446,7 +446,7 @@ def test_the_failure_that_reaches_the_limit_locks_once_for_a_quarter(app, db):
     from datetime import datetime, timedelta
 
     from kennisbank.models import LoginThrottle
-    from kennisbank.services import login_throttle as throttle
+    from kennisbank.services.access import login_throttle as throttle
 
     t0 = datetime(2026, 3, 10, 12, 0, 0)
     policy = throttle.POLICIES["account"]
@@ -466,7 +466,7 @@ def test_the_failure_that_reaches_the_limit_locks_once_for_a_quarter(app, db):
 def test_the_longer_of_account_and_address_waits_decides(app, db):
     from datetime import datetime, timedelta
 
-    from kennisbank.services import login_throttle as throttle
+    from kennisbank.services.access import login_throttle as throttle
 
     t0 = datetime(2026, 3, 10, 12, 0, 0)
     for n in range(throttle.POLICIES["address"].free + 2):  # the address: 4 seconds after its last failure
@@ -483,7 +483,7 @@ def test_throttle_rows_are_keyed_by_a_secret_hash_and_counted_per_account(app, d
     from datetime import datetime, timedelta
 
     from kennisbank.models import LoginThrottle
-    from kennisbank.services import login_throttle as throttle
+    from kennisbank.services.access import login_throttle as throttle
 
     t0 = datetime(2026, 3, 10, 12, 0, 0)
     hour = throttle.POLICIES["account"].forget_after
@@ -517,7 +517,7 @@ def test_a_refusal_waits_for_the_later_of_account_and_address_and_says_locked_on
     from datetime import datetime, timedelta
 
     from kennisbank.models import LoginThrottle
-    from kennisbank.services import login_throttle as throttle
+    from kennisbank.services.access import login_throttle as throttle
 
     t0 = datetime(2026, 3, 10, 12, 0, 0)
     for n in range(throttle.POLICIES["address"].free + 2):  # the address may try again at t0 + 4 s

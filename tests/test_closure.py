@@ -5,13 +5,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from kennisbank.ground.errors import DomainError, GateRefused, NotAllowed
 from kennisbank.models import (InnovationStage, Lesson, LessonKind, LessonUse, LessonUseSource, PriorWorkCheck,
                                PriorWorkSuggestion, ProjectStatus, Verdict)
-from kennisbank.services import closure, revisions
-from kennisbank.services.closure import ClosureInput
-from kennisbank.services.editing import EditConflict
-from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
-from kennisbank.services.lessons import LessonInput
+from kennisbank.services.gates import closure
+from kennisbank.services.gates.closure import ClosureInput
+from kennisbank.services.registry import revisions
+from kennisbank.services.registry.editing import EditConflict
+from kennisbank.services.registry.lessons import LessonInput
 
 from .conftest import csrf_token
 

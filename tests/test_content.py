@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from kennisbank.extensions import db as _db
-from kennisbank.models import (Lesson, LessonKind, LessonUse, Membership, Network, Project, ProjectStatus,
-                               Revision, Theme, User)
-from kennisbank.services import content
+from kennisbank.models import (Lesson, LessonKind, LessonUse, Membership, Network, Project, ProjectStatus, Revision,
+                               Theme, User)
+from kennisbank.services.content import loading
 
 from .conftest import REPO, make_app, running
 
@@ -19,7 +19,7 @@ def counts() -> dict:
 
 
 def load(demo=True):
-    report = content.load_content(REPO / "content", demo=demo, demo_password="demo-wachtwoord")
+    report = loading.load_content(REPO / "content", demo=demo, demo_password="demo-wachtwoord")
     _db.session.commit()
     return report
 
@@ -92,7 +92,8 @@ def test_demo_has_users_in_every_role(app, db):
 
 
 def test_demo_medewerker_follows_a_theme_and_loading_twice_keeps_one_follow(app, db):
-    from kennisbank.services import follows, users
+    from kennisbank.services.access import users
+    from kennisbank.services.notifying import follows
 
     load()
     load()
@@ -103,7 +104,7 @@ def test_demo_medewerker_follows_a_theme_and_loading_twice_keeps_one_follow(app,
 def test_demo_shows_someone_about_to_leave(app, db):
     from datetime import date, timedelta
 
-    from kennisbank.services import dashboard
+    from kennisbank.services.reporting import dashboard
 
     load()
     leavers = dashboard.leaving_soon()
@@ -191,12 +192,12 @@ def test_a_broken_vocabulary_file_names_file_and_line_and_loads_nothing(app, db,
     (tmp_path / "synoniemen").mkdir()
     (tmp_path / "synoniemen" / "a.md").write_text("---\ntitel: A\n---\n- AVG; privacy | bron: AVG\n")
     (tmp_path / "synoniemen" / "b.md").write_text("Uitleg.\n\n- persoonsgegevens; privacy | bron: AVG\n")
-    with pytest.raises(content.ContentError) as refused:
-        content.load_content(tmp_path, demo=False, demo_password="x")
+    with pytest.raises(loading.ContentError) as refused:
+        loading.load_content(tmp_path, demo=False, demo_password="x")
     db.session.rollback()
     assert str(refused.value).startswith("b.md, regel 3: 'privacy' staat ook in a.md, regel 4.")
     assert db.session.scalar(select(func.count(VocabularyEntry.id))) == 0
     assert db.session.scalar(select(func.count(Theme.id))) == 0  # the caller rolls back: nothing half-loaded
     (tmp_path / "synoniemen" / "b.md").write_text("- persoonsgegevens; gegevens | bron: AVG\n")
-    report = content.load_content(tmp_path, demo=False, demo_password="x")
+    report = loading.load_content(tmp_path, demo=False, demo_password="x")
     assert report.created["woordgroepen"] == 2

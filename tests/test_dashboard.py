@@ -8,7 +8,7 @@ from sqlalchemy import func
 
 from kennisbank.models import (InnovationStage, LessonKind, LessonUse, LessonUseSource, ProjectStatus, ReviewState,
                                SearchLog)
-from kennisbank.services import dashboard
+from kennisbank.services.reporting import dashboard
 
 from .conftest import csrf_token
 
@@ -41,7 +41,7 @@ def test_reviews_wait_oldest_first_without_reviewed_or_concept_lessons(db, theme
 
 
 def test_a_lesson_sent_back_waits_on_its_author_until_reworked(db, theme, owner, make_lesson, make_user):
-    from kennisbank.services import lessons
+    from kennisbank.services.registry import lessons
 
     author = make_user()
     lesson = make_lesson(title="Te kort", themes=[theme], author=author, advice="Doe het anders.")
@@ -260,8 +260,9 @@ def test_dashboards_closure_and_digest_on_both_databases(tmp_path, any_database_
 
     from kennisbank.extensions import db as _db
     from kennisbank.models import Lesson, Project, User
-    from kennisbank.services import closure, digest
-    from kennisbank.services.closure import ClosureInput
+    from kennisbank.services.gates import closure
+    from kennisbank.services.gates.closure import ClosureInput
+    from kennisbank.services.reporting import digest
 
     from .conftest import make_app, running
 

@@ -7,7 +7,7 @@ from email import policy
 import pytest
 
 from kennisbank.models import LessonKind, ProjectStatus, ReviewState
-from kennisbank.services import digest
+from kennisbank.services.reporting import digest
 
 from .local_servers import free_port, smtp_server
 

@@ -9,9 +9,10 @@ from email import policy
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from kennisbank.ground.errors import DomainError
 from kennisbank.models import Follow, LessonKind, Notification, ProjectStatus
-from kennisbank.services import editing, follows, lessons, notifications
-from kennisbank.services.errors import DomainError
+from kennisbank.services.notifying import follows, notifications
+from kennisbank.services.registry import editing, lessons
 
 from .conftest import csrf_token, make_app, running
 from .local_servers import free_port, smtp_server
@@ -552,7 +553,7 @@ def test_followers_of_a_lesson_hear_that_it_was_reviewed(db, world, make_user, m
 
 
 def test_a_theme_follower_never_hears_of_a_concept_they_may_not_see(db, world, make_user):
-    from kennisbank.services import projects
+    from kennisbank.services.registry import projects
 
     reader, _, theme, _ = world
     follows.follow(reader, "theme", theme.id)
@@ -647,7 +648,7 @@ def test_the_daily_hour_is_dutch_time_whatever_the_servers_clock_says(db, world,
 
 
 def test_a_change_without_a_person_and_an_attachment_read_plainly(db, world):
-    from kennisbank.services import attachments, revisions
+    from kennisbank.services.registry import attachments, revisions
 
     reader, lead, _, project = world
     follows.follow(reader, "project", project.id)

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from kennisbank.models import (ImportRun, InnovationStage, Lesson, LessonKind, Project, ProjectStatus, Revision)
-from kennisbank.services.errors import DomainError
+from kennisbank.ground.errors import DomainError
+from kennisbank.models import ImportRun, InnovationStage, Lesson, LessonKind, Project, ProjectStatus, Revision
 from kennisbank.services.importing import run as importing
 from kennisbank.services.importing import template
 
@@ -240,7 +240,7 @@ def test_more_rows_than_the_limit_are_refused_naming_the_limit(app, db, admin):
 
 
 def test_a_medewerker_may_not_import(db, make_user):
-    from kennisbank.services.errors import NotAllowed
+    from kennisbank.ground.errors import NotAllowed
 
     with pytest.raises(NotAllowed, match="beheerders en themaeigenaren"):
         importing.start("projecten", "x.csv", csv_bytes([ROW]), make_user())
@@ -261,8 +261,8 @@ def test_a_theme_owner_imports_for_their_own_themes_only(db, admin, make_user, m
     assert messages[3] == messages[4] == "Kies minstens één thema waarvan u eigenaar bent (Energie)."
     assert "bestaat al en valt niet onder uw thema's" in messages[5]
     assert db.session.scalar(select(Project.title).where(Project.content_key == "import:P-9")) == "Van de beheerder"
+    from kennisbank.ground.errors import NotAllowed
     from kennisbank.services.importing import exporting
-    from kennisbank.services.errors import NotAllowed
 
     with pytest.raises(NotAllowed):  # taking everything out stays with administrators
         exporting.workbook(owner)
@@ -380,7 +380,7 @@ def test_the_theme_dashboard_lists_imported_projects_without_lessons(db, client,
     do_import(db, admin, csv_bytes(rows))
     with_lesson = db.session.scalar(select(Project).where(Project.content_key == "import:P-2"))
     make_lesson(project=with_lesson, themes=[theme])
-    from kennisbank.services import dashboard
+    from kennisbank.services.reporting import dashboard
 
     assert [p.title for p in dashboard.imported_without_lessons(theme)] == ["Zonder les"]
     auth.login("beheer@gemeente.example")
@@ -390,12 +390,12 @@ def test_the_theme_dashboard_lists_imported_projects_without_lessons(db, client,
 
 def test_an_export_imported_again_changes_nothing_and_fills_another_kennisbank(app, db, admin, make_project,
                                                                                 make_lesson, make_theme, tmp_path):
-    from kennisbank.services import content
+    from kennisbank.services.content import loading
     from kennisbank.services.importing import exporting
 
     from .conftest import REPO, make_app, running
 
-    content.load_content(REPO / "content", demo=True, demo_password="demo-wachtwoord")
+    loading.load_content(REPO / "content", demo=True, demo_password="demo-wachtwoord")
     db.session.commit()
     before = (count(db, Project), count(db, Lesson))
     exported = exporting.workbook(admin)
@@ -412,8 +412,8 @@ def test_an_export_imported_again_changes_nothing_and_fills_another_kennisbank(a
     elsewhere = make_app(tmp_path / "elders")  # another kennisbank with the same themes and people
     with running(elsewhere):
         db.create_all()
-        content.load_content(REPO / "content", demo=False, demo_password="x")
-        from kennisbank.services import users
+        loading.load_content(REPO / "content", demo=False, demo_password="x")
+        from kennisbank.services.access import users
 
         other_admin = users.create_user("beheer@elders.example", "Beheer", "lang-genoeg-wachtwoord", is_admin=True)
         db.session.commit()
@@ -548,14 +548,16 @@ def test_merged_cells_and_an_unknown_theme_with_a_suggestion(db, admin, make_the
 def test_an_archive_fills_an_empty_kennisbank_and_exporting_it_again_gives_the_same(app, db, tmp_path, request):
     """export → import into an empty instance → export: equal (demo data, with an attachment, a deleted
     lesson and a lesson used)."""
-    from kennisbank.services import attachments, content, users
-    from kennisbank.services.editing import soft_delete
+    from kennisbank.services.access import users
+    from kennisbank.services.content import loading
     from kennisbank.services.importing import archive
+    from kennisbank.services.registry import attachments
+    from kennisbank.services.registry.editing import soft_delete
 
     from . import documents
     from .conftest import REPO, make_app, running
 
-    content.load_content(REPO / "content", demo=True, demo_password="demo-wachtwoord")
+    loading.load_content(REPO / "content", demo=True, demo_password="demo-wachtwoord")
     admin = users.find_by_email("beheerder@kennisbank.example")
     project = db.session.scalars(select(Project).order_by(Project.id)).first()
     attachments.add("project", project, "evaluatie.pdf", documents.pdf("Evaluatie van de pilot"), admin)

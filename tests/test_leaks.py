@@ -33,7 +33,7 @@ def world(app, db, make_user, make_theme, make_project, make_lesson):
     check = PriorWorkCheck(basis_text="Kademuren herstellen")
     check.project = mine
     db.session.add(check)
-    from kennisbank.services import attachments
+    from kennisbank.services.registry import attachments
 
 
     report = attachments.add("project", draft, f"{SECRET}.txt", f"Verslag {SECRET} {OTHER_WORD}".encode(),
@@ -65,8 +65,8 @@ def test_adding_someone_elses_concept_to_a_voortoets_answers_like_a_missing_id(c
 
 
 def test_a_theme_owner_cannot_point_a_lead_to_a_concept_the_lead_may_not_see(app, db, make_user, world):
-    from kennisbank.services import voortoets
-    from kennisbank.services.errors import DomainError
+    from kennisbank.ground.errors import DomainError
+    from kennisbank.services.gates import voortoets
 
     curator = make_user(email="curator@gemeente.example")
     world["theme"].owners.append(curator)  # owns the theme: sees the concept herself
@@ -131,7 +131,7 @@ def _get_routes(app) -> list[str]:
 def test_sweep_no_page_or_api_endpoint_shows_a_concept_to_others(app, client, auth, world):
     """Every GET route, its placeholders filled with the concept's own ids and with public ones, plus the
     searches that would find the word: the word appears nowhere."""
-    from kennisbank.services import follows
+    from kennisbank.services.notifying import follows
 
     ids = {"project_id": [world["draft"].id, world["mine"].id], "lesson_id": [world["draft_lesson"].id,
            world["public_lesson"].id], "slug": [world["theme"].slug], "user_id": [world["owner"].id],

@@ -4,10 +4,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from kennisbank.ground.errors import DomainError, NotAllowed
 from kennisbank.models import Lesson, LessonKind, ProjectStatus, ReviewState, Revision
-from kennisbank.services import lessons
-from kennisbank.services.errors import DomainError, NotAllowed
-from kennisbank.services.lessons import LessonFilters, LessonInput
+from kennisbank.services.registry import lessons
+from kennisbank.services.registry.lessons import LessonFilters, LessonInput
 
 from .conftest import csrf_token
 
@@ -215,7 +215,7 @@ def test_two_people_edit_the_same_lesson_second_gets_conflict_page(app, db, make
 
 def test_history_values_read_as_the_pages_show_them():
     """Not '2026-11-25T12:33:53.678734' and 'succes', but a Dutch date and the label."""
-    from kennisbank.templating import change_value
+    from kennisbank.web.templating import change_value
 
     assert change_value("2026-11-25T12:33:53.678734", "reviewed_at") == "25 november 2026, 13:33"
     assert change_value("2026-03-01", "start_date") == "1 maart 2026"
@@ -290,7 +290,7 @@ def test_sending_back_without_a_remark_is_refused_in_words(db, make_user, make_t
 
 
 def test_the_history_names_each_step_and_who_took_it(db, make_user, make_theme, make_project):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     owner, author = make_user(), make_user()
     theme = make_theme(owners=[owner])
@@ -339,7 +339,7 @@ def same_text(lesson, **changes) -> LessonInput:
 
 
 def test_who_edits_what_decides_whether_the_review_still_holds(db, make_user, make_theme, make_lesson):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     owner = make_user()
     theme = make_theme(owners=[owner])
@@ -529,7 +529,8 @@ def test_an_edit_writes_the_row_once_even_when_the_editor_must_be_reloaded(db, m
     """Recording the revision must not flush the edit early (reading an expired editor or the lesson's
     themes would): the row would be written twice, its version bumped twice, and the next editor's form
     would meet a false conflict."""
-    from kennisbank.services import editing, follows
+    from kennisbank.services.notifying import follows
+    from kennisbank.services.registry import editing
 
     author = make_user()
     lesson = make_lesson(author=author, themes=[make_theme()])

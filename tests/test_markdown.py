@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kennisbank.markdown import render_markdown
+from kennisbank.web.markdown import render_markdown
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",

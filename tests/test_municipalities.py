@@ -3,8 +3,8 @@ import csv
 
 import pytest
 
-from kennisbank.services import municipalities
-from kennisbank.services.errors import DomainError
+from kennisbank.ground import municipalities
+from kennisbank.ground.errors import DomainError
 
 from .conftest import SHARED_DATA
 

@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
+from kennisbank.ground.errors import DomainError, NotAllowed
 from kennisbank.models import MembershipRole, NetworkKind
-from kennisbank.services import networks
-from kennisbank.services.errors import DomainError, NotAllowed
-from kennisbank.services.networks import NetworkInput
+from kennisbank.services.registry import networks
+from kennisbank.services.registry.networks import NetworkInput
 
 from .conftest import assert_refused, csrf_token
 
@@ -173,7 +173,7 @@ def test_every_refusal_about_a_network_reads_in_full(db, make_user, make_theme, 
 
 
 def test_joining_and_leaving_are_in_the_history_with_who_and_when(db, make_user, make_theme, make_network):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     owner, colleague = make_user(), make_user(name="Carla Collega")
     network = make_network(themes=[make_theme(owners=[owner])])
@@ -211,7 +211,7 @@ def test_a_new_network_gets_a_free_slug_trimmed_values_and_sorted_themes(db, mak
 
 
 def test_links_themes_and_names_at_their_edges(db, make_user, make_theme):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     admin = make_user(is_admin=True)
     gone = make_theme(deleted_at=date(2026, 1, 1))
@@ -226,8 +226,8 @@ def test_links_themes_and_names_at_their_edges(db, make_user, make_theme):
 
 
 def test_editing_a_network_is_guarded_and_recorded(db, make_user, make_theme, make_network):
-    from kennisbank.services import revisions
-    from kennisbank.services.editing import EditConflict
+    from kennisbank.services.registry import revisions
+    from kennisbank.services.registry.editing import EditConflict
 
     owner = make_user()
     network = make_network(themes=[make_theme(owners=[owner])])

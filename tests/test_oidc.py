@@ -82,7 +82,7 @@ def app(tmp_path, provider, request):
 
 def _user(email: str, **fields) -> User:
     from kennisbank.extensions import db
-    from kennisbank.services import users
+    from kennisbank.services.access import users
 
     user = users.create_user(email, "Anne", PASSWORD)
     for key, value in fields.items():
@@ -368,8 +368,8 @@ def test_a_configuration_without_any_way_in_does_not_start(tmp_path):
 
 # Who a set of claims is, at the service level -------------------------------------------------------------
 
-from kennisbank.services import external_login  # noqa: E402
-from kennisbank.services.errors import DomainError  # noqa: E402
+from kennisbank.ground.errors import DomainError  # noqa: E402
+from kennisbank.services.access import external_login  # noqa: E402
 
 ISS = "https://login.gemeente.example"
 

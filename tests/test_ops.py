@@ -31,7 +31,7 @@ def test_readyz_checks_database_migrations_and_the_index(tmp_path, any_database_
             "ok": True, "naam": replicas.replica_name(app), "achterstand": 0, "max_achterstand": 1000,
             "documenten": 0, "indexer_actief": True, "laatste_melding": None}
         assert ready.headers["Cache-Control"] == "no-store"
-        from kennisbank.services import users
+        from kennisbank.services.access import users
 
         app.config["READY_MAX_LAG"] = 1
         for n in range(2):
@@ -52,7 +52,7 @@ def test_readyz_after_an_index_was_damaged_rebuilds_and_is_ready_again(tmp_path)
         lock = generation / "MAIN_WRITELOCK"  # a directory where Whoosh's lock file must be: unusable
         lock.unlink(missing_ok=True)
         lock.mkdir()
-        from kennisbank.services import users
+        from kennisbank.services.access import users
 
         users.create_user("nieuw@gemeente.example", "Nieuw", "een-lang-wachtwoord")
         _db.session.commit()
@@ -248,7 +248,7 @@ def test_migrate_is_idempotent_and_safe_from_several_hosts_at_once(tmp_path, pos
 
 def test_a_database_that_goes_away_gives_a_dutch_503_and_the_app_recovers_by_itself(tmp_path):
     """A PostgreSQL server of this test's own is stopped and started again under a running app."""
-    from kennisbank.services import users
+    from kennisbank.services.access import users
 
     from .conftest import AuthActions
     from .postgres_server import PostgresServer
@@ -291,7 +291,7 @@ def json_logs(app):
     import json
     import logging
 
-    from kennisbank.ops import logs
+    from kennisbank.ground import logs
 
     before, buffer = list(logging.getLogger().handlers), io.StringIO()
     logs.configure("json", stream=buffer)
@@ -330,7 +330,7 @@ def test_an_odd_request_id_is_replaced_not_echoed(client, given, json_logs):
 
 
 def test_security_events_are_logged_by_name_without_secrets(app, db, client, auth, make_user, json_logs):
-    from kennisbank.services import api_tokens
+    from kennisbank.services.access import api_tokens
 
     user = make_user(email="geheim@gemeente.example", is_admin=True)
     auth.login("geheim@gemeente.example", "fout-wachtwoord-123")
@@ -341,13 +341,13 @@ def test_security_events_are_logged_by_name_without_secrets(app, db, client, aut
     client.get("/api/v1/zoeken?q=y", headers={"Authorization": f"Bearer {token}"})  # the day's first use only
     client.get("/api/v1/zoeken?q=x", headers={"Authorization": "Bearer kb_onzin"})
     lines = json_logs()
-    events = [(line["event"], line.get("user_id")) for line in lines if line["logger"] == "kennisbank.security"]
+    events = [(line["event"], line.get("user_id")) for line in lines if line["logger"] == "kennisbank.web.headers"]
     assert events == [("login_failed", None), ("login", user.id), ("token_created", user.id),
                       ("token_used", user.id), ("token_refused", None)]
     text = "\n".join(map(str, lines))
     assert "geheim@gemeente.example" not in text and "fout-wachtwoord" not in text and token not in text
     assert all(line.get("remote_addr") == "127.0.0.1" for line in lines  # the token was made outside a request
-               if line["logger"] == "kennisbank.security" and line["event"] != "token_created")
+               if line["logger"] == "kennisbank.web.headers" and line["event"] != "token_created")
 
 
 def test_a_refusal_is_a_security_event(app, client, auth, make_user, json_logs):
@@ -355,7 +355,7 @@ def test_a_refusal_is_a_security_event(app, client, auth, make_user, json_logs):
     auth.login("gewoon@gemeente.example")
     json_logs()
     assert client.get("/beheer/").status_code == 403
-    assert [line["event"] for line in json_logs() if line["logger"] == "kennisbank.security"] == ["forbidden"]
+    assert [line["event"] for line in json_logs() if line["logger"] == "kennisbank.web.headers"] == ["forbidden"]
 
 
 # Metrics ---------------------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def test_metrics_need_their_token(app, client):
 
 
 def test_metrics_count_requests_searches_and_the_index(app, db, client, auth, make_user, make_lesson):
-    from kennisbank.services import search
+    from kennisbank.services.finding import search
 
     app.config["METRICS_TOKEN"] = "t"
     scrape = lambda: client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(as_text=True)  # noqa: E731

@@ -48,7 +48,7 @@ def test_a_colleague_can_be_reached_and_a_departure_is_shown(app, client, auth, 
 
 def test_a_phone_number_is_a_link_and_a_leaver_points_to_who_took_over(app, db, client, auth, make_user,
                                                                        make_project, make_theme):
-    from kennisbank.services import accounts
+    from kennisbank.services.registry import handovers
 
     me = make_user(email="ik@gemeente.example")
     heir = make_user(name="Erik Erfgenaam", phone="030 555 12 34")
@@ -56,7 +56,7 @@ def test_a_phone_number_is_a_link_and_a_leaver_points_to_who_took_over(app, db, 
     theme = make_theme(name="Water", owners=[leaver])
     project = make_project(title="Regenwater opvangen", lead=leaver, status=ProjectStatus.STARTED)
     draft = make_project(title="Geheim concept", lead=leaver)
-    accounts.deactivate_user(leaver, make_user(is_admin=True), project_successors={project.id: heir, draft.id: heir},
+    handovers.deactivate_user(leaver, make_user(is_admin=True), project_successors={project.id: heir, draft.id: heir},
                              theme_successors={theme.id: heir})
     db.session.commit()
     auth.login(me.email)

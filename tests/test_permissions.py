@@ -142,12 +142,12 @@ MATRIX = [
     # The signed link in a mail works for anyone holding it, logged in or not.
     ("GET", "/volgen/afmelden/{f}", "follows.unfollow_link", expect(anonymous=OK)),
     ("POST", "/volgen/afmelden/{f}", "follows.unfollow_link", expect(anonymous=OK)),
-    ("GET", "/zoeken?q=verlichting", "search.results", expect()),
+    ("GET", "/zoeken?q=verlichting", "searching.results", expect()),
     # The search vocabulary: everyone reads it, theme owners and administrators keep it.
-    ("GET", "/woordenlijst", "search.vocabulary_list", expect()),
-    ("GET", "/woordenlijst/nieuw", "search.vocabulary_new", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
-    ("GET", "/woordenlijst/{v}/bewerken", "search.vocabulary_edit", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
-    ("POST", "/woordenlijst/{v}/verwijderen", "search.vocabulary_remove",
+    ("GET", "/woordenlijst", "searching.vocabulary_list", expect()),
+    ("GET", "/woordenlijst/nieuw", "searching.vocabulary_new", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
+    ("GET", "/woordenlijst/{v}/bewerken", "searching.vocabulary_edit", expect(medewerker=FORBIDDEN, lead=FORBIDDEN)),
+    ("POST", "/woordenlijst/{v}/verwijderen", "searching.vocabulary_remove",
      expect(medewerker=FORBIDDEN, lead=FORBIDDEN, owner=REDIRECT, other_owner=REDIRECT, admin=REDIRECT)),
     ("GET", "/api/v1/zoeken?q=verlichting", "api.search", expect(anonymous=401)),
     ("GET", "/help/", "help.index", expect(anonymous=OK)),
@@ -200,12 +200,11 @@ def build_world():
     network = factories.NetworkFactory(_db)(themes=[theme], members=[
         {"user": people["medewerker"], "role": MembershipRole.MEMBER, "since": date(2020, 1, 1)}])
     from kennisbank.models import PriorWorkCheck, PriorWorkSuggestion
-    from kennisbank.services import api_tokens
+    from kennisbank.services.access import api_tokens
 
     token, _ = api_tokens.create_token("t", people["admin"], by=people["admin"])
     from kennisbank.services.importing import run as importing
-
-    from kennisbank.services import attachments
+    from kennisbank.services.registry import attachments
 
     attachment = attachments.add("project", started, "verslag.txt", b"Verslag van de pilot", people["lead"])
     import_run = importing.start("projecten", "p.csv", b"Titel;Vraag;Gemeente\nProef;Vraag?;Utrecht\n", people["admin"])
@@ -223,7 +222,7 @@ def build_world():
     _db.session.commit()
     from flask import current_app
 
-    from kennisbank.services import follows
+    from kennisbank.services.notifying import follows
 
     link = follows.unfollow_token(current_app.config["SECRET_KEY"], people["medewerker"].id, "project", started.id)
     return people, {"f": link, "v": entry.id, "a": attachment.id, "i": import_run.id, "k": token.id, "s": suggestion.id, "p": started.id, "c": concept.id, "l": lesson.id, "n": network.slug, "t": theme.slug,
@@ -292,7 +291,7 @@ def test_every_rule_for_every_kind_of_person(db, make_user, make_theme, make_pro
 
     from flask_login import AnonymousUserMixin
 
-    from kennisbank.services import permissions as can
+    from kennisbank.services.access import permissions as can
 
     people = {"anonymous": AnonymousUserMixin(), "nobody": None, "gone": make_user(active=False),
               "gone_admin": make_user(active=False, is_admin=True), "stranger": make_user(), "lead": make_user(),

@@ -4,11 +4,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, update
 
+from kennisbank.ground.errors import DomainError, NotAllowed
 from kennisbank.models import InnovationStage, Project, ProjectStatus, Revision
-from kennisbank.services import editing, projects
-from kennisbank.services.editing import EditConflict
-from kennisbank.services.errors import DomainError, NotAllowed
-from kennisbank.services.projects import ProjectFilters, ProjectInput
+from kennisbank.services.registry import editing, projects
+from kennisbank.services.registry.editing import EditConflict
+from kennisbank.services.registry.projects import ProjectFilters, ProjectInput
 
 from .conftest import csrf_token
 
@@ -132,7 +132,7 @@ def test_only_an_administrator_deletes_or_restores_in_words(db, make_project, ac
 
 def test_deleting_and_restoring_leave_history_and_audit_with_who(db, make_user, make_project):
     from kennisbank.models import AuditEvent
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     admin, project = make_user(is_admin=True), make_project()
     editing.soft_delete(project, admin)
@@ -284,7 +284,7 @@ def test_a_new_project_keeps_everything_typed_trimmed(db, make_user, make_theme)
         date(2026, 1, 1), date(2026, 12, 31), InnovationStage.PILOT, ProjectStatus.CONCEPT)
     assert [t.name for t in project.themes] == ["Afval", "Zorg"] and project.team == [colleague]
     assert project.tags == ["energie"] and project.lead == lead
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     assert [(r.action, r.user) for r in revisions.history(project)] == [("aangemaakt", lead)]
 

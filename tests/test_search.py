@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from kennisbank.models import LessonKind, ProjectStatus, ReviewState, SearchLog
 from kennisbank.search import indexer
-from kennisbank.services import search
-from kennisbank.services.editing import soft_delete
+from kennisbank.services.finding import search
+from kennisbank.services.registry.editing import soft_delete
 
 from .conftest import csrf_token
 
@@ -150,7 +150,7 @@ def test_a_page_beyond_the_last_shows_the_last_page_and_says_so(db, index, viewe
 
 
 def test_counts_read_as_dutch_for_one_and_for_many(app):
-    from kennisbank.templating import counted
+    from kennisbank.web.templating import counted
 
     assert [counted(n, "resultaat", "resultaten") for n in (0, 1, 2)] == ["0 resultaten", "1 resultaat", "2 resultaten"]
 
@@ -297,7 +297,7 @@ def test_results_come_from_the_database_not_the_index(db, index, viewer, make_le
 
 
 def test_renamed_theme_updates_the_items_that_carry_it(db, index, viewer, make_user, make_theme, make_lesson):
-    from kennisbank.services import themes
+    from kennisbank.services.registry import themes
 
     theme = make_theme(slug="t", name="Watermanagement")
     make_lesson(title="Een les", themes=[theme])
@@ -395,7 +395,7 @@ def test_search_page_over_http(auth, client, index, make_user, make_lesson):
 
 
 def test_api_with_session_and_token(app, db, client, auth, index, make_user, make_lesson):
-    from kennisbank.services import api_tokens
+    from kennisbank.services.access import api_tokens
 
     admin, user = make_user(is_admin=True), make_user(email="api@gemeente.example")
     make_lesson(title="Verlichting via de API")
@@ -689,7 +689,7 @@ def test_suggestions_never_offer_the_opposite_word(app, db, index, viewer, make_
 def test_only_rows_that_still_exist_and_may_be_seen_are_shown_in_the_index_order(db, make_user, make_project,
                                                                                  make_lesson, make_network):
     from kennisbank.search.engine import RawHit, Visibility
-    from kennisbank.services.search_visibility import still_visible, who
+    from kennisbank.services.finding.visibility import still_visible, who
 
     viewer, admin = make_user(), make_user(is_admin=True)
     concept = make_project(title="Concept van een ander")
@@ -808,8 +808,9 @@ def test_enough_results_with_every_word_are_not_widened(db, index, viewer, make_
 
 
 def test_more_words_matched_beats_a_higher_score():
-    from kennisbank.search.postings import Hits, _most_words
     import numpy as np
+
+    from kennisbank.search.postings import Hits, _most_words
 
     one_strong = Hits(np.array([1]), np.array([50.0]))
     both_weak = Hits(np.array([2]), np.array([0.1]))

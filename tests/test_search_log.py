@@ -34,7 +34,7 @@ _people = iter(range(1, 10**6))
 def new_person():
     """A change in the log (a person document), on whichever database the test's app uses."""
     from kennisbank.extensions import db
-    from kennisbank.services import users
+    from kennisbank.services.access import users
 
     n = next(_people)
     user = users.create_user(f"persoon{n}@gemeente.example", f"Persoon {n}", "een-lang-wachtwoord")
@@ -187,7 +187,7 @@ def test_postgres_reads_only_settled_changes_as_the_cursor(tmp_path, postgres_ur
 
     from kennisbank.extensions import db
     from kennisbank.models import Lesson
-    from kennisbank.services import users
+    from kennisbank.services.access import users
 
     app = make_app(tmp_path, postgres_url)
     with running(app):
@@ -345,7 +345,7 @@ def test_in_background_mode_the_first_request_starts_the_indexer_and_a_save_beco
     from kennisbank import create_app
     from kennisbank.extensions import db as database
     from kennisbank.models import Lesson, LessonKind, User
-    from kennisbank.services import search
+    from kennisbank.services.finding import search
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.sqlite'}", "SECRET_KEY": "k",
                       "SEARCH_SYNC": "background", "INDEX_DIR": str(tmp_path / "index"),

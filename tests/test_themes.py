@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
+from kennisbank.ground.errors import DomainError, NotAllowed
 from kennisbank.models import LessonKind, ProjectStatus
-from kennisbank.services import themes
-from kennisbank.services.editing import EditConflict
-from kennisbank.services.errors import DomainError, NotAllowed
+from kennisbank.services.registry import themes
+from kennisbank.services.registry.editing import EditConflict
 
 from .conftest import csrf_token
 

@@ -1,8 +1,8 @@
 """Account rules at the service level."""
 import pytest
 
-from kennisbank.services import users
-from kennisbank.services.errors import DomainError
+from kennisbank.ground.errors import DomainError
+from kennisbank.services.access import users
 
 
 def test_create_user_normalises_email(app, db):

@@ -4,12 +4,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from kennisbank.ground.errors import DomainError, NotAllowed
 from kennisbank.models import Revision, VocabularyEntry
 from kennisbank.search import indexer
 from kennisbank.search import vocabulary as words
 from kennisbank.search.query import parse
-from kennisbank.services import search, vocabulary
-from kennisbank.services.errors import DomainError, NotAllowed
+from kennisbank.services.content import vocabulary
+from kennisbank.services.finding import search
 
 from .conftest import csrf_token
 
@@ -510,7 +511,7 @@ def test_the_results_page_and_the_api_say_a_broader_word_was_used(app, db, clien
 
 
 def voortoets_items(description: str) -> list:
-    from kennisbank.services import voortoets
+    from kennisbank.services.gates import voortoets
 
     return [suggestion.item for suggestion in voortoets.similar_work(description, theme_ids=[])]
 
@@ -627,7 +628,7 @@ def test_the_voortoets_finds_earlier_work_in_the_other_words_of_a_group(db, inde
 
 
 def test_a_voortoets_reason_names_the_vocabulary_word_it_found_for_the_users_own(db, index, make_lesson):
-    from kennisbank.services import voortoets
+    from kennisbank.services.gates import voortoets
 
     add_groups(db, "AVG; persoonsgegevens; gegevensbescherming | AVG", "Wmo; maatschappelijke ondersteuning | Wmo",
                "keukentafelgesprek; huisbezoek | Wmo | Wmo")
@@ -655,7 +656,7 @@ def test_a_stored_group_with_two_spellings_of_one_word_keeps_working():
     when verbs got their stem as term): the group is not dropped, and a search for either adds only the
     other words (new input is refused by check_group)."""
     from kennisbank.search.vocabulary import Group, key
-    from kennisbank.services.vocabulary import tolerant
+    from kennisbank.services.content.vocabulary import tolerant
 
     vocabulary = tolerant([Group(("zonnepanelen", "zonnepaneel", "PV-panelen"), "RVO")])
     assert len(vocabulary) == 1

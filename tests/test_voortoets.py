@@ -3,11 +3,11 @@ JavaScript (the panel endpoint, and the 'Zoek vergelijkbaar werk' button)."""
 import pytest
 from sqlalchemy import select
 
+from kennisbank.ground.errors import DomainError, GateRefused, NotAllowed
 from kennisbank.models import (LessonKind, LessonUse, LessonUseSource, PriorWorkSuggestion, ProjectStatus, SearchLog,
                                Verdict)
 from kennisbank.search import indexer
-from kennisbank.services import voortoets
-from kennisbank.services.errors import DomainError, GateRefused, NotAllowed
+from kennisbank.services.gates import voortoets
 
 from .conftest import assert_refused, csrf_token
 
@@ -244,7 +244,7 @@ def test_a_started_project_rewritten_completely_is_flagged_not_blocked(db, clien
     concept.question = "Hoe helpen we ouderen in de wijk met eenzaamheid en vervoer naar de huisarts?"
     db.session.commit()
     assert voortoets.is_outdated(concept) and concept.status.value == "gestart"  # running on, flagged
-    from kennisbank.services import dashboard
+    from kennisbank.services.reporting import dashboard
 
     assert voortoets.OUTDATED in next(p for p in dashboard.my_projects(concept.lead) if p.project == concept).needs
     make_user(email="lezer@gemeente.example")
@@ -367,7 +367,7 @@ def test_bad_verdict_input_changes_nothing(auth, client, db, concept):
 
 def test_theme_owner_sees_completed_voortoets_on_dashboard(auth, client, db, earlier_work, concept, make_user):
     make_user(email="eigenaar@gemeente.example", name="Thea Eigenaar")
-    from kennisbank.services import users
+    from kennisbank.services.access import users
 
     earlier_work["theme"].owners.append(users.find_by_email("eigenaar@gemeente.example"))
     check = voortoets.refresh_check(concept, concept.lead)
@@ -468,7 +468,7 @@ def test_the_gate_names_what_is_missing_in_each_state(db, earlier_work, concept,
 
 
 def test_verdicts_and_completion_leave_an_audit_trail_and_a_history(db, earlier_work, concept):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     check = voortoets.refresh_check(concept, concept.lead)
     rows = list(check.suggestions)
@@ -494,7 +494,7 @@ def test_verdicts_and_completion_leave_an_audit_trail_and_a_history(db, earlier_
 @pytest.mark.parametrize("reason, accepted", [("x" * 19 + " ", False), ("a" * 20, True), ("-- " * 10, False),
                                               ("   " + "b" * 19 + "   ", False)])
 def test_an_override_needs_a_real_reason_of_twenty_characters(db, concept, make_user, reason, accepted):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     admin = make_user(is_admin=True)
     if not accepted:
@@ -539,7 +539,7 @@ def test_people_to_ask_say_why_skip_the_asker_and_who_left_and_stop_at_six(db, m
                                                                           make_lesson, make_network):
     from datetime import date, timedelta
 
-    from kennisbank.services.voortoets import Suggestion
+    from kennisbank.services.gates.voortoets import Suggestion
 
     asker, lead, mate, gone = make_user(), make_user(name="Lea"), make_user(name="Mat"), make_user(active=False)
     writer, member, former, owner = make_user(name="Wim"), make_user(name="Mia"), make_user(), make_user(name="Ole")
@@ -867,7 +867,7 @@ def test_a_reason_longer_than_its_column_is_cut(app, db, earlier_work, make_them
 
 
 def test_an_override_is_recorded_with_who_and_a_reason_cut_to_500(db, concept, make_user):
-    from kennisbank.services import revisions
+    from kennisbank.services.registry import revisions
 
     admin = make_user(is_admin=True)
     voortoets.override_start(concept, admin, "Spoed: " + "r" * 600)
@@ -968,7 +968,7 @@ def test_suggestions_speak_the_words_as_typed_and_the_panel_knows_the_chosen_the
 def test_an_attachment_counts_for_the_voortoets_but_less_than_the_record_itself(app, db, make_project, make_user):
     """A lessons-learned report attached to a project is read by the voortoets (weight 0.3 against the
     body's 1): a project whose report matches is suggested, after one whose own text matches."""
-    from kennisbank.services import attachments
+    from kennisbank.services.registry import attachments
 
     lead = make_user()
     in_report = make_project(title="Pilot wijkteam Noord", question="Hoe werken we samen in de wijk?", lead=lead,

@@ -1,7 +1,7 @@
 from wtforms import DateField, EmailField
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import BaseForm, text
+from ..web.forms import BaseForm, text
 
 
 class TokenForm(BaseForm):

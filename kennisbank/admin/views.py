@@ -5,11 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..ground.errors import DomainError
 from ..models import ApiToken, Lesson, Network, Project, User
-from ..services import accounts, api_tokens, audit, users
-from ..services.errors import DomainError
-from ..services.tables import FORMATS
-from ..web import download, get_or_404, page_arg, put_on_form
+from ..services.access import api_tokens, audit, users
+from ..services.registry import handovers
+from ..services.reporting.exports import FORMATS
+from ..web.helpers import download, get_or_404, page_arg, put_on_form
 from . import bp
 from .forms import DepartureForm, TokenForm
 
@@ -22,9 +23,9 @@ def index():
         "lessons": db.session.scalars(select(Lesson).where(Lesson.deleted_at.is_not(None))).all(),
         "networks": db.session.scalars(select(Network).where(Network.deleted_at.is_not(None))).all(),
     }
-    return render_template("admin/index.html", users=accounts.all_users(), deleted=deleted,
-                           orphan_themes=accounts.themes_without_owner(),
-                           demo_users=[u for u in accounts.all_users() if u.is_demo and u.active])
+    return render_template("admin/index.html", users=handovers.all_users(), deleted=deleted,
+                           orphan_themes=handovers.themes_without_owner(),
+                           demo_users=[u for u in handovers.all_users() if u.is_demo and u.active])
 
 
 def _audit_filters() -> tuple[audit.AuditFilters, list[str]]:
@@ -73,11 +74,11 @@ def _successors(prefix: str, ids: list[int]) -> dict[int, User]:
 def deactivate(user_id: int):
     """Deactivate a user after handing over their open projects and themes, in one screen."""
     user = get_or_404(User, user_id)
-    held = accounts.holdings(user)
+    held = handovers.holdings(user)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            accounts.deactivate_user(
+            handovers.deactivate_user(
                 user, current_user,
                 project_successors=_successors("project", [p.id for p in held.open_projects]),
                 theme_successors=_successors("theme", [t.id for t in held.themes]))
@@ -94,7 +95,7 @@ def deactivate(user_id: int):
 
 
 def _deactivate_page(user, held, errors: dict, departure_form: DepartureForm, chosen=None):
-    candidates = [u for u in accounts.all_users() if u.active and u.id != user.id]
+    candidates = [u for u in handovers.all_users() if u.active and u.id != user.id]
     return render_template("admin/deactivate.html", person=user, held=held, candidates=candidates, errors=errors,
                            chosen=chosen or {}, departure_form=departure_form)
 
@@ -106,13 +107,13 @@ def departure(user_id: int):
     form = DepartureForm()
     if not form.validate_on_submit():
         form.leaves_on.errors = ["Vul een geldige datum in (dag-maand-jaar), of laat het veld leeg."]
-        return _deactivate_page(user, accounts.holdings(user), {}, form), 400  # the typed date comes back
+        return _deactivate_page(user, handovers.holdings(user), {}, form), 400  # the typed date comes back
     try:
-        accounts.set_departure(user, current_user, form.leaves_on.data)
+        handovers.set_departure(user, current_user, form.leaves_on.data)
     except DomainError as error:
         db.session.rollback()
         put_on_form(form, error)
-        return _deactivate_page(user, accounts.holdings(user), {}, form), 400
+        return _deactivate_page(user, handovers.holdings(user), {}, form), 400
     else:
         db.session.commit()
         flash(f"Vertrekdatum van {user.name} vastgelegd." if form.leaves_on.data
@@ -124,7 +125,7 @@ def departure(user_id: int):
 def reactivate(user_id: int):
     """Give a former colleague their account back."""
     user = get_or_404(User, user_id)
-    accounts.reactivate_user(user, current_user)
+    handovers.reactivate_user(user, current_user)
     db.session.commit()
     flash(f"{user.name} is weer actief.", "success")
     return redirect(url_for("admin.index"))

@@ -2,10 +2,10 @@ from flask import g, jsonify, request, url_for
 from flask_login import current_user
 
 from ..extensions import csrf, db
-from ..ops.logs import security_event
-from ..services import api_tokens
-from ..services import search as search_service
-from ..web import page_arg
+from ..ground.logs import security_event
+from ..services.access import api_tokens
+from ..services.finding import search as search_service
+from ..web.helpers import page_arg
 from . import bp
 
 csrf.exempt(bp)  # read-only GET endpoints; token callers have no CSRF cookie

@@ -4,10 +4,11 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..ground.errors import DomainError
 from ..models import Attachment
-from ..services import attachments, permissions
-from ..services.errors import DomainError
-from ..web import get_or_404
+from ..services.access import permissions
+from ..services.registry import attachments
+from ..web.helpers import get_or_404
 from . import bp
 
 BACK = {"project": ("projects.detail", "project_id"), "lesson": ("lessons.detail", "lesson_id")}

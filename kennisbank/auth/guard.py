@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import User
-from ..services import sessions
+from ..services.access import sessions
 
 # follows.unfollow_link: the signed link in a notification works without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "follows.unfollow_link", "static"}

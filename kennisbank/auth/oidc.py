@@ -7,13 +7,14 @@ and nonce are checked before anyone is logged in. Who that is, is decided by `se
 from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, redirect, render_template, url_for
+from flask import Flask, current_app, render_template, url_for
 
 from ..extensions import db
+from ..ground.errors import DomainError
 from ..models import User
-from ..services import audit, external_login, sessions
-from ..services.errors import DomainError
+from ..services.access import audit, external_login, sessions
 from . import bp
+from .sign_in import sign_in
 
 CLIENT = "organisatie"
 MAX_ID_TOKEN = 32 * 1024  # Entra ID tokens with many groups are a few kB; far more is not a login
@@ -116,8 +117,6 @@ def oidc_callback():
         audit.record("oidc_refused", None, error.field_errors.get("account", ""), reason=error.message)
         db.session.commit()
         return _refusal(error.message, 403)
-    from .views import sign_in
-
     response = sign_in(user, "oidc", id_token=raw if len(raw) <= 8192 else "")
     return response
 

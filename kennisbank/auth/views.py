@@ -1,28 +1,19 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..errors import render_error
 from ..extensions import db
-from ..ops.logs import security_event
-from ..services import audit, login_throttle, sessions, users
-from ..services.errors import DomainError
-from ..web import has_control_characters, put_on_form, safe_next
+from ..ground.errors import DomainError
+from ..ground.logs import security_event
+from ..services.access import audit, login_throttle, sessions, users
+from ..web.error_pages import render_error
+from ..web.helpers import has_control_characters, put_on_form
 from . import bp, oidc
 from .forms import LoginForm, PasswordForm, PhoneForm
+from .sign_in import sign_in
 
 FAILED_LOGIN = "Het e-mailadres of het wachtwoord klopt niet, of dit account is niet actief."
 BAD_NEXT = ("Deze inloglink bevat een ongeldige terugverwijzing. Open de inlogpagina opnieuw via het menu; "
             "er is niemand ingelogd.")
-
-
-def sign_in(user, via: str, id_token: str = ""):
-    """Start a server-side session for `user` and go where they were heading."""
-    sessions.start(user, via, id_token)
-    login_user(user)
-    audit.record("login", user, user, via=via)
-    db.session.commit()
-    flash(f"Welkom, {user.name}.", "success")
-    return redirect(safe_next(request.args.get("next"), url_for("core.home")))
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])

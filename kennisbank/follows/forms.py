@@ -1,8 +1,8 @@
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
-from ..forms import BaseForm, as_choices
-from ..services.follows import MODES
+from ..services.notifying.follows import MODES
+from ..web.forms import BaseForm, as_choices
 
 
 class SettingsForm(BaseForm):

@@ -2,9 +2,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from ..extensions import csrf, db
-from ..services import follows
-from ..services.errors import DomainError
-from ..web import put_on_form
+from ..ground.errors import DomainError
+from ..services.notifying import follows
+from ..web.helpers import put_on_form
 from . import bp
 from .forms import SettingsForm
 

@@ -1,6 +1,6 @@
 from flask import abort, render_template
 
-from ..services import help_pages
+from ..services.content import help_pages
 from . import bp
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from ..services import permissions
+from ..services.access import permissions
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 

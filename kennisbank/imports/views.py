@@ -2,16 +2,17 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from ..extensions import db
+from ..ground.errors import DomainError
 from ..models import ImportRun
-from ..services import permissions
-from ..services.errors import DomainError
+from ..services.access import permissions
 from ..services.importing import columns as import_columns
 from ..services.importing import run as importing
 from ..services.importing import runner
 from ..services.importing import template as import_template
-from ..services.tables import FORMATS
-from ..web import download, get_or_404
+from ..services.reporting.exports import FORMATS
+from ..web.helpers import download, get_or_404
 from . import bp
+
 
 def _own_run(run_id: int) -> ImportRun:
     """A theme owner sees their own imports; administrators all of them."""

@@ -1,8 +1,8 @@
 from wtforms import BooleanField, RadioField
 
-from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, split_list, text
 from ..models import LessonKind
-from ..services.lessons import LessonInput
+from ..services.registry.lessons import LessonInput
+from ..web.forms import BaseForm, CheckboxesField, VersionField, as_choices, split_list, text
 
 
 class LessonForm(BaseForm):
@@ -26,10 +26,6 @@ class LessonForm(BaseForm):
             lesson_learned=self.lesson_learned.data or "", transferability=self.transferability.data or "",
             theme_ids=self.themes.data or [], tags=split_list(self.tags.data),
             on_behalf_of_team=bool(self.on_behalf_of_team.data))
-
-
-class ReviewForm(BaseForm):
-    remark = text("Opmerking voor de auteur", 2000, area=True)
 
 
 # The fields an edit conflict compares, by their label on the conflict page.

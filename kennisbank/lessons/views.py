@@ -2,15 +2,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import as_choices
+from ..ground.errors import DomainError
 from ..models import Lesson, Network, Project
-from ..services import attachments, lessons, permissions, projects, revisions, themes
-from ..services.errors import DomainError
-from ..web import (delete_or_restore, export_format, get_or_404, int_arg, item_link,
-                   page_arg, put_on_form, safe_next, save_edit, table_download)
-from ..services.list_tables import EXPORT_MAX, lessons_table
+from ..services.access import permissions
+from ..services.registry import attachments, lessons, projects, revisions, themes
+from ..services.reporting.list_exports import EXPORT_MAX, lessons_table
+from ..web.forms import ReviewForm, as_choices
+from ..web.helpers import (delete_or_restore, export_format, get_or_404, int_arg, item_link, page_arg, put_on_form,
+                           safe_next, save_edit, table_download)
 from . import bp
-from .forms import CONFLICT_FIELDS, LessonForm, ReviewForm
+from .forms import CONFLICT_FIELDS, LessonForm
 
 
 def _viewable(lesson_id: int) -> Lesson:

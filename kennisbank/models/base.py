@@ -3,23 +3,14 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
 def utcnow() -> datetime:
     """Naive UTC timestamp: SQLite keeps no time zone, so every timestamp is stored as naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def dutch_time(moment: datetime) -> datetime:
-    """A stored (naive UTC) timestamp as the time in the Netherlands."""
-    return moment.replace(tzinfo=UTC).astimezone(AMSTERDAM)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -2,7 +2,7 @@
 
 A notification is written in the same transaction as the revision it reports, so a change that commits
 is always told and a change that rolls back never is; `flask kb notify` sends what is due (several hosts
-may run it, see services/notifications.py)."""
+may run it, see services/notifying/notifications.py)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,9 +1,9 @@
 from wtforms import BooleanField, DateField, EmailField, SelectField
 from wtforms.validators import Optional
 
-from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, text
 from ..models import MembershipRole, NetworkKind
-from ..services.networks import NetworkInput
+from ..services.registry.networks import NetworkInput
+from ..web.forms import BaseForm, CheckboxesField, VersionField, as_choices, text
 
 
 class NetworkForm(BaseForm):

@@ -2,11 +2,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import as_choices
+from ..ground.errors import DomainError
 from ..models import Membership, MembershipRole
-from ..services import networks, permissions, revisions, themes, users
-from ..services.errors import DomainError
-from ..web import delete_or_restore, get_or_404, page_arg, put_on_form, save_edit
+from ..services.access import permissions, users
+from ..services.registry import networks, revisions, themes
+from ..web.forms import as_choices
+from ..web.helpers import delete_or_restore, get_or_404, page_arg, put_on_form, save_edit
 from . import bp
 from .forms import CONFLICT_FIELDS, MembershipForm, NetworkForm
 

@@ -4,62 +4,18 @@ Counters and histograms are kept per process in PROMETHEUS_MULTIPROC_DIR (`kb se
 the workers start) and summed at scrape time; figures that live in the database or the index (lag,
 documents, log size) are read when scraped, so every worker answers the same.
 
-prometheus_client decides at import whether it runs multi-process, so it is imported here only on first
-use — in the worker, after `kb serve` has set the directory.
+The metric objects themselves live in kennisbank.ground.metrics, so that every layer can count into them.
 """
 from __future__ import annotations
 
 import hmac
 import os
 import time
-from contextlib import contextmanager
-from functools import cache
-from types import SimpleNamespace
 
 from flask import Flask, g, request
 
-from .logs import route
-
-SEARCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
-
-
-@cache
-def _metrics() -> SimpleNamespace:
-    from prometheus_client import Counter, Histogram
-
-    return SimpleNamespace(
-        requests=Counter("kennisbank_http_requests_total", "HTTP requests by route template and status.",
-                         ["method", "route", "status"]),
-        request_seconds=Histogram("kennisbank_http_request_duration_seconds",
-                                  "HTTP request duration by route template.", ["route"]),
-        search_seconds=Histogram("kennisbank_search_duration_seconds", "One search (index and database), by source.",
-                                 ["source"], buckets=SEARCH_BUCKETS),
-        zero_results=Counter("kennisbank_search_zero_results_total", "Searches that found nothing, by source.",
-                             ["source"]),
-        voortoets_completed=Counter("kennisbank_voortoets_completed_total", "Voortoetsen completed."),
-        mails=Counter("kennisbank_mails_total", "E-mails of the digest, by outcome (sent, failed).", ["outcome"]),
-    )
-
-
-@contextmanager
-def timed_search(source: str):
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        _metrics().search_seconds.labels(source).observe(time.perf_counter() - started)
-
-
-def zero_result(source: str) -> None:
-    _metrics().zero_results.labels(source).inc()
-
-
-def voortoets_completed() -> None:
-    _metrics().voortoets_completed.inc()
-
-
-def mails(outcome: str, count: int) -> None:
-    _metrics().mails.labels(outcome).inc(count)
+from ..ground.logs import route
+from ..ground.metrics import objects
 
 
 class _IndexCollector:
@@ -90,7 +46,7 @@ def scrape(app: Flask) -> tuple[bytes, str]:
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
     from prometheus_client.multiprocess import MultiProcessCollector
 
-    _metrics()  # every series exists from the first scrape on, at zero
+    objects()  # every series exists from the first scrape on, at zero
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
@@ -118,7 +74,7 @@ def allowed(app: Flask) -> bool:
 
 def _count(response):
     template = route() or "(geen route)"
-    metrics = _metrics()
+    metrics = objects()
     metrics.requests.labels(request.method, template, str(response.status_code)).inc()
     started = g.get("request_started")
     if started is not None:

@@ -13,7 +13,7 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from ..config import ConfigurationError
-from . import logs
+from ..ground import logs
 
 
 def options(config: dict) -> dict:

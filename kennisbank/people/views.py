@@ -2,9 +2,9 @@ from flask import render_template, request
 from flask_login import current_user
 
 from ..models import User
-from ..services import people
-from ..services import search as search_service
-from ..web import get_or_404
+from ..services.finding import people
+from ..services.finding import search as search_service
+from ..web.helpers import get_or_404
 from . import bp
 
 

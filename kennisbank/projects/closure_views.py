@@ -3,13 +3,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import as_choices
+from ..ground import municipalities
+from ..ground.errors import DomainError
 from ..models import Project
-from ..services import closure, municipalities, permissions, voortoets
-from ..services.editing import EditConflict
-from ..services.errors import DomainError
-from ..services.list_tables import report_table
-from ..web import get_or_404, item_link, table_download
+from ..services.access import permissions
+from ..services.gates import closure, voortoets
+from ..services.registry.editing import EditConflict
+from ..services.reporting.list_exports import report_table
+from ..web.forms import as_choices
+from ..web.helpers import get_or_404, item_link, table_download
 from . import bp
 from .forms import CLOSURE_ERROR_FIELDS, ClosureForm
 

@@ -1,11 +1,11 @@
 from wtforms import BooleanField, DateField, RadioField, SelectField
 from wtforms.validators import Optional
 
-from ..forms import BaseForm, as_choices, CheckboxesField, VersionField, split_list, text
 from ..models import InnovationStage, LessonKind, ProjectStatus
-from ..services.closure import ClosureInput
-from ..services.lessons import LessonInput
-from ..services.projects import ProjectInput
+from ..services.gates.closure import ClosureInput
+from ..services.registry.lessons import LessonInput
+from ..services.registry.projects import ProjectInput
+from ..web.forms import BaseForm, CheckboxesField, VersionField, as_choices, split_list, text
 
 
 class ProjectForm(BaseForm):

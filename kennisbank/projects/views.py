@@ -2,15 +2,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import as_choices
+from ..ground import municipalities
+from ..ground.errors import DomainError
 from ..models import Project, ProjectStatus
 from ..search.searchers import SearchUnavailable
-from ..services import (attachments, municipalities, permissions, projects, revisions, themes,
-                       voortoets)
-from ..services.errors import DomainError
-from ..web import (delete_or_restore, export_format, get_or_404, int_arg, item_link,
-                   page_arg, put_on_form, save_edit, table_download)
-from ..services.list_tables import EXPORT_MAX, projects_table
+from ..services.access import permissions
+from ..services.gates import voortoets
+from ..services.registry import attachments, projects, revisions, themes
+from ..services.reporting.list_exports import EXPORT_MAX, projects_table
+from ..web.forms import as_choices
+from ..web.helpers import (delete_or_restore, export_format, get_or_404, int_arg, item_link, page_arg, put_on_form,
+                           save_edit, table_download)
 from . import bp
 from .forms import CONFLICT_FIELDS, ProjectForm
 

@@ -3,11 +3,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..ground.errors import DomainError, GateRefused
 from ..models import PriorWorkCheck, Project, Verdict
-from ..services import permissions
-from ..services import voortoets as prior_work
-from ..services.errors import DomainError, GateRefused
-from ..web import get_or_404, int_arg
+from ..services.access import permissions
+from ..services.gates import voortoets as prior_work
+from ..web.helpers import get_or_404, int_arg
 from . import bp
 from .views import detail_page
 

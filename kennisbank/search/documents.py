@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import inspect, select
 
-from ..models import (Attachment, Lesson, Network, Project, ProjectStatus, Theme, User, lesson_themes,
-                      network_themes, project_themes)
+from ..models import (Attachment, Lesson, Network, Project, ProjectStatus, Theme, User, lesson_themes, network_themes,
+                      project_themes)
 from .analysis import compound_parts_text, section
 from .schema import WEIGHTS
 

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..ground import files
+from ..ground.errors import DomainError
 from ..models import Attachment, AttachmentBlob
-from ..services import files
-from ..services.errors import DomainError
 
 log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("extract_worker.py")

@@ -18,7 +18,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import documents, index
+from ..extensions import db
+from . import documents, index, source
 from .index import GraceWriter
 
 # A worker starts a new segment after this many documents: Whoosh sorts a segment's postings in memory
@@ -71,14 +72,12 @@ class CombiningWriter(GraceWriter):
 
 
 def chunks(session: Session) -> list[tuple[str, int, int]]:
-    """(kind, first id, last id) of every run of CHUNK rows, all kinds."""
-    from .rebuild import CHUNK, LOADERS
-
+    """(kind, first id, last id) of every run of source.CHUNK rows, all kinds."""
     found = []
-    for kind in LOADERS:
+    for kind in source.LOADERS:
         model = documents.MODEL_OF_KIND[kind]
         ids = session.scalars(select(model.id).order_by(model.id)).all()
-        found += [(kind, ids[i], ids[min(i + CHUNK, len(ids)) - 1]) for i in range(0, len(ids), CHUNK)]
+        found += [(kind, ids[i], ids[min(i + source.CHUNK, len(ids)) - 1]) for i in range(0, len(ids), source.CHUNK)]
     return found
 
 
@@ -134,19 +133,26 @@ def _report(done, reported: int, progress: Callable[[int], None]) -> int:
     return now
 
 
-def _worker(config: dict, instance_path: str, generation: str, work, results, done) -> None:
-    from .. import create_app
-    from ..extensions import db
-    from .rebuild import rows_between
+def _bare_app(config: dict, instance_path: str) -> Flask:
+    """Just enough of an app to read the database: a worker only reads rows and writes segments, so it
+    needs neither the blueprints nor the index sync of the full app."""
+    from .. import models  # noqa: F401  (every table on db.metadata, every relationship resolvable)
 
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.update(config)
+    db.init_app(app)
+    return app
+
+
+def _worker(config: dict, instance_path: str, generation: str, work, results, done) -> None:
     writer, segments = None, []
     try:
-        app = create_app({**config, "SEARCH_SYNC": "manual", "IMPORT_RUNNER": False}, instance_path=instance_path)
+        app = _bare_app(config, instance_path)
         ix = index.open_generation(Path(generation))
         writer, in_segment, written = _worker_writer(ix), 0, 0
         with app.app_context(), Session(db.engine) as session:
             while (task := work.get()) is not None:
-                rows = rows_between(session, *task)
+                rows = source.rows_between(session, *task)
                 in_segment += add_rows(writer, rows)
                 with done.get_lock():
                     done.value += len(rows)

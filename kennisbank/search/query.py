@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from ..services import municipalities
-from ..services.errors import DomainError
+from ..ground import municipalities
+from ..ground.errors import DomainError
 from .analysis import dutch_analyzer
 from .dutch import compound_parts
 from .postings import MostWords

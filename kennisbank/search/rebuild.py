@@ -1,52 +1,17 @@
 """Rebuilding an index from the database, and checking it against the database (lag and drift)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Lesson, Network, Project, Theme, User
 from . import changes, documents, index, parallel_build
-
-LOADERS = {
-    "project": lambda: select(Project).options(selectinload(Project.themes), selectinload(Project.team),
-                                               selectinload(Project.lead)),
-    "lesson": lambda: select(Lesson).options(selectinload(Lesson.themes), selectinload(Lesson.project),
-                                             selectinload(Lesson.network)),
-    "network": lambda: select(Network).options(selectinload(Network.themes)),
-    "theme": lambda: select(Theme),
-    "person": lambda: select(User).options(selectinload(User.owned_themes)),
-}
-CHUNK = 1000
-
-
-def source_rows(session: Session) -> Iterator[tuple[str, object]]:
-    """Every searchable row, a chunk at a time (memory stays flat over 200,000 rows)."""
-    try:
-        for kind in LOADERS:
-            last_id = 0
-            while batch := rows_between(session, kind, last_id + 1, None):
-                yield from batch
-                last_id = batch[-1][1].id
-    finally:
-        documents.forget_preloaded(session)  # later writes read an item's attachments afresh
-
-
-def rows_between(session: Session, kind: str, low: int, high: int | None) -> list[tuple[str, object]]:
-    """The rows of one kind with ids from `low` to `high` (or the next CHUNK from `low`), loaded with
-    what their documents need, attachment texts included."""
-    model = documents.MODEL_OF_KIND[kind]
-    statement = LOADERS[kind]().where(model.id >= low).order_by(model.id)
-    statement = statement.limit(CHUNK) if high is None else statement.where(model.id <= high)
-    session.expunge_all()  # the previous chunk's rows are done with
-    batch = session.scalars(statement).all()
-    documents.preload_attachments(session, kind, [obj.id for obj in batch])
-    return [(kind, obj) for obj in batch]
+from .source import LOADERS, source_rows
 
 
 def rebuild(app: Flask, session: Session, *, progress: Callable[[int], None] = lambda n: None, procs: int = 1,

@@ -1,4 +1,4 @@
-from ..forms import BaseForm, CheckboxesField, VersionField, text
+from ..web.forms import BaseForm, CheckboxesField, VersionField, text
 
 
 class ThemeForm(BaseForm):

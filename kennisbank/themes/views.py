@@ -3,11 +3,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import as_choices
+from ..ground.errors import DomainError
 from ..models import User
-from ..services import permissions, revisions, themes
-from ..services.errors import DomainError
-from ..web import put_on_form, save_edit
+from ..services.access import permissions
+from ..services.registry import revisions, themes
+from ..web.forms import as_choices
+from ..web.helpers import put_on_form, save_edit
 from . import bp
 from .forms import CONFLICT_FIELDS, NewThemeForm, OwnersForm, ThemeForm
 

@@ -5,7 +5,7 @@ import time
 
 from kennisbank import create_app
 from kennisbank.extensions import db
-from kennisbank.services import login_throttle
+from kennisbank.services.access import login_throttle
 
 email, address, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 app = create_app({"SEARCH_SYNC": "manual"})

@@ -7,7 +7,8 @@ import time
 from kennisbank import create_app
 from kennisbank.extensions import db
 from kennisbank.models import LessonKind
-from kennisbank.services import lessons, users
+from kennisbank.services.access import users
+from kennisbank.services.registry import lessons
 
 prefix, count, email, linger = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 app = create_app({"SEARCH_SYNC": "background", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})

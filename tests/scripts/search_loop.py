@@ -1,22 +1,26 @@
 """A web worker that only reads: searches, people, voortoets suggestions and "bedoelde u" in a loop
-while other processes write the index. Prints one JSON line: how many succeeded, which failed.
-Usage: search_loop.py SECONDS USER_EMAIL"""
+while other processes write the index, until STOP_FILE exists and it has done at least MINIMUM searches
+(or, at the latest, after 300 s, so that it always ends by itself). Prints one JSON line: how many
+succeeded, which failed. Usage: search_loop.py STOP_FILE MINIMUM USER_EMAIL"""
 import json
 import sys
 import time
+from pathlib import Path
 
 from kennisbank import create_app
 from kennisbank.search import engine
-from kennisbank.services import search, users, voortoets
+from kennisbank.services.access import users
+from kennisbank.services.finding import search
+from kennisbank.services.gates import voortoets
 
-seconds, email = float(sys.argv[1]), sys.argv[2]
+stop_file, minimum, email = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 app = create_app({"SEARCH_SYNC": "manual"})
 ok, failures = 0, []
 with app.app_context():
     user = users.find_by_email(email)
     print("klaar om te zoeken", flush=True)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (stop_file.exists() and ok + len(failures) >= minimum):
         for work in (lambda: search.search(user, "verlichting wijk", log_empty=False),
                      lambda: search.search(user, '"slimme verlichting"', log_empty=False),
                      lambda: search.search(user, "thema:energie OF warmte", facet_filters={"type": "lesson"},

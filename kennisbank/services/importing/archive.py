@@ -17,13 +17,14 @@ import zipfile
 from sqlalchemy import func, select
 
 from ...extensions import db
+from ...ground import files
+from ...ground.errors import DomainError, NotAllowed
 from ...models import (Attachment, AttachmentBlob, InnovationStage, Lesson, LessonKind, LessonUse, LessonUseSource,
                        Membership, MembershipRole, Network, NetworkKind, Project, ProjectStatus, ReviewState, Theme,
                        User)
-from .. import audit, files, permissions
-from ..errors import DomainError, NotAllowed
+from ..access import audit, permissions
+from ..access.external_login import NO_PASSWORD
 from .exporting import bron_id
-from ..external_login import NO_PASSWORD
 
 VERSION = 1
 

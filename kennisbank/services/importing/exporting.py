@@ -8,9 +8,10 @@ import io
 from sqlalchemy import select
 
 from ...extensions import db
+from ...ground import municipalities
+from ...ground.errors import NotAllowed
 from ...models import Lesson, Project, User
-from .. import audit, municipalities, permissions
-from ..errors import NotAllowed
+from ..access import audit, permissions
 from .columns import FIELDS, KINDS
 
 

@@ -13,9 +13,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .. import files
-from ..errors import DomainError
-
+from ...ground import files
+from ...ground.errors import DomainError
 
 
 @dataclass

@@ -17,11 +17,13 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ...extensions import db
+from ...ground import files
+from ...ground.errors import DomainError, NotAllowed
 from ...models import ImportRun, Lesson, Project, ProjectStatus, User
 from ...models.base import utcnow
-from .. import audit, files, permissions, revisions
-from ..errors import DomainError, NotAllowed
-from ..themes import slugify
+from ..access import audit, permissions
+from ..registry import revisions
+from ..registry.themes import slugify
 from . import columns, reading, values
 from .values import CellProblem
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
+from ...ground import municipalities
 from ...models import InnovationStage, LessonKind, ProjectStatus
-from .. import municipalities
-from ..themes import active_themes
+from ..registry.themes import active_themes
 from .columns import FIELDS, KINDS
 
 EXAMPLES = {

@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from ...extensions import db
+from ...ground import municipalities
+from ...ground.errors import DomainError
 from ...models import InnovationStage, LessonKind, Project, ProjectStatus, Theme, User
-from .. import municipalities
-from ..errors import DomainError
-from ..users import find_by_email
+from ..access.users import find_by_email
 
 
 class CellProblem(ValueError):

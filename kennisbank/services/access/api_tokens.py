@@ -1,0 +1,68 @@
+"""API tokens: created by administrators, shown once, stored only as a SHA-256 hash, revocable."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...ground.errors import DomainError, NotAllowed
+from ...models import ApiToken, User
+from ...models.base import utcnow
+from . import audit, permissions
+
+PREFIX = "kb_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(name: str, for_user: User, by: User) -> tuple[ApiToken, str]:
+    """Returns the record and the token itself — the only moment it is known in plain text.
+
+    :raises NotAllowed: not an administrator. :raises DomainError: no name, inactive user.
+    """
+    if not permissions.is_admin(by):
+        raise NotAllowed("Alleen een beheerder kan API-tokens maken.")
+    if not name.strip():
+        raise DomainError("Geef het token een naam, bijvoorbeeld de toepassing die het gebruikt.",
+                          {"name": "Geef het token een naam."})
+    if not for_user.active:
+        raise DomainError("Een token kan alleen namens een actieve medewerker werken.")
+    token = PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(name=name.strip()[:200], token_hash=_hash(token), user=for_user, created_by=by)
+    db.session.add(record)
+    db.session.flush()
+    audit.record("token_created", by, record, name=record.name, for_user=for_user.id)
+    return record, token
+
+
+def revoke(record: ApiToken, by: User) -> None:
+    if not permissions.is_admin(by):
+        raise NotAllowed("Alleen een beheerder kan API-tokens intrekken.")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        audit.record("token_revoked", by, record, name=record.name)
+    db.session.flush()
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if record is None or record.revoked_at is not None or not record.user.active:
+        return None
+    if not hmac.compare_digest(record.token_hash, _hash(token)):
+        return None
+    now = utcnow()
+    if record.last_used_at is None or record.last_used_at.date() < now.date():  # once a day is enough to trace
+        audit.record("token_used", record.user, record, name=record.name)
+    record.last_used_at = now
+    return record.user
+
+
+def all_tokens() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))

@@ -280,37 +280,71 @@ def _administrator(email: str, nothing_done: str):
 
 
 @kb.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--soort", type=click.Choice(["projecten", "lessen"]), default="projecten", show_default=True,
               help="Wat het bestand bevat.")
+@click.option("--door", required=True, help="E-mailadres van de beheerder of themaeigenaar namens wie wordt "
+                                            "geïmporteerd (verplicht: een import gebeurt altijd op iemands naam).")
+@click.option("--standaard", multiple=True, metavar="VELD=WAARDE",
+              help="Eén waarde voor elke rij zonder waarde, bijvoorbeeld --standaard Status=gestart.")
+@click.option("--vertaal", multiple=True, metavar="VELD:VAN=NAAR",
+              help="Wat een waarde in het bestand betekent, bijvoorbeeld --vertaal 'Fase:Realisatie=pilot'.")
+@click.option("--bron", default=None, help="De bron waarbinnen de bron-ids tellen (standaard: uw organisatie).")
 @click.option("--proef", is_flag=True, help="Alleen controleren: toon wat er zou gebeuren, sla niets op.")
-@click.option("--door", default="", help="E-mailadres van de beheerder namens wie wordt geïmporteerd.")
 @click.option("--geweigerd", type=click.Path(dir_okay=False), default=None,
-              help="Schrijf de geweigerde rijen (met een kolom Fout) naar dit CSV-bestand.")
+              help="Schrijf de geweigerde rijen (met een kolom Fout) naar dit CSV-bestand "
+                   "(standaard: naast het bestand, <naam>-geweigerd.csv).")
 @with_appcontext
-def import_command(file: str, soort: str, proef: bool, door: str, geweigerd: str | None) -> None:
-    """Importeer projecten of lessen uit XLSX, ODS, CSV of JSON. Opnieuw importeren werkt bij op bron-id."""
+def import_command(file: str, soort: str, door: str, standaard: tuple[str, ...], vertaal: tuple[str, ...],
+                   bron: str | None, proef: bool, geweigerd: str | None) -> None:
+    """Importeer projecten of lessen uit XLSX, ODS, CSV of JSON, met dezelfde regels als de importpagina.
+    Eindigt met 0 als geen rij is geweigerd, 3 als er rijen zijn geweigerd, 1 als het bestand niet te lezen is."""
     from .services.importing import run as importing
 
-    by = _administrator(door, "Er is niets geïmporteerd.") if door else None
+    by = users.find_by_email(door)
+    if by is None or not by.active or not permissions.can_import(by):
+        raise click.ClickException(f"'{door}' is geen actieve beheerder of themaeigenaar. Er is niets geïmporteerd.")
+    source = Path(file)
     try:
-        run = importing.start(soort, Path(file).name, Path(file).read_bytes(), by)
+        content = source.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"Het bestand '{file}' kan niet worden gelezen ({error.strerror}). "
+                                   "Er is niets geïmporteerd.") from None
+    try:
+        defaults = dict(_pair(item, "=", "--standaard", "VELD=WAARDE") for item in standaard)
+        translations = [(field, *_pair(rest, "=", "--vertaal", "VELD:VAN=NAAR"))
+                        for field, rest in (_pair(item, ":", "--vertaal", "VELD:VAN=NAAR") for item in vertaal)]
+        run = importing.start(soort, source.name, content, by)
+        importing.choose(run, by, defaults={importing.resolve_field(soort, k): v for k, v in defaults.items()},
+                         translations=translations, source=bron)
         importing.execute(run, by, dry_run=proef)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"{error.message} Er is niets geïmporteerd.") from None
     db.session.commit()
-    for row, column, message in run.problems[:50]:
-        click.echo(f"rij {row}{', kolom ' + column if column else ''}: {message}")
-    if len(run.problems) > 50:
-        click.echo(f"… en nog {len(run.problems) - 50} problemen.")
-    if geweigerd and run.refused_csv:
-        Path(geweigerd).write_text(run.refused_csv, encoding="utf-8")
-    verb = "Zou importeren" if proef else "Geïmporteerd"
-    click.echo(f"{verb}: {run.created} nieuw, {run.updated} bijgewerkt, {run.unchanged} ongewijzigd, "
-               f"{run.refused} geweigerd.")
+    for group in importing.grouped_problems(run)[:20]:
+        where = "het hele bestand" if group["rows"] == [0] else \
+            f"{group['count']} rij{'en' if group['count'] != 1 else ''} ({', '.join(map(str, group['rows'][:10]))})"
+        click.echo(f"{where}{', kolom ' + group['column'] if group['column'] else ''}: {group['message']}")
     if not proef:
         click.echo(f"Zoekindex bijgewerkt: {_catch_up_index()} documenten.")
+    summary = f"{run.created} nieuw, {run.updated} bijgewerkt, {run.unchanged} ongewijzigd, {run.refused} geweigerd"
+    if run.refused:
+        target = Path(geweigerd) if geweigerd else source.with_name(f"{source.stem}-geweigerd.csv")
+        target.write_text(run.refused_csv, encoding="utf-8")
+        summary += f" (geweigerde rijen: {target})"
+    if proef:
+        click.echo("Proef: er is niets opgeslagen.")
+    click.echo(summary)
+    if run.refused:
+        raise SystemExit(3)
+
+
+def _pair(item: str, separator: str, option: str, form: str) -> tuple[str, str]:
+    left, found, right = item.partition(separator)
+    if not found or not left.strip():
+        raise DomainError(f"{option} '{item}' is niet te lezen: schrijf {form}.")
+    return left.strip(), right.strip()
 
 
 @kb.command("export-archive")

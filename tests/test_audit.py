@@ -171,13 +171,13 @@ def test_oidc_and_throttling_events_reach_the_json_log_too(app, client, make_use
             seen.append(getattr(record, "security_event", None))
 
     handler = Keep()
-    logging.getLogger("kennisbank.web.headers").addHandler(handler)
+    logging.getLogger("kennisbank.security").addHandler(handler)
     try:
         make_user(email="anne@gemeente.example")
         client.post("/inloggen", data={"csrf_token": csrf_token(client, "/inloggen"),
                                        "email": "anne@gemeente.example", "password": PASSWORD})
     finally:
-        logging.getLogger("kennisbank.web.headers").removeHandler(handler)
+        logging.getLogger("kennisbank.security").removeHandler(handler)
     assert seen == ["login"]
 
 
@@ -261,14 +261,14 @@ def test_record_keeps_dutch_text_dates_and_the_address_as_given(app, db, make_us
 
     person = make_user()
     handler = Keep()
-    logging.getLogger("kennisbank.web.headers").addHandler(handler)
+    logging.getLogger("kennisbank.security").addHandler(handler)
     try:
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": ""}):
             quiet = audit.record("departure_set", person)
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "f" * 70}):
             row = audit.record("departure_set", person, person, reason="beëindigd", leaves_on=date(2030, 6, 1))
     finally:
-        logging.getLogger("kennisbank.web.headers").removeHandler(handler)
+        logging.getLogger("kennisbank.security").removeHandler(handler)
     assert (quiet.target, quiet.remote_addr) == ("", "")
     assert row.detail == '{"leaves_on": "2030-06-01", "reason": "beëindigd"}' and row.remote_addr == "f" * 64
     assert seen == [("departure_set", "departure_set", person.id, "", {}),

@@ -46,6 +46,11 @@ def xlsx_bytes(rows, header=HEADER, sheet="Projecten") -> bytes:
     return out.getvalue()
 
 
+def key(reference: str) -> str:
+    """The content key of an import by a user of the factories' organisation (bron-ids count per source)."""
+    return f"import:Gemeente Utrecht/{reference}"
+
+
 def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -76,9 +81,11 @@ def test_a_dutch_excel_csv_imports_with_status_dates_and_history(db, admin):
         ("Slimme verlichting", "GM0772", ProjectStatus.CLOSED, InnovationStage.PILOT)
     assert (project.start_date, project.end_date) == (date(2021, 3, 1), date(2022, 6, 30))
     assert project.closed_at.date() == date(2022, 6, 30) and project.import_run_id == run.id
-    assert project.lead == admin and project.content_key == "import:P-1"
+    assert project.lead == admin and project.content_key == key("P-1")
     revision = db.session.scalars(select(Revision).where(Revision.entity_id == project.id)).one()
-    assert (revision.action, revision.changes) == ("geïmporteerd", {"bestand": [None, "projecten.csv"]})
+    assert (revision.action, revision.changes) == ("geïmporteerd (historisch)", {"bestand": [None, "projecten.csv"]})
+    assert project.start_override_reason.startswith("Geïmporteerd (historisch) uit 'projecten.csv'")
+    assert project.start_override_by == admin and "vóór kennisbank" in project.closure_note
     assert (run.created, run.refused, run.status) == (1, 0, "uitgevoerd")
 
 
@@ -148,11 +155,11 @@ def test_xlsx_with_real_dates_serial_numbers_and_formulas(db, admin):
 
 def test_json_and_ods_are_read_too(db, admin):
     items = [{"bron-id": "J-1", "titel": "Uit JSON", "vraag": "Vraag?", "gemeente": "Utrecht",
-              "thema's": []}]
+              "thema's": [], "status": "gestart"}]
     run, _ = do_import(db, admin, json.dumps(items).encode(), name="p.json")
     assert run.created == 1
     run, _ = do_import(db, admin, template_ods(), name="p.ods")
-    assert run.created == 1 and db.session.scalar(select(Project.title).where(Project.content_key == "import:O-1"))
+    assert run.created == 1 and db.session.scalar(select(Project.title).where(Project.content_key == key("O-1")))
 
 
 def template_ods() -> bytes:
@@ -164,8 +171,8 @@ def template_ods() -> bytes:
                'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
                '<office:body><office:spreadsheet><table:table table:name="Projecten">'
-               f'<table:table-row>{cells(["Bron-id", "Titel", "Vraag", "Gemeente"])}</table:table-row>'
-               f'<table:table-row>{cells(["O-1", "Uit ODS", "Vraag?", "Utrecht"])}</table:table-row>'
+               f'<table:table-row>{cells(["Bron-id", "Titel", "Vraag", "Gemeente", "Status"])}</table:table-row>'
+               f'<table:table-row>{cells(["O-1", "Uit ODS", "Vraag?", "Utrecht", "afgesloten"])}</table:table-row>'
                '</table:table></office:spreadsheet></office:body></office:document-content>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -190,21 +197,21 @@ def test_lessons_import_with_kind_words_and_a_project_by_bron_id(db, admin, make
     lesson = db.session.scalars(select(Lesson)).one()
     assert (lesson.kind, lesson.author, lesson.project.title) == (LessonKind.FAILURE, author, "Slimme verlichting")
     messages = {row: message for row, _, message in run.problems}
-    assert "Er is geen geïmporteerd project met bron-id 'P-99'" in messages[3]
+    assert messages[3] == "Er is geen project met bron-id 'P-99' dat u mag zien. Importeer de projecten eerst."
     assert messages[4] == "Vul soort in (succes, mislukking, verbeterpunt of inzicht)."
 
 
 def test_other_headers_are_mapped_once_and_remembered(db, admin):
-    header = ["Nummer", "Projectnaam", "Omschrijving", "Plaats"]
-    content = csv_bytes([["X-1", "Eigen kolommen", "Vraag?", "Utrecht"]], header=header)
+    header = ["Code", "Projectnaam", "Omschrijving", "Plaats", "Status"]
+    content = csv_bytes([["X-1", "Eigen kolommen", "Vraag?", "Utrecht", "gestart"]], header=header)
     run, _ = do_import(db, admin, content, dry_run=True)
     assert run.refused == 1  # 'Plaats' is unknown and so the row has no gemeente
     from kennisbank.services.importing import columns
 
-    columns.remember("projecten", {"Plaats": "municipality", "Nummer": "bron_id"})
+    columns.remember("projecten", {"Plaats": "municipality", "Code": "bron_id"}, admin.id)
     run, _ = do_import(db, admin, content)
     assert run.created == 1
-    assert db.session.scalar(select(Project.content_key)) == "import:X-1"
+    assert db.session.scalar(select(Project.content_key)) == key("X-1")
 
 
 @pytest.mark.parametrize("content, message", [
@@ -250,17 +257,19 @@ def test_a_theme_owner_imports_for_their_own_themes_only(db, admin, make_user, m
     owner = make_user(email="eigenaar@gemeente.example")
     make_theme(name="Energie", owners=[owner])
     make_theme(name="Mobiliteit")
-    do_import(db, admin, csv_bytes([["P-9", "Van de beheerder", "Vraag?", "Utrecht", "", "", "", "Mobiliteit", ""]]))
-    rows = [["P-1", "Eigen thema", "Vraag?", "Utrecht", "", "", "", "Energie", ""],
-            ["P-2", "Ander thema", "Vraag?", "Utrecht", "", "", "", "Mobiliteit", ""],
-            ["P-3", "Geen thema", "Vraag?", "Utrecht", "", "", "", "", ""],
-            ["P-9", "Overschreven?", "Vraag?", "Utrecht", "", "", "", "Energie, Mobiliteit", ""]]
+    do_import(db, admin, csv_bytes([["P-9", "Van de beheerder", "Vraag?", "Utrecht", "gestart", "", "", "Mobiliteit",
+                                     ""]]))
+    rows = [["P-1", "Eigen thema", "Vraag?", "Utrecht", "gestart", "", "", "Energie", ""],
+            ["P-2", "Ander thema", "Vraag?", "Utrecht", "gestart", "", "", "Mobiliteit", ""],
+            ["P-3", "Geen thema", "Vraag?", "Utrecht", "gestart", "", "", "", ""],
+            ["P-9", "Overschreven?", "Vraag?", "Utrecht", "gestart", "", "", "Energie, Mobiliteit", ""]]
     run, _ = do_import(db, owner, csv_bytes(rows))
     assert (run.created, run.refused) == (1, 3)
     messages = {row: message for row, _, message in run.problems}
     assert messages[3] == messages[4] == "Kies minstens één thema waarvan u eigenaar bent (Energie)."
-    assert "bestaat al en valt niet onder uw thema's" in messages[5]
-    assert db.session.scalar(select(Project.title).where(Project.content_key == "import:P-9")) == "Van de beheerder"
+    assert messages[5] == "Het project met bron-id 'P-9' valt niet onder uw thema's; het is niet gewijzigd."
+    assert not any("Van de beheerder" in message for _, _, message in run.problems)  # never another's title
+    assert db.session.scalar(select(Project.title).where(Project.content_key == key("P-9"))) == "Van de beheerder"
     from kennisbank.ground.errors import NotAllowed
     from kennisbank.services.importing import exporting
 
@@ -312,13 +321,14 @@ def test_upload_check_then_import_over_http(db, client, auth, admin):
 
 def test_unknown_columns_are_assigned_on_the_page_and_remembered(db, client, auth, admin):
     auth.login("beheer@gemeente.example")
-    content = csv_bytes([["X-1", "Eigen kolommen", "Vraag?", "Utrecht"]], header=["Nummer", "Titel", "Vraag", "Plaats"])
+    content = csv_bytes([["X-1", "Eigen kolommen", "Vraag?", "Utrecht", "gestart"]],
+                        header=["Nummer", "Titel", "Vraag", "Plaats", "Status"])
     report_url = _upload(client, content).headers["Location"]
     page = client.get(report_url).get_data(as_text=True)
     assert "Kolommen die kennisbank niet herkent" in page and 'name="kolom-Plaats"' in page
     run = db.session.scalars(select(ImportRun)).one()
     client.post(f"/import/{run.id}/kolommen", data={"csrf_token": csrf_token(client, report_url),
-                                                           "kolom-Plaats": "municipality", "kolom-Nummer": "bron_id"})
+                                                           "kolom-Plaats": "municipality"})
     db.session.expire_all()
     assert (db.session.get(ImportRun, run.id).created, db.session.get(ImportRun, run.id).refused) == (1, 0)
     second = _upload(client, content).headers["Location"]  # a new upload with the same headers maps itself
@@ -356,20 +366,56 @@ def test_the_template_downloads(client, auth, admin):
     assert response.status_code == 200 and response.data.startswith(b"PK\x03\x04")
 
 
-def test_the_command_line_import_with_a_dry_run_and_refused_rows(app, db, runner, admin, tmp_path):
+def test_the_command_line_import_says_what_it_did_and_exits_by_the_outcome(app, db, runner, admin, tmp_path):
     source = tmp_path / "projecten.csv"
-    source.write_bytes(csv_bytes([ROW, ["P-2", "", "Vraag?", "Utrecht", "", "", "", "", ""]]))
-    refused = tmp_path / "geweigerd.csv"
-    dry = runner.invoke(args=["kb", "import", str(source), "--proef"])
-    assert dry.exit_code == 0 and "Zou importeren: 1 nieuw" in dry.output and "rij 3, kolom Titel: Vul titel in." \
-        in dry.output
-    assert count(db, Project) == 0
-    real = runner.invoke(args=["kb", "import", str(source), "--door", "beheer@gemeente.example",
-                               "--geweigerd", str(refused)])
-    assert real.exit_code == 0 and "Geïmporteerd: 1 nieuw" in real.output, real.output
+    source.write_bytes(csv_bytes([ROW, ["P-2", "", "Vraag?", "Utrecht", "gestart", "", "", "", ""]]))
+    door = ["--door", "beheer@gemeente.example"]
+    dry = runner.invoke(args=["kb", "import", str(source), "--proef", *door])
+    lines = dry.output.strip().splitlines()
+    assert dry.exit_code == 3 and "1 rij (3), kolom Titel: Vul titel in." in lines
+    assert lines[-1] == f"1 nieuw, 0 bijgewerkt, 0 ongewijzigd, 1 geweigerd (geweigerde rijen: " \
+                        f"{tmp_path / 'projecten-geweigerd.csv'})"
+    assert "Proef: er is niets opgeslagen." in lines and count(db, Project) == 0
+    refused = tmp_path / "eigen.csv"
+    real = runner.invoke(args=["kb", "import", str(source), *door, "--geweigerd", str(refused)])
+    assert real.exit_code == 3, real.output
+    assert real.output.strip().splitlines()[-1] == f"1 nieuw, 0 bijgewerkt, 0 ongewijzigd, 1 geweigerd " \
+                                                  f"(geweigerde rijen: {refused})"
     assert count(db, Project) == 1 and "Vul titel in." in refused.read_text(encoding="utf-8")
+    source.write_bytes(csv_bytes([ROW]))
+    again = runner.invoke(args=["kb", "import", str(source), *door])
+    assert again.exit_code == 0 and again.output.strip().splitlines()[-1] == \
+        "0 nieuw, 0 bijgewerkt, 1 ongewijzigd, 0 geweigerd"
     nobody = runner.invoke(args=["kb", "import", str(source), "--door", "niemand@gemeente.example"])
-    assert nobody.exit_code == 1 and "geen actieve beheerder" in nobody.output
+    assert nobody.exit_code == 1 and "geen actieve beheerder of themaeigenaar" in nobody.output
+    anonymous = runner.invoke(args=["kb", "import", str(source)])
+    assert anonymous.exit_code == 2 and "--door" in anonymous.output  # who imports is never left unsaid
+    missing = runner.invoke(args=["kb", "import", str(tmp_path / "bestaat-niet.csv"), *door])
+    assert missing.exit_code == 1 and "kan niet worden gelezen" in missing.output
+    broken = tmp_path / "kapot.xlsx"
+    broken.write_bytes(b"PK\x03\x04rommel")
+    unreadable = runner.invoke(args=["kb", "import", str(broken), *door])
+    assert unreadable.exit_code == 1 and "Er is niets geïmporteerd." in unreadable.output
+    assert count(db, Project) == 1
+
+
+def test_the_command_line_takes_whole_file_values_and_translations(app, db, runner, admin, tmp_path):
+    source = tmp_path / "initiatieven.csv"
+    source.write_bytes(csv_bytes([["Warmte in de wijk", "Hoe gaan we van het gas af?", "Realisatie"],
+                                  ["Slimme lantaarnpalen", "Hoe besparen we energie?", "Idee"]],
+                                 header=["Naam initiatief", "Omschrijving", "Fase"]))
+    result = runner.invoke(args=["kb", "import", str(source), "--door", "beheer@gemeente.example",
+                                 "--standaard", "Gemeente=Utrecht", "--standaard", "Status=gestart",
+                                 "--vertaal", "Fase:Realisatie=pilot", "--vertaal", "Fase:Idee=verkenning"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "2 nieuw, 0 bijgewerkt, 0 ongewijzigd, 0 geweigerd"
+    stages = dict(db.session.execute(select(Project.title, Project.stage)).all())
+    assert stages == {"Warmte in de wijk": InnovationStage.PILOT, "Slimme lantaarnpalen": InnovationStage.EXPLORATION}
+    wrong = runner.invoke(args=["kb", "import", str(source), "--door", "beheer@gemeente.example",
+                                "--standaard", "Status=lopende zaak"])
+    assert wrong.exit_code == 1 and "Status: 'lopende zaak' is geen status" in wrong.output
+    odd = runner.invoke(args=["kb", "import", str(source), "--door", "beheer@gemeente.example", "--vertaal", "Fase"])
+    assert odd.exit_code == 1 and "--vertaal 'Fase' is niet te lezen: schrijf VELD:VAN=NAAR." in odd.output
 
 
 def test_the_theme_dashboard_lists_imported_projects_without_lessons(db, client, auth, admin, make_theme,
@@ -378,7 +424,7 @@ def test_the_theme_dashboard_lists_imported_projects_without_lessons(db, client,
     rows = [["P-1", "Zonder les", "Vraag?", "Utrecht", "afgesloten", "", "", "Energie", ""],
             ["P-2", "Met les", "Vraag?", "Utrecht", "afgesloten", "", "", "Energie", ""]]
     do_import(db, admin, csv_bytes(rows))
-    with_lesson = db.session.scalar(select(Project).where(Project.content_key == "import:P-2"))
+    with_lesson = db.session.scalar(select(Project).where(Project.content_key == key("P-2")))
     make_lesson(project=with_lesson, themes=[theme])
     from kennisbank.services.reporting import dashboard
 
@@ -515,7 +561,7 @@ def test_an_xml_bomb_inside_a_spreadsheet_is_not_expanded(db, admin):
     try:
         run, _ = do_import(db, admin, bomb, name="bom.xlsx")
     except DomainError as refused:
-        assert "kan niet worden gelezen" in refused.message
+        assert "XML-documenttype (DTD)" in refused.message
     else:
         titles = db.session.scalars(select(Project.title)).all()
         assert all(len(title) < 1000 for title in titles)
@@ -529,12 +575,13 @@ def test_merged_cells_and_an_unknown_theme_with_a_suggestion(db, admin, make_the
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = book.add_worksheet("Projecten")
-    sheet.write_row(0, 0, ["Bron-id", "Titel", "Vraag", "Gemeente", "Thema's"])
-    sheet.write_row(1, 0, ["P-1", "Samengevoegd", "Vraag?", "Utrecht", "Energietransitie"])
+    sheet.write_row(0, 0, ["Bron-id", "Titel", "Vraag", "Gemeente", "Thema's", "Status"])
+    sheet.write_row(1, 0, ["P-1", "Samengevoegd", "Vraag?", "Utrecht", "Energietransitie", "gestart"])
     sheet.merge_range(2, 1, 2, 2, "Titel over twee cellen")  # the value sits in the first cell only
     sheet.write(2, 0, "P-2")
     sheet.write(2, 3, "Utrecht")
     sheet.write(2, 4, "Energietransisie")
+    sheet.write(2, 5, "gestart")
     book.close()
     run, _ = do_import(db, admin, out.getvalue(), name="samengevoegd.xlsx")
     messages = {(row, column): message for row, column, message in run.problems}
@@ -693,14 +740,22 @@ def test_themes_colleagues_and_projects_by_reference(db, make_theme, make_user, 
     assert values.colleague(" a@gemeente.example ", fallback) == person and values.colleague("", fallback) == fallback
     with pytest.raises(values.CellProblem) as nobody:
         values.colleague("b@gemeente.example", fallback)
-    assert str(nobody.value) == "'b@gemeente.example' is geen medewerker in kennisbank (gebruik een e-mailadres)."
-    imported, exported = make_project(content_key="import:P-7"), make_project()
-    assert values.project_by_reference("P-7") == imported and values.project_by_reference("") is None
-    assert values.project_by_reference(f"kb-{exported.id}") == exported
-    for reference in ("P-8", "kb-987654", "kb-12x"):
+    assert str(nobody.value) == ("'b@gemeente.example' is geen medewerker in kennisbank (gebruik een e-mailadres of "
+                                 "de volledige naam).")
+    named = make_user(email="c@gemeente.example", name="Jan de Vries")
+    assert values.colleague("jan  de vries", fallback) == named  # as a list writes it: by full name
+    make_user(email="d@gemeente.example", name="Jan de Vries")
+    with pytest.raises(values.CellProblem, match="meerdere medewerkers met de naam 'Jan de Vries'"):
+        values.colleague("Jan de Vries", fallback)
+    admin = make_user(is_admin=True)
+    imported, exported = make_project(content_key=importing.content_key("Bron", "P-7")), make_project()
+    find = importing._project_for_lesson
+    assert find("P-7", admin, "Bron") == imported and find("", admin, "Bron") is None
+    assert find(f"kb-{exported.id}", admin, "Bron") == exported
+    for reference, scope in (("P-8", "Bron"), ("kb-987654", "Bron"), ("kb-12x", "Bron"), ("P-7", "Andere bron")):
         with pytest.raises(values.CellProblem) as missing:
-            values.project_by_reference(reference)
-        assert str(missing.value) == (f"Er is geen geïmporteerd project met bron-id '{reference}'. Importeer de "
+            find(reference, admin, scope)
+        assert str(missing.value) == (f"Er is geen project met bron-id '{reference}' dat u mag zien. Importeer de "
                                       "projecten eerst.")
 
 
@@ -713,15 +768,18 @@ def test_header_keys_fold_quotes_case_accents_and_punctuation(header, key):
     assert columns.header_key(header) == key
 
 
-def test_headers_map_by_template_name_synonym_choice_and_memory(db):
+def test_headers_map_by_template_name_synonym_choice_and_memory(db, make_user):
+    importer, colleague = make_user(), make_user()
     header = ["Titel", "Naam", "Omschrijving", "Kolom X", "projectstatus", "Onbekend", "Titel"]
     assert columns.map_headers("projecten", header) == {0: "title", 2: "question", 4: "status"}
     chosen = {"Kolom X": "goal", "Omschrijving": "", "Onbekend": "geen_veld"}
     assert columns.map_headers("projecten", header, chosen) == {0: "title", 3: "goal", 4: "status"}
-    columns.remember("projecten", {"Kolom X": "goal", "  ": "goal", "Onbekend": "geen_veld"})
-    columns.remember("projecten", {"kolom x": "area"})  # the same header chosen again: the new choice wins
-    assert columns.map_headers("projecten", header) == {0: "title", 2: "question", 3: "area", 4: "status"}
-    assert columns.map_headers("lessen", header) == {0: "title"}  # remembered per kind of import
+    columns.remember("projecten", {"Kolom X": "goal", "  ": "goal", "Onbekend": "geen_veld"}, importer.id)
+    columns.remember("projecten", {"kolom x": "area"}, importer.id)  # chosen again: the new choice wins
+    assert columns.map_headers("projecten", header, user_id=importer.id) == \
+        {0: "title", 2: "question", 3: "area", 4: "status"}
+    assert columns.map_headers("lessen", header, user_id=importer.id) == {0: "title"}  # per kind of import
+    assert columns.map_headers("projecten", header, user_id=colleague.id) == {0: "title", 2: "question", 4: "status"}
     assert columns.field("lessen", "kind").header == "Soort"
 
 
@@ -735,20 +793,19 @@ def test_cell_messages_quote_at_most_so_many_characters(db):
     with pytest.raises(values.CellProblem) as nobody:
         values.colleague("y" * 81, None)
     assert str(nobody.value).startswith(f"'{'y' * 80}' is geen medewerker")
-    with pytest.raises(values.CellProblem) as reference:
-        values.project_by_reference("z" * 61)
-    assert str(reference.value).startswith(f"Er is geen geïmporteerd project met bron-id '{'z' * 60}'.")
     with pytest.raises(values.CellProblem) as theme:
         values.themes("q" * 61)
     assert str(theme.value).startswith(f"'{'q' * 60}' is geen thema.")
     assert values.text(datetime(2021, 3, 12, 9, 30)) == "2021-03-12T09:30:00"
 
 
-def test_remembered_headers_are_kept_per_kind_only_when_valid_and_cut_to_the_column(db):
+def test_remembered_headers_are_kept_per_kind_only_when_valid_and_cut_to_the_column(db, make_user):
     from kennisbank.models import ImportColumnAlias
 
-    columns.remember("lessen", {"Opmerking": "context"})
-    columns.remember("projecten", {"  ": "goal", "Onzin": "geen_veld", "Opmerking": "goal", "h" * 250: "area"})
-    rows = {(row.kind, row.header_key, row.field) for row in db.session.scalars(select(ImportColumnAlias))}
-    assert rows == {("lessen", "opmerking", "context"), ("projecten", "opmerking", "goal"),
-                    ("projecten", "h" * 200, "area")}
+    importer = make_user()
+    columns.remember("lessen", {"Opmerking": "context"}, importer.id)
+    columns.remember("projecten", {"  ": "goal", "Onzin": "geen_veld", "Opmerking": "goal", "h" * 250: "area",
+                                   "Titel": "goal", "Omschrijving": "area"}, importer.id)  # built-in names: never
+    rows = {(row.user_id, row.kind, row.header_key, row.field) for row in db.session.scalars(select(ImportColumnAlias))}
+    assert rows == {(importer.id, "lessen", "opmerking", "context"), (importer.id, "projecten", "opmerking", "goal"),
+                    (importer.id, "projecten", "h" * 200, "area")}

@@ -341,13 +341,13 @@ def test_security_events_are_logged_by_name_without_secrets(app, db, client, aut
     client.get("/api/v1/zoeken?q=y", headers={"Authorization": f"Bearer {token}"})  # the day's first use only
     client.get("/api/v1/zoeken?q=x", headers={"Authorization": "Bearer kb_onzin"})
     lines = json_logs()
-    events = [(line["event"], line.get("user_id")) for line in lines if line["logger"] == "kennisbank.web.headers"]
+    events = [(line["event"], line.get("user_id")) for line in lines if line["logger"] == "kennisbank.security"]
     assert events == [("login_failed", None), ("login", user.id), ("token_created", user.id),
                       ("token_used", user.id), ("token_refused", None)]
     text = "\n".join(map(str, lines))
     assert "geheim@gemeente.example" not in text and "fout-wachtwoord" not in text and token not in text
     assert all(line.get("remote_addr") == "127.0.0.1" for line in lines  # the token was made outside a request
-               if line["logger"] == "kennisbank.web.headers" and line["event"] != "token_created")
+               if line["logger"] == "kennisbank.security" and line["event"] != "token_created")
 
 
 def test_a_refusal_is_a_security_event(app, client, auth, make_user, json_logs):
@@ -355,7 +355,7 @@ def test_a_refusal_is_a_security_event(app, client, auth, make_user, json_logs):
     auth.login("gewoon@gemeente.example")
     json_logs()
     assert client.get("/beheer/").status_code == 403
-    assert [line["event"] for line in json_logs() if line["logger"] == "kennisbank.web.headers"] == ["forbidden"]
+    assert [line["event"] for line in json_logs() if line["logger"] == "kennisbank.security"] == ["forbidden"]
 
 
 # Metrics ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")  # anything else from outside 
 _FIELDS = ("request_id", "user_id")
 
 access = logging.getLogger("kennisbank.access")
-security = logging.getLogger("kennisbank.web.headers")
+security = logging.getLogger("kennisbank.security")
 
 
 class _RequestContext(logging.Filter):

@@ -47,26 +47,34 @@ def start():
 
 @bp.get("/<int:run_id>")
 def report(run_id: int):
-    """What the import would do (or did): counts, every problem by row and column, unmapped columns."""
+    """What the import would do (or did): counts, each problem once with its rows, the columns and values
+    to set — as stored by the last check (the file is not read again)."""
     run = _own_run(run_id)
     if run.status in ("wachtrij", "bezig"):
         return render_template("imports/progress.html", run=run)
-    checked = importing.check(run.kind, run.content, run.mapping, current_user)
-    return render_template("imports/report.html", run=run, checked=checked,
-                           fields=import_columns.FIELDS[run.kind], preview=checked.rows[:10])
+    return render_template("imports/report.html", **importing.report_page(run))
 
 
 @bp.post("/<int:run_id>/kolommen")
 def columns_chosen(run_id: int):
-    """Map the columns kennisbank did not recognise; remembered for the next file with the same names."""
+    """Map the columns, set whole-file values and translations; check again (nothing written)."""
     run = _own_run(run_id)
-    chosen = {key[len("kolom-"):]: value for key, value in request.form.items() if key.startswith("kolom-")}
-    run.mapping = dict(run.mapping or {}) | chosen
-    import_columns.remember(run.kind, {header: name for header, name in chosen.items() if name})
-    importing.execute(run, current_user, dry_run=True)
+    try:
+        importing.choose(run, current_user, mapping=_prefixed("kolom-"), defaults=_prefixed("standaard-"),
+                         translations=importing.parse_translations(request.form.get("vertalingen", "")),
+                         source=request.form.get("bron"))
+        importing.execute(run, current_user, dry_run=True)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("imports/report.html", **importing.report_page(run), typed=request.form), 400
     db.session.commit()
-    flash("De kolommen zijn toegewezen en onthouden; de controle is opnieuw gedaan.", "success")
+    flash("Uw keuzes zijn toegepast en de controle is opnieuw gedaan; er is nog niets opgeslagen.", "success")
     return redirect(url_for("imports.report", run_id=run.id))
+
+
+def _prefixed(prefix: str) -> dict[str, str]:
+    return {key[len(prefix):]: value for key, value in request.form.items() if key.startswith(prefix)}
 
 
 @bp.post("/<int:run_id>/uitvoeren")

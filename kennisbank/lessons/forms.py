@@ -1,21 +1,22 @@
 from wtforms import BooleanField, RadioField
 
 from ..models import LessonKind
+from ..services.registry import limits
 from ..services.registry.lessons import LessonInput
 from ..web.forms import BaseForm, CheckboxesField, VersionField, as_choices, split_list, text
 
 
 class LessonForm(BaseForm):
-    title = text("Titel", 200, required="Geef de les een korte titel.")
+    title = text("Titel", limits.LESSON["title"], required="Geef de les een korte titel.")
     kind = RadioField("Soort les", choices=as_choices(LessonKind.choices()), default=LessonKind.FAILURE.value)
-    context = text("Context: wat maakte dat het hier zo liep?", 5000, area=True)
-    what_happened = text("Wat gebeurde er?", 5000, area=True)
-    lesson_learned = text("Wat is de les?", 5000, area=True)
-    advice = text("Advies voor het volgende project", 5000, area=True,
+    context = text("Context: wat maakte dat het hier zo liep?", limits.LESSON["context"], area=True)
+    what_happened = text("Wat gebeurde er?", limits.LESSON["what_happened"], area=True)
+    lesson_learned = text("Wat is de les?", limits.LESSON["lesson_learned"], area=True)
+    advice = text("Advies voor het volgende project", limits.LESSON["advice"], area=True,
                   required="Schrijf een advies voor het volgende project: wat moet een ander doen of laten?")
-    transferability = text("Overdraagbaarheid: waar geldt dit wel en niet?", 2000, area=True)
+    transferability = text("Overdraagbaarheid: waar geldt dit wel en niet?", limits.LESSON["transferability"], area=True)
     themes = CheckboxesField("Thema's", coerce=int)
-    tags = text("Trefwoorden (gescheiden door komma's)", 500)
+    tags = text("Trefwoorden (gescheiden door komma's)", limits.LESSON["tags"])
     on_behalf_of_team = BooleanField("Toon deze les als geschreven 'namens het projectteam'")
     version = VersionField()
 

@@ -21,6 +21,14 @@ class ImportRun(db.Model):
     file_name: Mapped[str] = mapped_column(String(200), nullable=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     mapping: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # header -> field, as chosen
+    # One value for every row that has none, per field; and per field, cell text -> the value it stands for.
+    defaults: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    translations: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # Bron-ids are one list's own numbers: they count within this source (the importer's organisation,
+    # or the source named at import), so another list numbered 1, 2, 3 never updates this one's items.
+    source: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    # The last check as the report page shows it (header, mapping, notes, first rows): stored, not redone.
+    report: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     # voorbeeld (checked, nothing written) | wachtrij (large: waits for a process) | bezig | uitgevoerd
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="voorbeeld")
     created: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -42,12 +50,14 @@ class ImportRun(db.Model):
 
 
 class ImportColumnAlias(db.Model):
-    """A column name a beheerder mapped to a field once: the same spreadsheet maps by itself next time."""
+    """A column name an importer mapped to a field once: their same spreadsheet maps by itself next time.
+    Kept per importer, and never over a header kennisbank knows itself."""
 
     __tablename__ = "import_column_aliases"
-    __table_args__ = (Index("uq_import_column_aliases_kind_key", "kind", "header_key", unique=True),)
+    __table_args__ = (Index("uq_import_column_aliases_user_kind_key", "user_id", "kind", "header_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     header_key: Mapped[str] = mapped_column(String(200), nullable=False)
     field: Mapped[str] = mapped_column(String(40), nullable=False)

@@ -4,30 +4,31 @@ from wtforms.validators import Optional
 from ..models import InnovationStage, LessonKind, ProjectStatus
 from ..services.gates.closure import ClosureInput
 from ..services.registry.lessons import LessonInput
+from ..services.registry import limits
 from ..services.registry.projects import ProjectInput
 from ..web.forms import BaseForm, CheckboxesField, VersionField, as_choices, split_list, text
 
 
 class ProjectForm(BaseForm):
-    title = text("Titel", 200, required="Geef het project een titel.")
-    question = text("Maatschappelijk vraagstuk", 5000, area=True,
+    title = text("Titel", limits.PROJECT["title"], required="Geef het project een titel.")
+    question = text("Maatschappelijk vraagstuk", limits.PROJECT["question"], area=True,
                     required="Beschrijf welk maatschappelijk vraagstuk het project oplost.")
-    municipality = text("Gemeente", 120)
-    organisation = text("Organisatie (als het geen project van een gemeente is)", 200)
-    department = text("Afdeling", 200)
-    goal = text("Doel", 5000, area=True)
-    approach = text("Aanpak", 20000, area=True)
-    partners = text("Partners", 2000, area=True)
-    funding = text("Financiering", 2000, area=True)
-    area = text("Gebied", 200)
+    municipality = text("Gemeente", limits.PROJECT["municipality"])
+    organisation = text("Organisatie (als het geen project van een gemeente is)", limits.PROJECT["organisation"])
+    department = text("Afdeling", limits.PROJECT["department"])
+    goal = text("Doel", limits.PROJECT["goal"], area=True)
+    approach = text("Aanpak", limits.PROJECT["approach"], area=True)
+    partners = text("Partners", limits.PROJECT["partners"], area=True)
+    funding = text("Financiering", limits.PROJECT["funding"], area=True)
+    area = text("Gebied", limits.PROJECT["area"])
     start_date = DateField("Startdatum", validators=[Optional()])
     end_date = DateField("Einddatum", validators=[Optional()])
     stage = SelectField("Innovatiefase", choices=as_choices(InnovationStage.choices()),
                         default=InnovationStage.EXPLORATION.value)
     themes = CheckboxesField("Thema's", coerce=int)
-    team = text("Collega's in het projectteam (e-mailadressen, gescheiden door komma's)", 2000)
-    tags = text("Trefwoorden (gescheiden door komma's)", 500)
-    links = text("Links (één per regel)", 2000, area=True)
+    team = text("Collega's in het projectteam (e-mailadressen, gescheiden door komma's)", limits.PROJECT["team"])
+    tags = text("Trefwoorden (gescheiden door komma's)", limits.PROJECT["tags"])
+    links = text("Links (één per regel)", limits.PROJECT["links"], area=True)
     version = VersionField()
 
     def to_input(self) -> ProjectInput:
@@ -56,18 +57,18 @@ class ClosureForm(BaseForm):
     status = RadioField("Hoe eindigt het project?", default=ProjectStatus.CLOSED.value, choices=as_choices([
         (ProjectStatus.CLOSED.value, "Afgesloten: het project is klaar"),
         (ProjectStatus.STOPPED.value, "Gestopt: het project is voortijdig beëindigd")]))
-    outcome = text("Resultaat: wat is er bereikt, en wat niet?", 5000, area=True)
+    outcome = text("Resultaat: wat is er bereikt, en wat niet?", limits.PROJECT["outcome"], area=True)
     stage = RadioField("Welke innovatiefase heeft het project bereikt?", choices=as_choices(InnovationStage.choices()))
     closure_note = text("Geen mislukking of verbeterpunt? Leg uit waarom niets slechter ging dan verwacht", 5000,
                         area=True)
     stop_lesson = RadioField("Welke les legt uit waarom het project stopte?", coerce=int, validators=[Optional()])
     used_lessons = CheckboxesField("Welke lessen uit eerder werk heeft het project gebruikt?", coerce=int)
-    lesson_title = text("Titel van de les", 200)
+    lesson_title = text("Titel van de les", limits.LESSON["title"])
     lesson_kind = RadioField("Soort les", choices=as_choices(LessonKind.choices()), default=LessonKind.FAILURE.value)
-    lesson_context = text("Context: wat maakte dat het hier zo liep?", 5000, area=True)
-    lesson_what_happened = text("Wat gebeurde er?", 5000, area=True)
-    lesson_learned = text("Wat is de les?", 5000, area=True)
-    lesson_advice = text("Advies voor het volgende project", 5000, area=True)
+    lesson_context = text("Context: wat maakte dat het hier zo liep?", limits.LESSON["context"], area=True)
+    lesson_what_happened = text("Wat gebeurde er?", limits.LESSON["what_happened"], area=True)
+    lesson_learned = text("Wat is de les?", limits.LESSON["lesson_learned"], area=True)
+    lesson_advice = text("Advies voor het volgende project", limits.LESSON["advice"], area=True)
     lesson_explains_stop = BooleanField("Deze les legt uit waarom het project stopte")
     version = VersionField()
 

@@ -6,7 +6,6 @@ refusals and failed logins, where nothing else is saved, are committed by the ca
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from ...extensions import db
+from ...ground import csv_out
 from ...models import AuditEvent, User
 from ...models.base import utcnow
 from ..pagination import Page, paginate
@@ -108,7 +108,7 @@ def export_csv(filters: AuditFilters, by: User) -> str:
     """Every matching event as CSV (the export itself is an event)."""
     rows = db.session.scalars(_query(filters)).all()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_out.writer(out)
     writer.writerow(["tijdstip (UTC)", "gebeurtenis", "wie", "e-mailadres", "waarop", "details", "adres"])
     for row in rows:
         writer.writerow([row.at.isoformat(timespec="seconds"), row.event, row.actor.name if row.actor else "",

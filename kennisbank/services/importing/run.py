@@ -1,12 +1,18 @@
 """An import: check every row (a dry run writes nothing), then carry it out — each row in its own
-savepoint, so valid rows go in and refused rows come back, never half of a row. Re-importing the same
-file updates by bron-id (kept as content_key "import:<bron-id>") and never duplicates.
+savepoint, so valid rows go in and refused rows come back, never half of a row.
 
-Imported projects keep their status: the start and closure gates are for new work, not for history.
+The import obeys the rules the forms obey: the same length limits, who may see, change or lead an item,
+which project a lesson may go into, and no status change past a gate. What it adds that the forms do not
+is history: work that already ran comes in started, closed or stopped, marked "geïmporteerd (historisch)"
+with the import as its recorded reason in place of the voortoets and closure gates — visible on the
+project and in its history, like an administrator's override.
+
+Bron-ids are one list's own numbers: they count within a source (the importer's organisation, or the
+source named at import), kept as content_key "import:<source>/<bron-id>". Re-importing the same file
+updates only the columns it has, and a row that changes nothing is "ongewijzigd" and touches nothing.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable
@@ -17,12 +23,13 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ...extensions import db
-from ...ground import files
+from ...ground import csv_out, files
 from ...ground.errors import DomainError, NotAllowed
+from ...ground.wording import dutch_date
 from ...models import ImportRun, Lesson, Project, ProjectStatus, User
 from ...models.base import utcnow
 from ..access import audit, permissions
-from ..registry import revisions
+from ..registry import limits, revisions
 from ..registry.themes import slugify
 from . import columns, reading, values
 from .values import CellProblem
@@ -32,15 +39,18 @@ PROJECT_FIELDS = ["title", "question", "municipality_code", "organisation", "dep
                   "lead", "outcome", "links"]
 LESSON_FIELDS = ["title", "kind", "advice", "context", "what_happened", "lesson_learned", "transferability",
                  "project", "author", "themes", "tags"]
+HISTORIC = (ProjectStatus.STARTED, ProjectStatus.CLOSED, ProjectStatus.STOPPED)
+UNKNOWN = "Bron-id '{reference}' is onbekend: er is geen {what} met dit nummer dat u mag zien."
 
 
 @dataclass
 class Row:
-    number: int  # as the spreadsheet shows it: the header is row 1
+    number: int  # as the spreadsheet shows it
     cells: list
     values: dict = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
     outcome: str = ""  # aangemaakt | bijgewerkt | ongewijzigd | geweigerd
+    existing: object = None  # the item this row updates, when it updates one
 
 
 @dataclass
@@ -48,6 +58,9 @@ class Checked:
     header: list[str]
     mapping: dict[int, str]
     rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    file_problems: list[str] = field(default_factory=list)  # about the file as a whole: said once
+    header_row: int = 1
 
     @property
     def unmapped(self) -> list[str]:
@@ -59,84 +72,197 @@ def _label(kind: str, name: str, header: list[str], mapping: dict[int, str]) -> 
     return header[index] if index is not None else columns.field(kind, name).header
 
 
-def _parse_row(kind: str, row: Row, header: list[str], mapping: dict[int, str], by: User) -> None:
-    raw = {name: row.cells[index] for index, name in mapping.items()}
+def scope_of(run: ImportRun, by: User) -> str:
+    """The source a run's bron-ids count in: named at import, else the importer's organisation."""
+    return (run.source or by.organisation or "").strip()[:60]
+
+
+def content_key(scope: str, reference: str) -> str:
+    return f"import:{scope}/{reference}" if scope else f"import:{reference}"
+
+
+def _translated(kind: str, name: str, raw, translations: dict):
+    table = translations.get(name) or {}
+    if table and isinstance(raw, str):
+        wanted = raw.strip().casefold()
+        for source, target in table.items():
+            if source.strip().casefold() == wanted:
+                return target
+    return raw
+
+
+def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, str], by: User, scope: str) -> None:
+    kind = run.kind
+    defaults, translations = run.defaults or {}, run.translations or {}
+    raw = {name: _translated(kind, name, row.cells[index], translations) for index, name in mapping.items()}
+    for name, value in defaults.items():
+        if str(value).strip() and values.text(raw.get(name, "")) == "":
+            raw[name] = value
+    present = set(raw)
+    limit = limits.PROJECT if kind == "projecten" else limits.LESSON
+
+    def label(name: str) -> str:
+        return _label(kind, name, header, mapping)
+
+    def problem(name: str, message: str) -> None:
+        if not any(seen == label(name) for seen, _ in row.problems):  # one message per cell
+            row.problems.append((label(name), message))
 
     def take(name: str, parse, source: str | None = None):
-        column = _label(kind, source or name, header, mapping)
-        try:
-            row.values[name] = parse(raw.get(source or name, ""))
-        except CellProblem as problem:
-            if not any(seen == column for seen, _ in row.problems):  # one message per cell
-                row.problems.append((column, str(problem)))
+        source = source or name
+        if source in present:
+            try:
+                row.values[name] = parse(raw.get(source, ""))
+            except CellProblem as refused:
+                problem(source, str(refused))
+
+    def text_of(name: str):
+        return lambda v: values.text(v, limit.get(name))
+
+    def required(f) -> None:
+        problem(f.name, f"Vul {f.header.lower()} in" + (f" ({f.hint})." if f.hint else "."))
 
     for f in columns.FIELDS[kind]:
-        if f.required and not values.text(raw.get(f.name, "")):
-            row.problems.append((_label(kind, f.name, header, mapping),
-                                 f"Vul {f.header.lower()} in" + (f" ({f.hint})." if f.hint else ".")))
-    take("title", lambda v: values.text(v, 200))
+        if f.required and f.name in present and not values.text(raw.get(f.name, "")):
+            required(f)  # before parsing: the plainest message for an empty cell
+    take("title", text_of("title"))
     take("themes", values.themes)
-    take("tags", values.tags)
+    take("tags", lambda v: values.tags(values.text(v, limit["tags"])))
     if kind == "projecten":
-        take("question", values.text)
+        take("question", text_of("question"))
         take("municipality_code", values.municipality, source="municipality")
-        for name in ("organisation", "department", "area"):
-            take(name, lambda v: values.text(v, 200))
-        for name in ("goal", "approach", "partners", "funding", "outcome", "links"):
-            take(name, values.text)
-        take("start_date", values.a_date)
-        take("end_date", values.a_date)
+        for name in ("organisation", "department", "area", "goal", "approach", "partners", "funding", "outcome",
+                     "links"):
+            take(name, text_of(name))
+        for name in ("start_date", "end_date"):
+            take(name, values.a_date)
         take("status", values.status)
         take("stage", values.stage)
         take("lead", lambda v: values.colleague(v, by))
-        if not row.values.get("municipality_code") and not row.values.get("organisation") and \
-                not any(col == _label(kind, "municipality", header, mapping) for col, _ in row.problems):
-            row.problems.append((_label(kind, "municipality", header, mapping),
-                                 "Vul een gemeente in, of bij Organisatie een provincie, partner of kennisinstelling."))
-        lead = row.values.get("lead")
-        if lead is not None and not lead.active and row.values.get("status") in (ProjectStatus.CONCEPT,
-                                                                               ProjectStatus.STARTED):
-            row.problems.append((_label(kind, "lead", header, mapping),
-                                 f"{lead.name} is uit dienst; een lopend project heeft een actieve projectleider."))
-        start, end = row.values.get("start_date"), row.values.get("end_date")
-        if start and end and end < start:
-            row.problems.append((_label(kind, "end_date", header, mapping), "De einddatum ligt vóór de startdatum."))
     else:
         take("kind", values.lesson_kind)
         for name in ("advice", "context", "what_happened", "lesson_learned", "transferability"):
-            take(name, values.text)
-        take("project", values.project_by_reference)
+            take(name, text_of(name))
+        take("project", lambda v: _project_for_lesson(v, by, scope))
         take("author", lambda v: values.colleague(v, by))
+    # The bron-id: the file's own, else one made from title and place, so the same list finds its rows again.
+    reference = values.text(raw.get("bron_id", ""))
+    if len(reference) > 100:
+        problem("bron_id", "Een bron-id is hoogstens 100 tekens.")
+    basis = f"{row.values.get('title', '')}-{row.values.get('municipality_code') or row.values.get('organisation') or ''}"
+    row.values["bron_id"] = reference = reference or slugify(basis)[:100]
+    try:
+        row.existing = _existing(Project if kind == "projecten" else Lesson, reference, scope, by)
+    except CellProblem as refused:
+        problem("bron_id", str(refused))
+    for f in columns.FIELDS[kind]:
+        if f.required and row.existing is None and f.name not in present:
+            required(f)  # a new item needs it; an update keeps what it has
+    if kind == "projecten":
+        _project_rules(row, by, raw, problem)
+    elif row.values.get("author") not in (None, by) and not permissions.is_admin(by):
+        problem("author", "Alleen een beheerder importeert lessen op naam van een ander. Laat de kolom leeg of vul "
+                "uw eigen e-mailadres in.")
     if not permissions.is_admin(by) and "themes" in row.values and \
             not permissions.owns_any_theme(by, row.values["themes"]):
         owned = ", ".join(t.name for t in by.owned_themes if not t.is_deleted)
-        row.problems.append((_label(kind, "themes", header, mapping),
-                             f"Kies minstens één thema waarvan u eigenaar bent ({owned})."))
-    reference = values.text(raw.get("bron_id", ""))
-    if len(reference) > 100:
-        row.problems.append((_label(kind, "bron_id", header, mapping), "Een bron-id is hoogstens 100 tekens."))
-    basis = f"{row.values.get('title', '')}-{row.values.get('municipality_code') or row.values.get('organisation') or ''}"
-    row.values["bron_id"] = reference or slugify(basis)[:100]
+        problem("themes", f"Kies minstens één thema waarvan u eigenaar bent ({owned}).")
 
 
-def check(kind: str, content: bytes, chosen: dict[str, str] | None, by: User) -> Checked:
+def _project_rules(row: Row, by: User, raw: dict, problem: Callable[[str, str], None]) -> None:
+    """What a new project needs, and what an import may not change in an existing one."""
+    existing, v = row.existing, row.values
+    if existing is None:
+        if not v.get("municipality_code") and not v.get("organisation"):
+            problem("municipality", "Vul een gemeente in, of bij Organisatie een provincie, partner of "
+                    "kennisinstelling.")
+        if v.get("status") is None:
+            problem("status", "Geef de status: gestart, afgesloten of gestopt (of concept, als het nog moet beginnen) "
+                    "— in de kolom, of als waarde voor het hele bestand.")
+    else:
+        if "status" in v and v["status"] != existing.status:
+            problem("status", "De status van een bestaand project verandert niet door een import: starten gaat via de "
+                    "voortoets, afsluiten via de afsluitpagina van het project.")
+        if values.text(raw.get("lead", "")) and v.get("lead") not in (None, existing.lead) \
+                and not permissions.is_admin(by):
+            problem("lead", "Alleen een beheerder wijzigt de projectleider van een bestaand project.")
+    lead = v.get("lead") or (existing.lead if existing else by)
+    status = v.get("status") or (existing.status if existing else None)
+    if lead is not None and not lead.active and status in (ProjectStatus.CONCEPT, ProjectStatus.STARTED):
+        problem("lead", f"{lead.name} is uit dienst; een lopend project heeft een actieve projectleider.")
+    start, end = v.get("start_date"), v.get("end_date")
+    if start and end and end < start:
+        problem("end_date", "De einddatum ligt vóór de startdatum.")
+
+
+def _project_for_lesson(value, by: User, scope: str) -> Project | None:
+    reference = values.text(value)
+    if not reference:
+        return None
+    project = _existing(Project, reference, scope, by)
+    if project is None:
+        raise CellProblem(f"Er is geen project met bron-id '{reference[:60]}' dat u mag zien. Importeer de "
+                          "projecten eerst.")
+    if not permissions.can_log_lesson_on(by, project=project):
+        raise CellProblem(f"U kunt geen lessen toevoegen aan het project met bron-id '{reference[:60]}': alleen "
+                          "het projectteam, de themaeigenaren en beheerders kunnen dat.")
+    return project
+
+
+def _existing(model, reference: str, scope: str, by: User):
+    """The item a bron-id names: this source's earlier import, or (from an export of this kennisbank)
+    'kb-<id>'. One the importer may not see is unknown, with the same words as one that does not exist.
+
+    :raises CellProblem: this source's item that the importer may not see, or may not change."""
+    if not reference:
+        return None
+    what = "project" if model is Project else "les"
+    found = db.session.scalar(select(model).where(model.content_key == content_key(scope, reference)))
+    if found is not None and not _visible(by, found):
+        # An earlier import of this source that the importer may not see (any more): never its title.
+        raise CellProblem(UNKNOWN.format(reference=reference[:60], what=what))
+    match = re.fullmatch(r"kb-(\d{1,9})", reference)
+    if found is None and match:
+        candidate = db.session.get(model, int(match.group(1)))
+        # One that is deleted or hidden is treated exactly as one that does not exist: a new item.
+        found = candidate if candidate is not None and _visible(by, candidate) else None
+    if found is not None and not permissions.is_admin(by):
+        allowed = permissions.can_edit_project(by, found) if model is Project else permissions.can_edit_lesson(by, found)
+        if not allowed:
+            item = "Het project" if model is Project else "De les"
+            raise CellProblem(f"{item} met bron-id '{reference[:60]}' valt niet onder uw thema's; het is niet "
+                              "gewijzigd.")
+    return found
+
+
+def _visible(by: User, item) -> bool:
+    return not item.is_deleted and permissions.can_view_item(by, "project" if isinstance(item, Project) else "lesson",
+                                                              item)
+
+
+def check(run: ImportRun, by: User) -> Checked:
     """Read and check every row; nothing is written. :raises DomainError: the file as a whole."""
+    kind = run.kind
     if kind not in columns.FIELDS:
         raise DomainError("Kies wat u importeert: projecten of lessen.", {"kind": "Kies projecten of lessen."})
-    table = reading.read(content, sheet_hint=kind, max_rows=int(current_app.config["IMPORT_MAX_ROWS"]))
-    mapping = columns.map_headers(kind, table.header, chosen)
-    missing = [f.header for f in columns.FIELDS[kind] if f.required and f.name not in mapping.values()]
-    checked = Checked(table.header, mapping, [Row(number=n + 2, cells=cells) for n, cells in enumerate(table.rows)])
+    table = reading.read(run.content, sheet_hint=kind, max_rows=int(current_app.config["IMPORT_MAX_ROWS"]),
+                         recognised=lambda header: columns.recognised(kind, header))
+    mapping = columns.map_headers(kind, table.header, run.mapping, by.id)
+    scope = scope_of(run, by)
+    checked = Checked(table.header, mapping, [Row(number=n, cells=cells) for n, cells in zip(table.numbers, table.rows)],
+                      notes=table.notes, header_row=table.header_row)
+    given = set(mapping.values()) | {name for name, value in (run.defaults or {}).items() if str(value).strip()}
+    missing = [f.header for f in columns.FIELDS[kind] if f.required and f.name not in given]
     if missing:
-        message = (f"De kolom{'men' if len(missing) > 1 else ''} {', '.join(missing)} ontbreek"
-                   f"{'en' if len(missing) > 1 else 't'}. Wijs hieronder aan welke kolom het is, of gebruik het "
-                   "sjabloon.")
+        checked.file_problems.append(
+            f"De kolom{'men' if len(missing) > 1 else ''} {', '.join(missing)} ontbreek{'en' if len(missing) > 1 else 't'}. "
+            "Wijs bij 'Kolommen' aan welke kolom het is, of gebruik het sjabloon.")
         for row in checked.rows:
-            row.problems.append(("", message))
+            row.problems.append(("", checked.file_problems[0]))
         return checked
     seen: dict[str, int] = {}
     for row in checked.rows:
-        _parse_row(kind, row, table.header, mapping, by)
+        _parse_row(run, row, table.header, mapping, by, scope)
         key = row.values["bron_id"]
         if key in seen:
             row.problems.append((_label(kind, "bron_id", table.header, mapping),
@@ -150,60 +276,46 @@ def _moment(day) -> datetime | None:
     return datetime.combine(day, time(12)) if day else None
 
 
-def _existing(model, reference: str):
-    """The item a bron-id names: an earlier import's, or (from an export of this kennisbank) 'kb-<id>'."""
-    found = db.session.scalar(select(model).where(model.content_key == f"import:{reference}"))
-    match = re.fullmatch(r"kb-(\d{1,9})", reference)
-    if found is None and match:
-        found = db.session.get(model, int(match.group(1)))
-    return found
-
-
-def _may_change(existing, by: User | None) -> None:
-    """A theme owner updates only what they may edit anyway (an item of one of their themes)."""
-    if existing is None or by is None or permissions.is_admin(by):
-        return
-    allowed = permissions.can_edit_project(by, existing) if isinstance(existing, Project) \
-        else permissions.can_edit_lesson(by, existing)
-    if not allowed:
-        raise DomainError(f"'{existing.title[:60]}' bestaat al en valt niet onder uw thema's; het is niet gewijzigd.")
-
-
-def _write_project(run: ImportRun, v: dict, by: User | None) -> str:
-    key = f"import:{v['bron_id']}"
-    project = _existing(Project, v["bron_id"])
+def _write_project(run: ImportRun, row: Row, by: User) -> str:
+    v = row.values
     fields = {name: v[name] for name in PROJECT_FIELDS if name in v}
     if fields.get("stage") is None:
         fields.pop("stage", None)  # the model's default (verkenning) for new projects; kept as it is otherwise
-    _may_change(project, by)
-    if project is None:
-        project = Project(content_key=key, import_run_id=run.id, **fields)
-        if project.status != ProjectStatus.CONCEPT:
-            project.started_at = _moment(v.get("start_date")) or utcnow()
-        if project.status in (ProjectStatus.CLOSED, ProjectStatus.STOPPED):
-            project.closed_at = _moment(v.get("end_date")) or utcnow()
-        db.session.add(project)
-        db.session.flush()
-        revisions.record(project, "geïmporteerd", by, {"bestand": [None, run.file_name]})
-        return "aangemaakt"
-    return _update(project, fields, run, by)
+    if row.existing is not None:
+        return _update(row.existing, fields, run, by)
+    fields.setdefault("lead", by)
+    project = Project(content_key=content_key(scope_of(run, by), v["bron_id"]), import_run_id=run.id, **fields)
+    if project.status in HISTORIC:
+        # History, not new work: the import is the recorded reason in place of the gates.
+        project.started_at = _moment(v.get("start_date")) or utcnow()
+        project.start_override_reason = (f"Geïmporteerd (historisch) uit '{run.file_name}' op "
+                                         f"{dutch_date(utcnow().date())}: dit project liep al vóór kennisbank.")
+        project.start_override_by = by
+    if project.status in (ProjectStatus.CLOSED, ProjectStatus.STOPPED):
+        project.closed_at = _moment(v.get("end_date")) or utcnow()
+        project.closure_note = f"Geïmporteerd (historisch) uit '{run.file_name}': beëindigd vóór kennisbank."
+    db.session.add(project)
+    db.session.flush()
+    action = "geïmporteerd (historisch)" if project.status in HISTORIC else "geïmporteerd"
+    revisions.record(project, action, by, {"bestand": [None, run.file_name]})
+    return "aangemaakt"
 
 
-def _write_lesson(run: ImportRun, v: dict, by: User | None) -> str:
-    key = f"import:{v['bron_id']}"
-    lesson = _existing(Lesson, v["bron_id"])
+def _write_lesson(run: ImportRun, row: Row, by: User) -> str:
+    v = row.values
     fields = {name: v[name] for name in LESSON_FIELDS if name in v}
-    _may_change(lesson, by)
-    if lesson is None:
-        lesson = Lesson(content_key=key, import_run_id=run.id, **fields)
-        db.session.add(lesson)
-        db.session.flush()
-        revisions.record(lesson, "geïmporteerd", by, {"bestand": [None, run.file_name]})
-        return "aangemaakt"
-    return _update(lesson, fields, run, by)
+    if row.existing is not None:
+        return _update(row.existing, fields, run, by)
+    fields.setdefault("author", by)
+    lesson = Lesson(content_key=content_key(scope_of(run, by), v["bron_id"]), import_run_id=run.id, **fields)
+    db.session.add(lesson)
+    db.session.flush()
+    revisions.record(lesson, "geïmporteerd", by, {"bestand": [None, run.file_name]})
+    return "aangemaakt"
 
 
-def _update(item, fields: dict, run: ImportRun, by: User | None) -> str:
+def _update(item, fields: dict, run: ImportRun, by: User) -> str:
+    """Only the file's own columns; equal values leave the row as it is (no UPDATE, no revision)."""
     before = revisions.snapshot(item, list(fields))
     for name, value in fields.items():
         setattr(item, name, value)
@@ -216,15 +328,143 @@ def _update(item, fields: dict, run: ImportRun, by: User | None) -> str:
 
 
 def refused_rows_csv(checked: Checked) -> str:
-    """The refused rows as they came, plus a column saying why: fix them and import just this file."""
+    """The refused rows as they came (the file's own columns, in its order) plus "Fout": fix them and import
+    just this file."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_out.writer(out, delimiter=";")
     writer.writerow(checked.header + ["Fout"])
     for row in checked.rows:
         if row.outcome == "geweigerd":
             reasons = "; ".join(f"{column}: {message}" if column else message for column, message in row.problems)
-            writer.writerow([values.text(cell) for cell in row.cells] + [reasons])
+            writer.writerow([_as_written(cell) for cell in row.cells] + [reasons])
     return "\ufeff" + out.getvalue()  # a byte order mark: Dutch Excel then reads it as UTF-8
+
+
+def _as_written(cell) -> str:
+    if isinstance(cell, datetime):
+        return cell.strftime("%d-%m-%Y %H:%M") if cell.time() != time(0) else cell.strftime("%d-%m-%Y")
+    if hasattr(cell, "strftime"):
+        return cell.strftime("%d-%m-%Y")
+    return values.text(cell)
+
+
+def stored_report(checked: Checked) -> dict:
+    """What the report page shows, kept with the run so a view never reads the file again."""
+    fields = list(checked.mapping.items())
+    return {"header": checked.header, "header_row": checked.header_row, "notes": checked.notes,
+            "mapping": [[index, name] for index, name in fields], "unmapped": checked.unmapped,
+            "file_problems": checked.file_problems,
+            "preview": [[row.number, [_as_written(row.cells[index])[:200] for index, _ in fields]]
+                        for row in checked.rows[:10]]}
+
+
+def grouped_problems(run: ImportRun) -> list[dict]:
+    """Each distinct problem once, with how many rows have it and which (the first 20)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for number, column, message in run.problems:
+        groups.setdefault((column, message), []).append(number)
+    return sorted(({"column": column, "message": message, "count": len(rows), "rows": rows[:20]}
+                   for (column, message), rows in groups.items()), key=lambda g: (-g["count"], g["column"]))
+
+
+# Choices on the mapping page and the command line ------------------------------------------------------
+
+def resolve_field(kind: str, text: str) -> str:
+    """A field by its Dutch header, a synonym or its name. :raises DomainError: no such field."""
+    key = columns.header_key(text)
+    for f in columns.FIELDS[kind]:
+        if key in {columns.header_key(t) for t in (f.header, f.name, *f.synonyms)}:
+            return f.name
+    names = ", ".join(f.header for f in columns.FIELDS[kind])
+    raise DomainError(f"'{text[:40]}' is geen veld van {kind}. Kies uit: {names}.")
+
+
+PARSERS = {"status": values.status, "stage": values.stage, "kind": values.lesson_kind,
+           "municipality": values.municipality, "themes": values.themes}
+
+
+def _check_value(kind: str, name: str, value: str, by: User) -> None:
+    parse = PARSERS.get(name) or ((lambda v: values.colleague(v, by)) if name in ("lead", "author") else None)
+    if parse is None:
+        return
+    try:
+        parse(value)
+    except CellProblem as problem:
+        header = columns.field(kind, name).header
+        raise DomainError(f"{header}: {problem}", {f"standaard-{name}": str(problem)}) from None
+
+
+def parse_translations(text: str) -> list[tuple[str, str, str]]:
+    """'Fase: Idee = verkenning' per line -> (field text, from, to). :raises DomainError: a line that is not so."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = re.fullmatch(r"\s*([^:=]+?)\s*:\s*([^=]*?)\s*=\s*(.*?)\s*", line)
+        if match is None or not match.group(2):
+            message = (f"Regel {number} van de vertalingen is niet te lezen: schrijf 'Veld: waarde in het bestand = "
+                       "waarde in kennisbank', bijvoorbeeld 'Fase: Realisatie = pilot'.")
+            raise DomainError(message, {"vertalingen": message})
+        found.append((match.group(1), match.group(2), match.group(3)))
+    return found
+
+
+def choose(run: ImportRun, by: User, *, mapping: dict[str, str] | None = None, defaults: dict[str, str] | None = None,
+           translations: list[tuple[str, str, str]] | None = None, source: str | None = None) -> None:
+    """The importer's choices for the whole file: which column is which field (remembered for their next
+    file), one value for every row that has none, and what the file's own words stand for.
+
+    :raises DomainError: the import already ran, or a value no row could take (in Dutch, per field)."""
+    if run.status != "voorbeeld":
+        raise DomainError("Deze import is al gestart of uitgevoerd; de keuzes gelden niet meer. Upload het bestand "
+                          "opnieuw om het nog eens te importeren.")
+    kind = run.kind
+    if mapping:
+        valid = {f.name for f in columns.FIELDS[kind]}
+        chosen = {header: name for header, name in mapping.items() if name in valid or name == ""}
+        run.mapping = dict(run.mapping or {}) | chosen
+        columns.remember(kind, {header: name for header, name in chosen.items() if name}, by.id)
+    if defaults is not None:
+        kept = {}
+        for name, value in defaults.items():
+            if name not in columns.DEFAULTABLE[kind] or not str(value).strip():
+                continue
+            _check_value(kind, name, str(value).strip(), by)
+            kept[name] = str(value).strip()
+        run.defaults = kept
+    if translations is not None:
+        table: dict[str, dict[str, str]] = {}
+        for field_text, source_word, target in translations:
+            name = resolve_field(kind, field_text)
+            _check_value(kind, name, target, by)
+            table.setdefault(name, {})[source_word] = target
+        run.translations = table
+    if source is not None:
+        run.source = source.strip()[:60]
+    db.session.flush()
+
+
+def defaults_text(run: ImportRun) -> dict[str, str]:
+    return dict(run.defaults or {})
+
+
+def translations_text(run: ImportRun) -> str:
+    lines = []
+    for name, table in (run.translations or {}).items():
+        header = columns.field(run.kind, name).header
+        lines += [f"{header}: {source} = {target}" for source, target in table.items()]
+    return "\n".join(lines)
+
+
+def report_page(run: ImportRun) -> dict:
+    """Everything the report page shows, from what the last check stored."""
+    report = run.report or {}
+    fields = {f.name: f for f in columns.FIELDS[run.kind]}
+    return {"run": run, "report": report, "fields": columns.FIELDS[run.kind], "groups": grouped_problems(run),
+            "mapped": [(index, report["header"][index], fields[name]) for index, name in report.get("mapping", [])],
+            "defaultable": [fields[name] for name in columns.DEFAULTABLE[run.kind]],
+            "defaults": defaults_text(run), "translations": translations_text(run),
+            "scope": run.source or (run.by.organisation if run.by else "")}
 
 
 PROGRESS_EVERY = 100
@@ -245,7 +485,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     acting = by or db.session.scalar(select(User).where(User.is_admin, User.active).order_by(User.id))
     if acting is None:
         raise DomainError("Er is nog geen actieve beheerder: maak er eerst een (flask kb create-admin).")
-    checked = check(run.kind, run.content, run.mapping, acting)
+    checked = check(run, acting)
     writer = _write_project if run.kind == "projecten" else _write_lesson
     run.rows_total = len(checked.rows)
     outer = db.session.begin_nested() if dry_run else None  # a dry run rolls all of it back, keeps the report
@@ -255,7 +495,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
         else:
             try:
                 with db.session.begin_nested():
-                    row.outcome = writer(run, row.values, by)
+                    row.outcome = writer(run, row, acting)
             except (DomainError, CellProblem, ValueError) as error:
                 row.outcome = "geweigerd"
                 row.problems.append(("", getattr(error, "message", str(error))))
@@ -267,7 +507,10 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
         outer.rollback()
     _count(run, checked.rows)
     run.rows_done = len(checked.rows)
-    run.problems = [[row.number, column, message] for row in checked.rows for column, message in row.problems]
+    run.problems = [[0, "", message] for message in checked.file_problems] + [
+        [row.number, column, message] for row in checked.rows for column, message in row.problems
+        if message not in checked.file_problems]
+    run.report = stored_report(checked)
     run.refused_csv = refused_rows_csv(checked) if run.refused else ""
     if not dry_run:
         run.status, run.finished_at = "uitgevoerd", utcnow()

@@ -5,12 +5,12 @@ import difflib
 import re
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...ground import municipalities
 from ...ground.errors import DomainError
-from ...models import InnovationStage, LessonKind, Project, ProjectStatus, Theme, User
+from ...models import InnovationStage, LessonKind, ProjectStatus, Theme, User
 from ..access.users import find_by_email
 
 
@@ -133,24 +133,19 @@ def themes(value) -> list[Theme]:
 
 
 def colleague(value, default: User) -> User:
-    """A colleague by e-mail address; one who has left is fine for history (the caller decides)."""
+    """A colleague by e-mail address, or by full name as lists write it ("Jan de Vries") when exactly one
+    person has that name; one who has left is fine for history (the caller decides)."""
     raw = text(value)
     if not raw:
         return default
-    user = find_by_email(raw)
+    user = find_by_email(raw) if "@" in raw else None
+    if user is None and "@" not in raw:
+        named = db.session.scalars(select(User).where(func.lower(User.name) == " ".join(raw.split()).lower())
+                                   .limit(2)).all()
+        if len(named) > 1:
+            raise CellProblem(f"Er zijn meerdere medewerkers met de naam '{raw[:80]}'; gebruik hun e-mailadres.")
+        user = named[0] if named else None
     if user is None:
-        raise CellProblem(f"'{raw[:80]}' is geen medewerker in kennisbank (gebruik een e-mailadres).")
+        raise CellProblem(f"'{raw[:80]}' is geen medewerker in kennisbank (gebruik een e-mailadres of de volledige "
+                          "naam).")
     return user
-
-
-def project_by_reference(value) -> Project | None:
-    raw = text(value)
-    if not raw:
-        return None
-    project = db.session.scalar(select(Project).where(Project.content_key == f"import:{raw}"))
-    if project is None and re.fullmatch(r"kb-\d{1,9}", raw):  # exported from this kennisbank
-        project = db.session.get(Project, int(raw[3:]))
-    if project is None:
-        raise CellProblem(f"Er is geen geïmporteerd project met bron-id '{raw[:60]}'. Importeer de projecten "
-                          "eerst.")
-    return project

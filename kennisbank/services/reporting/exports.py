@@ -2,11 +2,12 @@
 the same rows a page shows — so an export never holds more than the user may see."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from ...ground import csv_out
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,7 +33,7 @@ def _cell(value) -> object:
 
 def as_csv(table: Table) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_out.writer(out, delimiter=";")
     writer.writerow([header for _, header in table.columns])
     for row in table.rows:
         writer.writerow([_cell(row.get(key)) for key, _ in table.columns])

@@ -323,8 +323,7 @@ def import_command(file: str, soort: str, door: str, standaard: tuple[str, ...],
         raise click.ClickException(f"{error.message} Er is niets geïmporteerd.") from None
     db.session.commit()
     for group in importing.grouped_problems(run)[:20]:
-        where = "het hele bestand" if group["rows"] == [0] else \
-            f"{group['count']} rij{'en' if group['count'] != 1 else ''} ({', '.join(map(str, group['rows'][:10]))})"
+        where = f"{group['count']} rij{'en' if group['count'] != 1 else ''} ({', '.join(map(str, group['rows'][:10]))})"
         click.echo(f"{where}{', kolom ' + group['column'] if group['column'] else ''}: {group['message']}")
     if not proef:
         click.echo(f"Zoekindex bijgewerkt: {_catch_up_index()} documenten.")

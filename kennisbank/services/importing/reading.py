@@ -87,7 +87,7 @@ def delimiter_of(text: str, recognised: Callable[[list[str]], int] = lambda head
     or more columns kennisbank knows; failing that, the delimiter on which most of the first lines agree
     about how many cells they have (title rows have one; data rows may hold commas in their text)."""
     lines = [line for line in text.splitlines()[:HEADER_SEARCH] if line.strip()]
-    split = {d: [next(csv.reader([line], delimiter=d)) for line in lines] for d in DELIMITERS}
+    split = {d: [_split(line, d) for line in lines] for d in DELIMITERS}
     for line_cells in zip(*split.values()):
         for delimiter, cells in zip(DELIMITERS, line_cells):
             if recognised([cell.strip() for cell in cells]) >= 2:
@@ -99,6 +99,13 @@ def delimiter_of(text: str, recognised: Callable[[list[str]], int] = lambda head
         return lines_agreeing, width
 
     return max(DELIMITERS, key=agreement)  # max keeps the first (the semicolon) on a tie
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except csv.Error:  # a cell beyond the field limit: the reader proper says so, with its line
+        return [line]
 
 
 def _csv_records(text: str, recognised: Callable[[list[str]], int]) -> Iterator[list[str]]:
@@ -258,12 +265,9 @@ def _filled(row: list) -> int:
     return sum(1 for cell in row if cell is not None and str(cell).strip())
 
 
-def _find_header(rows: list[list], recognised: Callable[[list[str]], int]) -> int:
-    """The header row among the first rows: the first that names two or more known columns; otherwise the
-    first that is nearly as full as the fullest row (a title row above it fills one cell or two)."""
-    for index, row in enumerate(rows):
-        if recognised([str(cell or "").strip() for cell in row]) >= 2:
-            return index
+def _find_header(rows: list[list]) -> int:
+    """When no row names two known columns: the first row that is nearly as full as the fullest (a title row
+    above the header fills one cell or two)."""
     enough = max(2, -(-max((_filled(row) for row in rows), default=0) * 3 // 5))
     return next((index for index, row in enumerate(rows) if _filled(row) >= enough), 0)
 
@@ -278,11 +282,16 @@ def read(content: bytes, *, sheet_hint: str = "", max_rows: int,
     kind = kind_of(content)
     records = iter(_records(kind, content, sheet_hint, recognised))
     head: list[list] = []
-    for record in records:
+    header_index = None
+    for record in records:  # up to the header and no further: rows below it count towards the limit
         head.append(list(record))
+        if kind == "json" or recognised([str(cell or "").strip() for cell in head[-1]]) >= 2:
+            header_index = len(head) - 1
+            break
         if len(head) >= HEADER_SEARCH:
             break
-    header_index = _find_header(head, recognised) if kind != "json" else 0
+    if header_index is None:
+        header_index = _find_header(head)
     header = [str(cell if cell is not None else "").strip() for cell in (head[header_index] if head else [])]
     notes = []
     above = [n + 1 for n, row in enumerate(head[:header_index]) if _filled(row)]

@@ -59,7 +59,6 @@ class Checked:
     mapping: dict[int, str]
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
-    file_problems: list[str] = field(default_factory=list)  # about the file as a whole: said once
     header_row: int = 1
 
     @property
@@ -155,9 +154,12 @@ def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, s
         row.existing = _existing(Project if kind == "projecten" else Lesson, reference, scope, by)
     except CellProblem as refused:
         problem("bron_id", str(refused))
+        return  # the row names an item it may not touch: nothing else about it matters
     for f in columns.FIELDS[kind]:
         if f.required and row.existing is None and f.name not in present:
-            required(f)  # a new item needs it; an update keeps what it has
+            # A new item needs it; an update keeps what it has. Said once on the page, with the rows' count.
+            problem(f.name, f"De kolom {f.header} ontbreekt, en een nieuw{'e les' if kind == 'lessen' else ' project'} "
+                    "heeft die nodig. Wijs bij 'Kolommen' aan welke kolom het is, of gebruik het sjabloon.")
     if kind == "projecten":
         _project_rules(row, by, raw, problem)
     elif row.values.get("author") not in (None, by) and not permissions.is_admin(by):
@@ -196,11 +198,12 @@ def _project_rules(row: Row, by: User, raw: dict, problem: Callable[[str, str], 
 
 
 def _project_for_lesson(value, by: User, scope: str) -> Project | None:
+    """The project a lesson goes into: one the importer may see and may add lessons to (as on its page)."""
     reference = values.text(value)
     if not reference:
         return None
-    project = _existing(Project, reference, scope, by)
-    if project is None:
+    project = _find(Project, reference, scope)
+    if project is None or not _visible(by, project):
         raise CellProblem(f"Er is geen project met bron-id '{reference[:60]}' dat u mag zien. Importeer de "
                           "projecten eerst.")
     if not permissions.can_log_lesson_on(by, project=project):
@@ -209,29 +212,32 @@ def _project_for_lesson(value, by: User, scope: str) -> Project | None:
     return project
 
 
-def _existing(model, reference: str, scope: str, by: User):
-    """The item a bron-id names: this source's earlier import, or (from an export of this kennisbank)
-    'kb-<id>'. One the importer may not see is unknown, with the same words as one that does not exist.
-
-    :raises CellProblem: this source's item that the importer may not see, or may not change."""
-    if not reference:
-        return None
-    what = "project" if model is Project else "les"
+def _find(model, reference: str, scope: str):
+    """This source's earlier import of `reference`, or (from an export of this kennisbank) 'kb-<id>'."""
     found = db.session.scalar(select(model).where(model.content_key == content_key(scope, reference)))
-    if found is not None and not _visible(by, found):
-        # An earlier import of this source that the importer may not see (any more): never its title.
-        raise CellProblem(UNKNOWN.format(reference=reference[:60], what=what))
     match = re.fullmatch(r"kb-(\d{1,9})", reference)
     if found is None and match:
-        candidate = db.session.get(model, int(match.group(1)))
-        # One that is deleted or hidden is treated exactly as one that does not exist: a new item.
-        found = candidate if candidate is not None and _visible(by, candidate) else None
-    if found is not None and not permissions.is_admin(by):
-        allowed = permissions.can_edit_project(by, found) if model is Project else permissions.can_edit_lesson(by, found)
-        if not allowed:
-            item = "Het project" if model is Project else "De les"
-            raise CellProblem(f"{item} met bron-id '{reference[:60]}' valt niet onder uw thema's; het is niet "
-                              "gewijzigd.")
+        found = db.session.get(model, int(match.group(1)))
+    return found
+
+
+def _existing(model, reference: str, scope: str, by: User):
+    """The item a row updates. One the importer may not see is never named: a 'kb-<id>' of a hidden or deleted
+    item is treated exactly as one that does not exist (a new item); this source's own earlier import that is
+    hidden now is "onbekend".
+
+    :raises CellProblem: this source's item that the importer may not see, or an item they may not change."""
+    found = _find(model, reference, scope)
+    if found is None:
+        return None
+    if not _visible(by, found):
+        if found.content_key == content_key(scope, reference):
+            raise CellProblem(UNKNOWN.format(reference=reference[:60], what="project" if model is Project else "les"))
+        return None
+    may_change = permissions.can_edit_project(by, found) if model is Project else permissions.can_edit_lesson(by, found)
+    if not may_change:
+        item = "Het project" if model is Project else "De les"
+        raise CellProblem(f"{item} met bron-id '{reference[:60]}' valt niet onder uw thema's; het is niet gewijzigd.")
     return found
 
 
@@ -251,15 +257,6 @@ def check(run: ImportRun, by: User) -> Checked:
     scope = scope_of(run, by)
     checked = Checked(table.header, mapping, [Row(number=n, cells=cells) for n, cells in zip(table.numbers, table.rows)],
                       notes=table.notes, header_row=table.header_row)
-    given = set(mapping.values()) | {name for name, value in (run.defaults or {}).items() if str(value).strip()}
-    missing = [f.header for f in columns.FIELDS[kind] if f.required and f.name not in given]
-    if missing:
-        checked.file_problems.append(
-            f"De kolom{'men' if len(missing) > 1 else ''} {', '.join(missing)} ontbreek{'en' if len(missing) > 1 else 't'}. "
-            "Wijs bij 'Kolommen' aan welke kolom het is, of gebruik het sjabloon.")
-        for row in checked.rows:
-            row.problems.append(("", checked.file_problems[0]))
-        return checked
     seen: dict[str, int] = {}
     for row in checked.rows:
         _parse_row(run, row, table.header, mapping, by, scope)
@@ -353,7 +350,6 @@ def stored_report(checked: Checked) -> dict:
     fields = list(checked.mapping.items())
     return {"header": checked.header, "header_row": checked.header_row, "notes": checked.notes,
             "mapping": [[index, name] for index, name in fields], "unmapped": checked.unmapped,
-            "file_problems": checked.file_problems,
             "preview": [[row.number, [_as_written(row.cells[index])[:200] for index, _ in fields]]
                         for row in checked.rows[:10]]}
 
@@ -507,9 +503,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
         outer.rollback()
     _count(run, checked.rows)
     run.rows_done = len(checked.rows)
-    run.problems = [[0, "", message] for message in checked.file_problems] + [
-        [row.number, column, message] for row in checked.rows for column, message in row.problems
-        if message not in checked.file_problems]
+    run.problems = [[row.number, column, message] for row in checked.rows for column, message in row.problems]
     run.report = stored_report(checked)
     run.refused_csv = refused_rows_csv(checked) if run.refused else ""
     if not dry_run:

@@ -44,6 +44,7 @@ ENV_KEYS = {
     "KENNISBANK_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "KENNISBANK_IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
     "KENNISBANK_IMPORT_BACKGROUND_ROWS": "IMPORT_BACKGROUND_ROWS",
+    "KENNISBANK_IMPORT_BACKGROUND_KB": "IMPORT_BACKGROUND_KB",
     "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
     "KENNISBANK_SEARCH_CACHE_MB": "SEARCH_CACHE_MB",
     "KENNISBANK_CHAT_URL": "CHAT_URL",
@@ -69,6 +70,7 @@ NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "TRUSTED_PROXIES": ("KENNISBANK_TRUSTED_PROXIES", 0),
                "IMPORT_MAX_ROWS": ("KENNISBANK_IMPORT_MAX_ROWS", 1),
                "IMPORT_BACKGROUND_ROWS": ("KENNISBANK_IMPORT_BACKGROUND_ROWS", 0),
+               "IMPORT_BACKGROUND_KB": ("KENNISBANK_IMPORT_BACKGROUND_KB", 0),
                "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1),
                "SEARCH_CACHE_MB": ("KENNISBANK_SEARCH_CACHE_MB", 16),
                "NOTIFY_DAILY_HOUR": ("KENNISBANK_NOTIFY_DAILY_HOUR", 0, 23),
@@ -148,6 +150,8 @@ def defaults(instance_path: Path) -> dict:
         "IMPORT_MAX_ROWS": 20000,
         # A larger import runs in the background (any web process picks it up), with a progress bar.
         "IMPORT_BACKGROUND_ROWS": 500,
+        # A larger upload is checked in the background too, so no request waits for a big file to be read.
+        "IMPORT_BACKGROUND_KB": 256,
         # Each web process runs large imports in a thread (off in the tests, which run them explicitly).
         "IMPORT_RUNNER": True,
         # Log in with e-mail and password (the default for `make run`); false when only OIDC may be used.

@@ -310,3 +310,43 @@ def test_imported_lessons_of_history_keep_their_kind(db, world):
                     kind="lessen")
     lesson = db.session.scalar(select(Lesson).where(Lesson.import_run_id == run.id))
     assert (lesson.kind, lesson.what_happened) == (LessonKind.FAILURE, "Vergunning")
+
+
+# L1 — a large file is read and checked in the background, with progress; the page stays free ------------------
+
+def test_a_large_upload_is_checked_in_the_background_with_progress(app, db, client, auth, world):
+    from kennisbank.services.importing.run import work_once
+
+    app.config["IMPORT_BACKGROUND_KB"] = 1
+    auth.login("beheer@gemeente.example")
+    rows = [[f"Project {n}", "Hoe doen we dit samen met bewoners?", "Utrecht", "gestart"] for n in range(250)]
+    content = csv_file(["Titel", "Vraag", "Gemeente", "Status"], *rows)
+    assert len(content) > 1024
+    url = client.post("/import/", data={"csrf_token": csrf_token(client, "/import/"), "soort": "projecten",
+                                        "bestand": (io.BytesIO(content), "groot.csv")},
+                      content_type="multipart/form-data").headers["Location"]
+    run = db.session.scalars(select(ImportRun)).one()
+    assert (run.status, run.rows_total) == ("controle", 0)  # the request did not read the file
+    waiting = client.get(url).get_data(as_text=True)
+    assert "Controle loopt" in waiting and '<meta http-equiv="refresh" content="2">' in waiting
+    assert work_once().id == run.id  # what the thread of any web process does
+    db.session.expire_all()
+    run = db.session.get(ImportRun, run.id)
+    assert (run.status, run.rows_total, run.created, run.refused) == ("voorbeeld", 250, 250, 0)
+    assert db.session.scalar(select(func.count()).select_from(Project)) == 3  # the world's own: a check writes nothing
+    assert "<strong>250</strong> nieuw" in client.get(url).get_data(as_text=True)
+
+
+def test_a_large_file_that_cannot_be_read_says_so_in_dutch_after_its_check(app, db, client, auth, world):
+    from kennisbank.services.importing.run import work_once
+
+    app.config["IMPORT_BACKGROUND_KB"] = 1
+    auth.login("beheer@gemeente.example")
+    content = b"[" * 3000 + b"]" * 3000
+    url = client.post("/import/", data={"csrf_token": csrf_token(client, "/import/"), "soort": "projecten",
+                                        "bestand": (io.BytesIO(content), "diep.json")},
+                      content_type="multipart/form-data").headers["Location"]
+    work_once()
+    page = client.get(url)
+    assert page.status_code == 400 and "dieper genest dan 50 niveaus" in page.get_data(as_text=True)
+    assert "Er is niets opgeslagen" in page.get_data(as_text=True)

@@ -21,6 +21,7 @@ REFUSE = {
     "/beheer/gebruikers/N/vertrekdatum": {"leaves_on": "31-02-2026"},
     "/beheer/tokens": {"email": "geen-adres"},
     "/import/": {},  # no file chosen
+    "/import/N/kolommen": {"standaard-status": "bijna klaar"},
     "/inloggen": {"password": "fout-wachtwoord"},
     "/lessen/N/bewerken": {"advice": ""},
     "/lessen/N/toetsen": {"remark": "Te lang. " * 300},

@@ -34,12 +34,17 @@ def start():
         else:
             try:
                 run = importing.start(kind, upload.filename, upload.read(), current_user)
-                importing.execute(run, current_user, dry_run=True)
+                if importing.check_in_background(run):
+                    importing.queue_check(run)
+                else:
+                    importing.execute(run, current_user, dry_run=True)
             except DomainError as refused:
                 db.session.rollback()
                 error = refused.message
             else:
                 db.session.commit()
+                if run.status == "controle":
+                    runner.wake(current_app._get_current_object())
                 return redirect(url_for("imports.report", run_id=run.id))
     return render_template("imports/start.html", error=error, kind=kind, kinds=import_columns.KINDS,
                            runs=importing.recent_runs(current_user)), 400 if error else 200
@@ -50,8 +55,10 @@ def report(run_id: int):
     """What the import would do (or did): counts, each problem once with its rows, the columns and values
     to set — as stored by the last check (the file is not read again)."""
     run = _own_run(run_id)
-    if run.status in ("wachtrij", "bezig"):
+    if run.status in ("wachtrij", "bezig", "controle", "controleren"):
         return render_template("imports/progress.html", run=run)
+    if run.status == "mislukt":
+        return render_template("imports/failed.html", run=run), 400
     return render_template("imports/report.html", **importing.report_page(run))
 
 

@@ -246,8 +246,11 @@ def _visible(by: User, item) -> bool:
                                                               item)
 
 
-def check(run: ImportRun, by: User) -> Checked:
-    """Read and check every row; nothing is written. :raises DomainError: the file as a whole."""
+def check(run: ImportRun, by: User, progress: Callable[[ImportRun], None] | None = None) -> Checked:
+    """Read and check every row; nothing is written. `progress(run)` is called every PROGRESS_EVERY rows
+    with run.rows_done set (only reads happen here, so a background check may commit there).
+
+    :raises DomainError: the file as a whole."""
     kind = run.kind
     if kind not in columns.FIELDS:
         raise DomainError("Kies wat u importeert: projecten of lessen.", {"kind": "Kies projecten of lessen."})
@@ -258,7 +261,11 @@ def check(run: ImportRun, by: User) -> Checked:
     checked = Checked(table.header, mapping, [Row(number=n, cells=cells) for n, cells in zip(table.numbers, table.rows)],
                       notes=table.notes, header_row=table.header_row)
     seen: dict[str, int] = {}
-    for row in checked.rows:
+    run.rows_total = len(checked.rows)
+    for done, row in enumerate(checked.rows, start=1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            run.rows_done = done
+            progress(run)
         _parse_row(run, row, table.header, mapping, by, scope)
         key = row.values["bron_id"]
         if key in seen:
@@ -481,7 +488,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     acting = by or db.session.scalar(select(User).where(User.is_admin, User.active).order_by(User.id))
     if acting is None:
         raise DomainError("Er is nog geen actieve beheerder: maak er eerst een (flask kb create-admin).")
-    checked = check(run, acting)
+    checked = check(run, acting, progress if dry_run else None)
     writer = _write_project if run.kind == "projecten" else _write_lesson
     run.rows_total = len(checked.rows)
     outer = db.session.begin_nested() if dry_run else None  # a dry run rolls all of it back, keeps the report
@@ -495,7 +502,8 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
             except (DomainError, CellProblem, ValueError) as error:
                 row.outcome = "geweigerd"
                 row.problems.append(("", getattr(error, "message", str(error))))
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(checked.rows)):
+        # A dry run writes inside one savepoint that is rolled back: committing there would keep its rows.
+        if progress is not None and not dry_run and (done % PROGRESS_EVERY == 0 or done == len(checked.rows)):
             _count(run, checked.rows[:done])
             run.rows_done = done
             progress(run)
@@ -508,6 +516,8 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     run.refused_csv = refused_rows_csv(checked) if run.refused else ""
     if not dry_run:
         run.status, run.finished_at = "uitgevoerd", utcnow()
+    elif run.status == "controleren":
+        run.status = "voorbeeld"  # checked in the background: ready to be looked at
     audit.record("import_checked" if dry_run else "import_done", by, run, file=run.file_name, kind=run.kind,
                  aangemaakt=run.created, bijgewerkt=run.updated, ongewijzigd=run.unchanged, geweigerd=run.refused)
     db.session.flush()
@@ -527,6 +537,20 @@ def in_background(run: ImportRun) -> bool:
     return run.rows_total > int(current_app.config["IMPORT_BACKGROUND_ROWS"])
 
 
+def check_in_background(run: ImportRun) -> bool:
+    """A file larger than one request should read: checked by a process in the background, with progress."""
+    return len(run.content) > int(current_app.config["IMPORT_BACKGROUND_KB"]) * 1024
+
+
+def queue_check(run: ImportRun) -> None:
+    run.status, run.rows_done = "controle", 0
+    db.session.flush()
+
+
+# Queued (waiting) and taken (running) states of the two kinds of background work.
+TAKEN = {"wachtrij": "bezig", "controle": "controleren"}
+
+
 def queue(run: ImportRun, by: User) -> None:
     if by is not None and not permissions.can_import(by):
         raise NotAllowed("Alleen beheerders en themaeigenaren kunnen importeren.")
@@ -539,14 +563,15 @@ def queue(run: ImportRun, by: User) -> None:
 def claim(stale_after: timedelta = timedelta(seconds=30)) -> ImportRun | None:
     """Take the oldest queued run, or one whose process stopped beating; exactly one process gets it."""
     now = utcnow()
-    waiting = or_(ImportRun.status == "wachtrij",
-                  and_(ImportRun.status == "bezig", ImportRun.heartbeat_at < now - stale_after))
-    for run_id in db.session.scalars(select(ImportRun.id).where(waiting).order_by(ImportRun.id).limit(5)).all():
-        taken = db.session.execute(update(ImportRun).where(ImportRun.id == run_id, waiting)
-                                   .values(status="bezig", heartbeat_at=now))
-        db.session.commit()
-        if taken.rowcount == 1:
-            return db.session.get(ImportRun, run_id)
+    for queued, running in TAKEN.items():
+        waiting = or_(ImportRun.status == queued,
+                      and_(ImportRun.status == running, ImportRun.heartbeat_at < now - stale_after))
+        for run_id in db.session.scalars(select(ImportRun.id).where(waiting).order_by(ImportRun.id).limit(5)).all():
+            taken = db.session.execute(update(ImportRun).where(ImportRun.id == run_id, waiting)
+                                       .values(status=running, heartbeat_at=now))
+            db.session.commit()
+            if taken.rowcount == 1:
+                return db.session.get(ImportRun, run_id)
     return None
 
 
@@ -560,13 +585,14 @@ def work_once(stale_after: timedelta = timedelta(seconds=30)) -> ImportRun | Non
         current.heartbeat_at = utcnow()
         db.session.commit()
 
+    checking = run.status == "controleren"
     try:
-        execute(run, run.by, dry_run=False, progress=beat)
+        execute(run, run.by, dry_run=checking, progress=beat)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         run = db.session.get(ImportRun, run.id)
-        run.status, run.problems = "uitgevoerd", [[0, "", error.message]]
+        run.status, run.problems = ("mislukt" if checking else "uitgevoerd"), [[0, "", error.message]]
         db.session.commit()
     return run
 

@@ -57,11 +57,12 @@ ENV_KEYS = {
     "KENNISBANK_OIDC_SCOPES": "OIDC_SCOPES",
     "KENNISBANK_OIDC_GROUPS_CLAIM": "OIDC_GROUPS_CLAIM",
     "KENNISBANK_OIDC_ADMIN_GROUP": "OIDC_ADMIN_GROUP",
+    "KENNISBANK_OIDC_TRUST_EMAIL": "OIDC_TRUST_EMAIL",
     "KENNISBANK_SMTP_STARTTLS": "SMTP_STARTTLS",
     "KENNISBANK_NOTIFY_DAILY_HOUR": "NOTIFY_DAILY_HOUR",
     "KENNISBANK_UNFOLLOW_LINK_DAYS": "UNFOLLOW_LINK_DAYS",
 }
-BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE", "PASSWORD_LOGIN"}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS", "ALLOW_SQLITE", "PASSWORD_LOGIN", "OIDC_TRUST_EMAIL"}
 # Whole numbers, with the smallest (and where it matters the largest) value that makes sense; anything else
 # stops the start with a Dutch line.
 NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
@@ -165,6 +166,9 @@ def defaults(instance_path: Path) -> dict:
         "OIDC_SCOPES": "openid email profile",
         "OIDC_GROUPS_CLAIM": "groups",
         "OIDC_ADMIN_GROUP": "",
+        # Link an existing passwordless account by an address the provider does not say it verified (Entra ID
+        # never says): only where the operator knows the provider's addresses are the organisation's own.
+        "OIDC_TRUST_EMAIL": False,
     }
 
 

@@ -84,6 +84,28 @@ def test_refused_files_change_nothing(db, lead, project, content, message):
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
 
 
+def _zip(parts: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("parts", [
+    {"setup.exe": b"MZ\x90\x00" + b"\x00" * 200},  # a plain zip holding a program, named .docx
+    {"[Content_Types].xml": b"<Types/>", "word/evil.js": b"alert(1)"},  # Office-like, but no Word document
+    {"mimetype": b"application/x-shockwave-flash", "content.xml": b"<x/>"},  # a mimetype no ODF has
+])
+def test_a_zip_that_is_no_office_document_is_refused_whatever_its_name(db, lead, project, parts):
+    with pytest.raises(DomainError, match="wordt niet aangenomen"):
+        attachments.add("project", project, "verslag.docx", _zip(parts), lead)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
 def test_a_zip_bomb_disguised_as_docx_is_refused(db, lead, project):
     import zipfile
 

@@ -148,16 +148,82 @@ def test_first_login_creates_the_account_from_the_claims(app, provider):
     assert db.session.scalar(select(User.id)) == user.id and len(db.session.scalars(select(User)).all()) == 1
 
 
-def test_an_existing_account_is_linked_by_its_email(app, provider, make_user):
+def test_an_account_with_a_password_is_bound_only_after_its_password_once(app, provider, make_user):
+    """Nobody becomes someone else: an identity claiming an existing address (even a verified one) does not
+    take over an account with a password; its owner binds it by logging in with that password once."""
     from kennisbank.extensions import db
 
     existing = make_user(email="bas@voorbeeld.example", name="Bas Bestaand")
-    _claims(provider, "sub-bas", email="bas@voorbeeld.example", name="Bas B.")
-    response, _ = _login(app.test_client(), "sub-bas")
-    assert response.status_code == 302
+    _claims(provider, "sub-bas", email="bas@voorbeeld.example", email_verified=True, name="Bas B.")
+    client = app.test_client()
+    response, _ = _login(client, "sub-bas")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Log één keer in met dat e-mailadres en uw wachtwoord" in page
+    assert not _logged_in(client)
+    db.session.expire_all()
+    assert db.session.get(User, existing.id).external_id is None
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "oidc_refused")).one()
+    assert json.loads(refused.detail)["subject"] == f"{provider} sub-bas"
+    stranger = app.test_client()  # another browser's password login binds nothing
+    stranger.post("/inloggen", data={"csrf_token": csrf_token(stranger, "/inloggen"), "email": "bas@voorbeeld.example",
+                                      "password": PASSWORD})
+    db.session.expire_all()
+    assert db.session.get(User, existing.id).external_id is None
+    client.post("/inloggen", data={"csrf_token": csrf_token(client, "/inloggen"), "email": "bas@voorbeeld.example",
+                                   "password": PASSWORD})
     db.session.expire_all()
     assert db.session.get(User, existing.id).external_id == f"{provider} sub-bas"
-    assert "account_linked" in [e.event for e in db.session.scalars(select(AuditEvent))]
+    linked = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "account_linked")).one()
+    assert json.loads(linked.detail) == {"via": "wachtwoord", "subject": f"{provider} sub-bas"}
+    later = app.test_client()
+    assert _login(later, "sub-bas")[0].status_code == 302 and _logged_in(later)
+
+
+@pytest.mark.parametrize("claims, trusted", [
+    ({"email": "beheerder@voorbeeld.example", "email_verified": True}, False),  # an administrator: never so
+    ({"email": "beheerder@voorbeeld.example"}, True),
+    ({"preferred_username": "BEHEERDER@voorbeeld.example"}, True),
+])
+def test_an_identity_claiming_the_administrators_address_takes_nothing_over(tmp_path, provider, claims, trusted):
+    from kennisbank.extensions import db
+
+    app = _app(tmp_path, f"{provider}/.well-known/openid-configuration", OIDC_TRUST_EMAIL=trusted)
+    with running(app):
+        db.create_all()
+        admin = _user("beheerder@voorbeeld.example", is_admin=True)
+        _claims(provider, "sub-indringer", **claims)
+        client = app.test_client()
+        response, _ = _login(client, "sub-indringer")
+        assert response.status_code == 403 and not _logged_in(client)
+        assert client.get("/beheer/").status_code in (302, 401, 403)
+        db.session.expire_all()
+        assert db.session.get(User, admin.id).external_id is None
+        assert db.session.scalars(select(User)).all() == [db.session.get(User, admin.id)]
+
+
+@pytest.mark.parametrize("claims, trusted, bound", [
+    ({"email": "daan.visser@voorbeeld.example", "email_verified": True}, False, True),
+    ({"email": "daan.visser@voorbeeld.example"}, False, False),  # Entra ID never says: not on its word alone
+    ({"email": "daan.visser@voorbeeld.example"}, True, True),  # unless the operator trusts its addresses
+    ({"preferred_username": "DAAN.VISSER@voorbeeld.example"}, True, False),  # never from the UPN
+    ({"email": "daan.visser@voorbeeld.example", "email_verified": False}, True, False),
+])
+def test_a_passwordless_account_is_bound_only_by_an_address_the_provider_vouches_for(tmp_path, provider, claims,
+                                                                                     trusted, bound):
+    from kennisbank.extensions import db
+    from kennisbank.services.access.external_login import NO_PASSWORD
+
+    app = _app(tmp_path, f"{provider}/.well-known/openid-configuration", OIDC_TRUST_EMAIL=trusted)
+    with running(app):
+        db.create_all()
+        daan = _user("daan.visser@voorbeeld.example", password_hash=NO_PASSWORD)  # e.g. from an archive import
+        _claims(provider, "sub-daan", **claims)
+        client = app.test_client()
+        response, _ = _login(client, "sub-daan")
+        assert _logged_in(client) is bound and response.status_code == (302 if bound else 403)
+        db.session.expire_all()
+        assert (db.session.get(User, daan.id).external_id == f"{provider} sub-daan") is bound
+        assert len(db.session.scalars(select(User)).all()) == 1
 
 
 @pytest.mark.parametrize("groups, admin", [([ADMIN_GROUP, "iedereen"], True), (ADMIN_GROUP, True),
@@ -176,9 +242,10 @@ def test_the_group_claim_makes_and_unmakes_a_beheerder_list_or_string(app, provi
 
 
 @pytest.mark.parametrize("claims, reason", [
-    # A token meant for another application: Authlib then demands the authorised party (azp) to be us.
-    ({"aud": "ander-systeem"}, "azp"),
-    ({"aud": ["ander-systeem"], "azp": "ander-systeem"}, "azp"),
+    # A token meant for another application: its audience is not us, whatever its azp says.
+    ({"aud": "ander-systeem"}, "aud"),
+    ({"aud": ["ander-systeem"], "azp": "kennisbank"}, "aud"),
+    ({"aud": ["ander-systeem"], "azp": "ander-systeem"}, "aud"),
     ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, "expired"),
     ({"nonce": None}, "nonce"),  # no nonce of ours
     ({"nonce": "van-een-ander-verzoek"}, "nonce"),
@@ -211,7 +278,7 @@ def _refusal_in_own_app(app, provider: str, sub: str) -> str:
 
 def test_a_token_from_another_issuer_than_the_one_trusted_is_refused(tmp_path, provider):
     app = _app(tmp_path, f"{provider}/.well-known/openid-configuration", OIDC_ISSUER=f"{provider}/ander-tenant")
-    assert "uitgever" in _refusal_in_own_app(app, provider, "sub-i")
+    assert "'iss'" in _refusal_in_own_app(app, provider, "sub-i")  # checked with the signature, by Authlib
 
 
 def test_a_replayed_callback_is_refused(app, provider):
@@ -392,8 +459,8 @@ def test_a_new_account_takes_address_name_and_department_from_the_claims(db):
     assert (user.email, user.name, user.department, user.external_id, user.password_hash, user.is_admin) == (
         "anne@gemeente.example", "Anne Aalders", ("Ruimte" * 50)[:200], f"{ISS} abc-123", "!extern", False)
     row = db.session.scalars(db.select(AuditEvent)).one()
-    assert (row.event, row.actor_id, row.target, row.detail) == ("account_created", user.id, f"user:{user.id}",
-                                                                 '{"via": "oidc"}')
+    assert (row.event, row.actor_id, row.target, json.loads(row.detail)) == (
+        "account_created", user.id, f"user:{user.id}", {"via": "oidc", "subject": f"{ISS} abc-123"})
     assert external_login.account_for(claims(email="iets@anders.example")) is user  # linked: the subject wins
 
 
@@ -429,15 +496,24 @@ def test_every_refusal_reads_in_full(db, make_user):
     assert verified.email == "i@gemeente.example"
 
 
-def test_linking_an_existing_account_is_audited_and_keeps_its_password(db, make_user):
+def test_binding_an_existing_account_is_audited_with_the_identity(db, make_user):
     from kennisbank.models import AuditEvent
+    from kennisbank.services.access.external_login import NO_PASSWORD, LinkNeeded
 
-    person = make_user(email="j@gemeente.example")
-    stored = person.password_hash
-    assert external_login.account_for(claims(email="J@gemeente.example")) is person
-    assert person.external_id == f"{ISS} abc-123" and person.password_hash == stored
+    person = make_user(email="j@gemeente.example", password_hash=NO_PASSWORD)
+    assert external_login.account_for(claims(email="J@gemeente.example", email_verified=True)) is person
+    assert person.external_id == f"{ISS} abc-123"
     row = db.session.scalars(db.select(AuditEvent)).one()
-    assert (row.event, row.actor_id, row.target) == ("account_linked", person.id, f"user:{person.id}")
+    assert (row.event, row.actor_id, row.target, json.loads(row.detail)) == (
+        "account_linked", person.id, f"user:{person.id}", {"via": "oidc", "subject": f"{ISS} abc-123"})
+    with_password = make_user(email="l@gemeente.example")
+    with pytest.raises(LinkNeeded) as needed:
+        external_login.account_for(claims(sub="l", email="l@gemeente.example", email_verified=True))
+    assert (needed.value.user_id, needed.value.external_id) == (with_password.id, f"{ISS} l")
+    assert with_password.external_id is None
+    assert external_login.link_pending(with_password, f"{ISS} l") is True
+    assert with_password.external_id == f"{ISS} l"
+    assert external_login.link_pending(with_password, f"{ISS} l2") is False  # bound already: never rebound
 
 
 @pytest.mark.parametrize("groups, admin", [(["kb-beheer", "x"], True), ("kb-beheer", True), (("kb-beheer",), True),
@@ -447,7 +523,7 @@ def test_the_admin_group_in_any_form_decides_and_the_change_is_audited(db, make_
 
     from kennisbank.models import AuditEvent
 
-    person = make_user(email="k@gemeente.example", is_admin=not admin)
+    person = make_user(email="k@gemeente.example", is_admin=not admin, external_id=f"{ISS} abc-123")
     found = claims(email="k@gemeente.example", rollen=groups)
     assert external_login.account_for(found, admin_group="kb-beheer", groups_claim="rollen").is_admin is admin
     row = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == "role_changed")).one()

@@ -7,7 +7,9 @@ and nonce are checked before anyone is logged in. Who that is, is decided by `se
 from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, render_template, url_for
+import time
+
+from flask import Flask, current_app, render_template, session, url_for
 
 from ..extensions import db
 from ..ground.errors import DomainError
@@ -17,6 +19,8 @@ from . import bp
 from .sign_in import sign_in
 
 CLIENT = "organisatie"
+PENDING = "oidc_pending_link"
+PENDING_SECONDS = 15 * 60
 MAX_ID_TOKEN = 32 * 1024  # Entra ID tokens with many groups are a few kB; far more is not a login
 
 
@@ -73,8 +77,13 @@ def oidc_start():
 def _claims() -> tuple[dict, str]:
     """The checked ID token claims (plus userinfo where the token lacks the e-mail address) and the raw token."""
     client = _client()
+    expected_issuer = current_app.config.get("OIDC_ISSUER") or client.load_server_metadata().get("issuer")
+    # Audience and issuer checked by Authlib with the signature: a token made for another application of the
+    # same provider (its `aud` not us) never logs anyone in, whatever its `azp` says.
+    options = {"iss": {"essential": True, "value": expected_issuer},
+               "aud": {"essential": True, "value": current_app.config["OIDC_CLIENT_ID"]}}
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=options)
     except Exception as error:  # noqa: BLE001 - every failure of the exchange or a check is a refusal
         raise ProviderRefused(f"{type(error).__name__}: {str(error)[:200]}") from error
     raw = token.get("id_token") or ""
@@ -83,9 +92,6 @@ def _claims() -> tuple[dict, str]:
         raise ProviderRefused("geen ID-token of geen nonce")
     if len(raw) > MAX_ID_TOKEN:
         raise ProviderRefused(f"ID-token van {len(raw)} bytes")
-    expected_issuer = current_app.config.get("OIDC_ISSUER") or client.load_server_metadata().get("issuer")
-    if claims.get("iss") != expected_issuer:
-        raise ProviderRefused(f"uitgever {str(claims.get('iss'))[:100]!r} in plaats van {expected_issuer!r}")
     claims = dict(claims)
     if not claims.get("email"):
         try:
@@ -105,20 +111,39 @@ def oidc_callback():
     try:
         claims, raw = _claims()
         user = external_login.account_for(claims, admin_group=current_app.config["OIDC_ADMIN_GROUP"],
-                                          groups_claim=current_app.config["OIDC_GROUPS_CLAIM"])
+                                          groups_claim=current_app.config["OIDC_GROUPS_CLAIM"],
+                                          trust_email=current_app.config["OIDC_TRUST_EMAIL"])
     except ProviderRefused as refused:
         db.session.rollback()
         audit.record("oidc_refused", None, "", reason=refused.reason)
         db.session.commit()
         return _refusal("Het inloggen via uw organisatie is niet gelukt: het antwoord van de identiteitsprovider "
                         "klopte niet of was verlopen. Er is niemand ingelogd. Probeer het opnieuw.")
+    except external_login.LinkNeeded as needed:
+        db.session.rollback()
+        # Kept in this browser's session only: the account's own password, typed next, binds it.
+        session[PENDING] = {"user": needed.user_id, "identity": needed.external_id,
+                            "until": time.time() + PENDING_SECONDS}
+        audit.record("oidc_refused", None, needed.field_errors["account"], reason="koppelen met wachtwoord nodig",
+                     subject=needed.external_id)
+        db.session.commit()
+        return _refusal(needed.message, 403)
     except DomainError as error:
         db.session.rollback()
-        audit.record("oidc_refused", None, error.field_errors.get("account", ""), reason=error.message)
+        audit.record("oidc_refused", None, error.field_errors.get("account", ""), reason=error.message,
+                     subject=external_login.identity(claims))
         db.session.commit()
         return _refusal(error.message, 403)
     response = sign_in(user, "oidc", id_token=raw if len(raw) <= 8192 else "")
     return response
+
+
+def link_after_password(user: User) -> None:
+    """After a password login: bind the identity this browser was refused for a moment ago, if it was this
+    account's (the owner has now proved the account is theirs)."""
+    pending = session.pop(PENDING, None)
+    if pending and pending.get("user") == user.id and pending.get("until", 0) > time.time():
+        external_login.link_pending(user, pending.get("identity", ""))
 
 
 def logout_url(user: User) -> str | None:

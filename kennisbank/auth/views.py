@@ -40,6 +40,7 @@ def login():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_throttle.succeeded(form.email.data)
+            oidc.link_after_password(user)
             return sign_in(user, "wachtwoord")
         known = users.find_by_email(form.email.data)
         audit.record("login_failed", None, known or "", via="wachtwoord")

@@ -16,15 +16,18 @@ def test_healthz_answers_without_database_or_login(tmp_path):
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
+TOKEN = {"Authorization": "Bearer metriek-token"}
+
+
 def test_readyz_checks_database_migrations_and_the_index(tmp_path, any_database_url):
-    app = make_app(tmp_path, any_database_url)
+    app = make_app(tmp_path, any_database_url, METRICS_TOKEN="metriek-token")
     with running(app):
         client = app.test_client()
-        before = client.get("/readyz")
+        before = client.get("/readyz", headers=TOKEN)
         assert before.status_code == 503 and before.get_json()["checks"]["migrations"]["ok"] is False
         upgrade()
         indexer.Indexer(app).round(wait=True)
-        ready = client.get("/readyz")
+        ready = client.get("/readyz", headers=TOKEN)
         body = ready.get_json()
         assert ready.status_code == 200, body
         assert body["checks"]["index"] | {"laatste_melding": None} == {
@@ -37,13 +40,16 @@ def test_readyz_checks_database_migrations_and_the_index(tmp_path, any_database_
         for n in range(2):
             users.create_user(f"wacht{n}@gemeente.example", f"Wacht {n}", "een-lang-wachtwoord")
             _db.session.commit()
-            behind = client.get("/readyz")
+            behind = client.get("/readyz", headers=TOKEN)
             assert behind.status_code == (200 if n == 0 else 503)  # at the limit is ready, past it not
             assert behind.get_json()["checks"]["index"]["achterstand"] == n + 1
+            public = client.get("/readyz")  # a stranger: the same answer, without names, paths or errors
+            assert public.status_code == behind.status_code
+            assert public.get_json() == {"status": "ok" if n == 0 else "niet gereed", "achterstand": n + 1}
 
 
 def test_readyz_after_an_index_was_damaged_rebuilds_and_is_ready_again(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, METRICS_TOKEN="metriek-token")
     with running(app):
         upgrade()
         worker = indexer.Indexer(app)
@@ -57,15 +63,19 @@ def test_readyz_after_an_index_was_damaged_rebuilds_and_is_ready_again(tmp_path)
         users.create_user("nieuw@gemeente.example", "Nieuw", "een-lang-wachtwoord")
         _db.session.commit()
         assert worker.round() == 1 and not worker.error  # rebuilt into a fresh generation by itself
-        body = app.test_client().get("/readyz").get_json()
+        body = app.test_client().get("/readyz", headers=TOKEN).get_json()
         assert body["status"] == "ok" and body["checks"]["index"]["documenten"] == 1
 
 
 def test_unreachable_database_is_not_ready(tmp_path):
-    app = make_app(tmp_path, "postgresql+psycopg://nobody@/none?host=/nonexistent&connect_timeout=1")
-    response = app.test_client().get("/readyz")
+    app = make_app(tmp_path, "postgresql+psycopg://nobody@/none?host=/nonexistent&connect_timeout=1",
+                   METRICS_TOKEN="metriek-token")
+    response = app.test_client().get("/readyz", headers=TOKEN)
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["ok"] is False
+    public = app.test_client().get("/readyz", headers={"Authorization": "Bearer fout"})
+    assert public.status_code == 503 and public.get_json() == {"status": "niet gereed", "achterstand": None}
+    assert "nonexistent" not in public.get_data(as_text=True)
 
 
 # Production mode and the production server -------------------------------------------------------------
@@ -255,7 +265,7 @@ def test_a_database_that_goes_away_gives_a_dutch_503_and_the_app_recovers_by_its
 
     server = PostgresServer().start()
     try:
-        app = make_app(tmp_path, server.create_database("verdwijnt"))
+        app = make_app(tmp_path, server.create_database("verdwijnt"), METRICS_TOKEN="metriek-token")
         with running(app):
             upgrade()
             users.create_user("blijft@gemeente.example", "Blijft", "correct-horse-battery")
@@ -274,7 +284,7 @@ def test_a_database_that_goes_away_gives_a_dutch_503_and_the_app_recovers_by_its
             assert client.get("/readyz").status_code == 503 and client.get("/healthz").status_code == 200
             server.resume()
             assert client.get("/projecten/").status_code == 200  # the same session, nothing restarted
-            assert client.get("/readyz").get_json()["checks"]["database"] == {"ok": True}
+            assert client.get("/readyz", headers=TOKEN).get_json()["checks"]["database"] == {"ok": True}
             server.halt()  # a restart while nobody asks anything: the pooled connections are dead now
             server.resume()
             assert client.get("/projecten/").status_code == 200  # not even the first request notices

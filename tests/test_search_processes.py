@@ -381,8 +381,8 @@ def test_an_indexer_that_cannot_write_reports_it_and_keeps_its_cursor(on_postgre
     try:
         assert wait_for(lambda: any(r.name == "vol" and r.error for r in _replicas()))
         with other_host(on_postgres, "vol") as app:
-            app.config["INDEX_NAME"] = "vol"
-            ready = app.test_client().get("/readyz")
+            app.config.update(INDEX_NAME="vol", METRICS_TOKEN="metriek-token")
+            ready = app.test_client().get("/readyz", headers={"Authorization": "Bearer metriek-token"})
         assert ready.status_code == 503 and "File too large" in ready.get_json()["checks"]["index"]["fout"]
     finally:
         out, err = stop(full)

@@ -26,6 +26,12 @@ class Readiness:
     def as_json(self) -> dict:
         return {"status": "ok" if self.ready else "niet gereed", "checks": self.checks}
 
+    def public_json(self) -> dict:
+        """For anyone: ready or not, and how far this host's index is behind — no host or index names, no
+        paths, no error texts (those go to a caller with the metrics token)."""
+        return {"status": "ok" if self.ready else "niet gereed",
+                "achterstand": self.checks.get("index", {}).get("achterstand")}
+
 
 @cache
 def _migration_heads() -> tuple[str, ...]:

@@ -11,9 +11,11 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready to serve: database, migrations, and this host's search index (lag, indexer errors)."""
-    report = health.readiness(current_app._get_current_object())
-    response = jsonify(report.as_json())
+    """Ready to serve: database, migrations, and this host's search index. Strangers get status and lag;
+    the checks' details (names, errors) only a caller with KENNISBANK_METRICS_TOKEN."""
+    app = current_app._get_current_object()
+    report = health.readiness(app)
+    response = jsonify(report.as_json() if metrics.allowed(app) else report.public_json())
     response.status_code = 200 if report.ready else 503
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -491,10 +491,11 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     checked = check(run, acting, progress if dry_run else None)
     writer = _write_project if run.kind == "projecten" else _write_lesson
     run.rows_total = len(checked.rows)
-    outer = db.session.begin_nested() if dry_run else None  # a dry run rolls all of it back, keeps the report
     for done, row in enumerate(checked.rows, start=1):
         if row.problems:
             row.outcome = "geweigerd"
+        elif dry_run:
+            row.outcome = _would_be(run.kind, row)  # a dry run writes nothing at all
         else:
             try:
                 with db.session.begin_nested():
@@ -502,13 +503,10 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
             except (DomainError, CellProblem, ValueError) as error:
                 row.outcome = "geweigerd"
                 row.problems.append(("", getattr(error, "message", str(error))))
-        # A dry run writes inside one savepoint that is rolled back: committing there would keep its rows.
         if progress is not None and not dry_run and (done % PROGRESS_EVERY == 0 or done == len(checked.rows)):
             _count(run, checked.rows[:done])
             run.rows_done = done
             progress(run)
-    if outer is not None:
-        outer.rollback()
     _count(run, checked.rows)
     run.rows_done = len(checked.rows)
     run.problems = [[row.number, column, message] for row in checked.rows for column, message in row.problems]
@@ -522,6 +520,24 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
                  aangemaakt=run.created, bijgewerkt=run.updated, ongewijzigd=run.unchanged, geweigerd=run.refused)
     db.session.flush()
     return checked
+
+
+def _would_be(kind: str, row: Row) -> str:
+    """What writing the row would do, without writing it: the same comparison `_update` makes."""
+    if row.existing is None:
+        return "aangemaakt"
+    names = [name for name in (PROJECT_FIELDS if kind == "projecten" else LESSON_FIELDS) if name in row.values]
+    if kind == "projecten" and row.values.get("stage") is None and "stage" in names:
+        names.remove("stage")
+    proposed = revisions.snapshot(_Proposed(row.values), names)
+    return "bijgewerkt" if revisions.diff(revisions.snapshot(row.existing, names), proposed) else "ongewijzigd"
+
+
+class _Proposed:
+    """A row's values read like an item's attributes, so a snapshot of them compares with the item's."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
 
 
 def _count(run: ImportRun, rows: list[Row]) -> None:

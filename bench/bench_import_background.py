@@ -57,6 +57,7 @@ def excel_csv(rows: int, question_chars: int = 0) -> bytes:
 
 class Admin(Client):
     def upload(self, content: bytes, name: str) -> tuple[int, str]:
+        import urllib.parse
         import urllib.request
 
         token = self.token("/import/")
@@ -69,7 +70,7 @@ class Admin(Client):
         request = urllib.request.Request(self.base + "/import/", data=body, method="POST",
                                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         with self.opener.open(request, timeout=600) as response:
-            return response.status, response.geturl()
+            return response.status, urllib.parse.urlsplit(response.geturl()).path  # the run's report page
 
     def choose(self, run_url: str, data: dict) -> int:
         token = self.token(run_url)
@@ -120,6 +121,7 @@ def wait_for(admin: Admin, url: str, done: str, limit: float = 900) -> float:
         status, html = admin.request(url)
         if done in html:
             return time.monotonic() - started
+
         time.sleep(0.25)
     raise TimeoutError(f"{url} did not show {done!r} in {limit} s")
 

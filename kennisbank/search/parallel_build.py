@@ -135,9 +135,8 @@ def _report(done, reported: int, progress: Callable[[int], None]) -> int:
 
 def _bare_app(config: dict, instance_path: str) -> Flask:
     """Just enough of an app to read the database: a worker only reads rows and writes segments, so it
-    needs neither the blueprints nor the index sync of the full app."""
-    from .. import models  # noqa: F401  (every table on db.metadata, every relationship resolvable)
-
+    needs neither the blueprints nor the index sync of the full app. (Every table is known already: the
+    documents module imports the models.)"""
     app = Flask(__name__, instance_path=instance_path)
     app.config.update(config)
     db.init_app(app)

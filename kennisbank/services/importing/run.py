@@ -80,7 +80,8 @@ def content_key(scope: str, reference: str) -> str:
     return f"import:{scope}/{reference}" if scope else f"import:{reference}"
 
 
-def _translated(kind: str, name: str, raw, translations: dict):
+def _translated(name: str, raw, translations: dict):
+    """A cell as the value it stands for, by the importer's translations of that field (case ignored)."""
     table = translations.get(name) or {}
     if table and isinstance(raw, str):
         wanted = raw.strip().casefold()
@@ -93,7 +94,7 @@ def _translated(kind: str, name: str, raw, translations: dict):
 def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, str], by: User, scope: str) -> None:
     kind = run.kind
     defaults, translations = run.defaults or {}, run.translations or {}
-    raw = {name: _translated(kind, name, row.cells[index], translations) for index, name in mapping.items()}
+    raw = {name: _translated(name, row.cells[index], translations) for index, name in mapping.items()}
     for name, value in defaults.items():
         if str(value).strip() and values.text(raw.get(name, "")) == "":
             raw[name] = value
@@ -447,10 +448,6 @@ def choose(run: ImportRun, by: User, *, mapping: dict[str, str] | None = None, d
     db.session.flush()
 
 
-def defaults_text(run: ImportRun) -> dict[str, str]:
-    return dict(run.defaults or {})
-
-
 def translations_text(run: ImportRun) -> str:
     lines = []
     for name, table in (run.translations or {}).items():
@@ -466,7 +463,7 @@ def report_page(run: ImportRun) -> dict:
     return {"run": run, "report": report, "fields": columns.FIELDS[run.kind], "groups": grouped_problems(run),
             "mapped": [(index, report["header"][index], fields[name]) for index, name in report.get("mapping", [])],
             "defaultable": [fields[name] for name in columns.DEFAULTABLE[run.kind]],
-            "defaults": defaults_text(run), "translations": translations_text(run),
+            "defaults": dict(run.defaults or {}), "translations": translations_text(run),
             "scope": run.source or (run.by.organisation if run.by else "")}
 
 

@@ -19,8 +19,8 @@ import yaml
 
 from .conftest import REPO
 from .container_engine import Engine, EngineUnavailable
-from .postgres_server import PostgresServer
 from .local_servers import free_port
+from .postgres_server import PostgresServer
 
 IMAGE = "kennisbank:test"
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())

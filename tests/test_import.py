@@ -134,6 +134,27 @@ def test_valid_rows_go_in_refused_rows_come_back_with_their_reason(db, admin):
     assert (again.created, again.refused) == (2, 0)
 
 
+def test_a_row_that_fails_while_written_is_refused_alone_and_leaves_nothing_half_written(db, admin, monkeypatch):
+    """Rows are written a group at a time; one that fails there (a fault injected half-way through its
+    write) sends the group back row by row: its neighbours go in once, it comes back refused."""
+    real_write = importing._write_project
+
+    def failing_write(run, row, by, created):
+        outcome = real_write(run, row, by, created)  # the project is in the session already...
+        if row.values["bron_id"] == "P-3":
+            raise DomainError("Deze rij kon niet worden opgeslagen.")  # ...and then the write fails
+        return outcome
+
+    monkeypatch.setattr(importing, "_write_project", failing_write)
+    rows = [[f"P-{n}", f"Project {n}", "Vraag?", "Utrecht", "", "", "", "", ""] for n in range(1, 6)]
+    run, checked = do_import(db, admin, csv_bytes(rows))
+    assert (run.created, run.refused) == (4, 1)
+    assert [row.outcome for row in checked.rows] == ["aangemaakt"] * 2 + ["geweigerd"] + ["aangemaakt"] * 2
+    assert sorted(db.session.scalars(select(Project.title))) == ["Project 1", "Project 2", "Project 4", "Project 5"]
+    assert count(db, Revision) == 4  # one history line per project that went in, none for the refused one
+    assert run.problems == [[4, "", "Deze rij kon niet worden opgeslagen."]]
+
+
 def test_imported_history_keeps_its_status_without_the_gates(db, admin):
     rows = [["P-1", "Loopt al", "Vraag?", "Utrecht", "lopend", "2020-01-15", "", "", ""],
             ["P-2", "Gestopt", "Vraag?", "Utrecht", "gestaakt", "", "", "", ""]]
@@ -588,6 +609,34 @@ def test_merged_cells_and_an_unknown_theme_with_a_suggestion(db, admin, make_the
     assert run.created == 1
     assert messages[(3, "Vraag")] == "Vul vraag in."
     assert "is geen thema. Bedoelt u het thema energietransitie?" in messages[(3, "Thema's")]
+
+
+def test_followers_hear_of_imported_and_updated_items_once_each_and_the_importer_never(db, admin, make_user,
+                                                                                         make_theme):
+    from kennisbank.models import Notification
+    from kennisbank.services.notifying import follows
+
+    theme = make_theme(name="Energietransitie")
+    colleague, other = make_user(email="volger@gemeente.example"), make_user(email="ander@gemeente.example")
+    follows.follow(colleague, "theme", theme.id)
+    follows.follow(admin, "theme", theme.id)
+    rows = [["P-1", "Warmtenet", "Vraag?", "Utrecht", "Energietransitie", "concept", "", "", ""],
+            ["P-2", "Zonnedaken", "Vraag?", "Utrecht", "Energietransitie", "concept", "", "", ""],
+            ["P-3", "Buiten het thema", "Vraag?", "Utrecht", "", "afgesloten", "", "", ""],
+            ["P-4", "Historie", "Vraag?", "Utrecht", "Energietransitie", "afgesloten", "", "", ""]]
+    header = ["Bron-id", "Titel", "Vraag", "Gemeente", "Thema's", "Status", "Einddatum", "Trefwoorden", "Fase"]
+    do_import(db, admin, csv_bytes(rows, header=header))
+    told = db.session.execute(select(Notification.user_id, Notification.via_type)).all()
+    # New work in the theme is news (never to the importer); history that already ran is not news
+    assert sorted(told) == [(colleague.id, "theme")] * 2
+    third = db.session.scalars(select(Project).where(Project.title == "Buiten het thema")).one()
+    follows.follow(other, "project", third.id)
+    db.session.commit()
+    rows[2][1] = "Buiten het thema (hernoemd)"
+    run, _ = do_import(db, admin, csv_bytes(rows, header=header))
+    assert (run.updated, run.unchanged) == (1, 3)
+    assert db.session.scalars(select(Notification.user_id).where(Notification.via_type == "project")).all() == \
+        [other.id]
 
 
 # The whole knowledge base as an archive ---------------------------------------------------------------------

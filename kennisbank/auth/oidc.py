@@ -6,9 +6,9 @@ and nonce are checked before anyone is logged in. Who that is, is decided by `se
 """
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
 import time
 
+from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, render_template, session, url_for
 
 from ..extensions import db

@@ -3,8 +3,8 @@ from wtforms.validators import Optional
 
 from ..models import InnovationStage, LessonKind, ProjectStatus
 from ..services.gates.closure import ClosureInput
-from ..services.registry.lessons import LessonInput
 from ..services.registry import limits
+from ..services.registry.lessons import LessonInput
 from ..services.registry.projects import ProjectInput
 from ..web.forms import BaseForm, CheckboxesField, VersionField, as_choices, split_list, text
 

@@ -66,12 +66,13 @@ def _readable_attachments(kind: str, item_ids):
 
 
 def preload_attachments(session, kind: str, item_ids: list[int]) -> None:
-    """Read the attachment text of a whole chunk of items at once (a rebuild would ask per item)."""
+    """Read the attachment text of a whole chunk of items at once (a rebuild would ask per item); kept until
+    `forget_preloaded`."""
     texts: dict[tuple[str, int], list[str]] = {(kind, item_id): [] for item_id in item_ids}
     if kind in ("project", "lesson") and item_ids:
         for item_id, text in session.execute(_readable_attachments(kind, item_ids)):
             texts[(kind, item_id)].append(text)
-    session.info[_PRELOADED] = texts
+    session.info.setdefault(_PRELOADED, {}).update(texts)
 
 
 def forget_preloaded(session) -> None:

@@ -10,8 +10,8 @@ import numpy as np
 from flask import current_app
 from markupsafe import Markup
 from whoosh import highlight
-from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh import query as Q
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from . import arrays, postings
 from .analysis import dutch_analyzer

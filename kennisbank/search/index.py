@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.index import LockError  # noqa: F401  (re-exported for callers)
 from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
-from whoosh.index import LockError  # noqa: F401  (re-exported for callers)
 
 from .changes import Position
 from .schema import SCHEMA_VERSION, build_schema

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models.base import utcnow
-from . import changes, documents, extract, index, rebuild, replicas
+from . import changes, documents, extract, index, rebuild, replicas, source
 from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def _one_batch(session: Session, generation: Path, wait: bool) -> int:
     finally:
         session.rollback()  # end the read: the next batch sees what committed meanwhile
         session.expunge_all()
+        documents.forget_preloaded(session)
     if applied is None:
         raise _RebuildNeeded("nieuw, van een oudere opbouw of te ver achter")
     return applied
@@ -130,6 +131,8 @@ def _apply_batch(session: Session, writer, generation: Path) -> int | None:
         index.cancel(writer)
         return 0
     items = sorted({(row.kind, row.item_id) for row in news})
+    for kind in {kind for kind, _ in items}:
+        source.load(session, kind, [item_id for k, item_id in items if k == kind])
     for kind, item_id in items:
         documents.write(session, writer, kind, item_id)
     index.commit(writer, generation, changes.advanced(cursor, rows))

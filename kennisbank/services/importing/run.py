@@ -29,6 +29,7 @@ from ...ground.wording import dutch_date
 from ...models import ImportRun, Lesson, Project, ProjectStatus, User
 from ...models.base import utcnow
 from ..access import audit, permissions
+from ..notifying import notifications
 from ..registry import limits, revisions
 from ..registry.themes import slugify
 from . import columns, reading, values
@@ -281,7 +282,8 @@ def _moment(day) -> datetime | None:
     return datetime.combine(day, time(12)) if day else None
 
 
-def _write_project(run: ImportRun, row: Row, by: User) -> str:
+def _write_project(run: ImportRun, row: Row, by: User, created: list) -> str:
+    """Apply one checked row; a new project goes into `created` (its history is recorded once it has an id)."""
     v = row.values
     fields = {name: v[name] for name in PROJECT_FIELDS if name in v}
     if fields.get("stage") is None:
@@ -300,13 +302,11 @@ def _write_project(run: ImportRun, row: Row, by: User) -> str:
         project.closed_at = _moment(v.get("end_date")) or utcnow()
         project.closure_note = f"Geïmporteerd (historisch) uit '{run.file_name}': beëindigd vóór kennisbank."
     db.session.add(project)
-    db.session.flush()
-    action = "geïmporteerd (historisch)" if project.status in HISTORIC else "geïmporteerd"
-    revisions.record(project, action, by, {"bestand": [None, run.file_name]})
+    created.append((project, "geïmporteerd (historisch)" if project.status in HISTORIC else "geïmporteerd"))
     return "aangemaakt"
 
 
-def _write_lesson(run: ImportRun, row: Row, by: User) -> str:
+def _write_lesson(run: ImportRun, row: Row, by: User, created: list) -> str:
     v = row.values
     fields = {name: v[name] for name in LESSON_FIELDS if name in v}
     if row.existing is not None:
@@ -314,8 +314,7 @@ def _write_lesson(run: ImportRun, row: Row, by: User) -> str:
     fields.setdefault("author", by)
     lesson = Lesson(content_key=content_key(scope_of(run, by), v["bron_id"]), import_run_id=run.id, **fields)
     db.session.add(lesson)
-    db.session.flush()
-    revisions.record(lesson, "geïmporteerd", by, {"bestand": [None, run.file_name]})
+    created.append((lesson, "geïmporteerd"))
     return "aangemaakt"
 
 
@@ -328,8 +327,40 @@ def _update(item, fields: dict, run: ImportRun, by: User) -> str:
     if not changes:
         return "ongewijzigd"
     revisions.record(item, "bijgewerkt door import", by, changes | {"bestand": [None, run.file_name]})
-    db.session.flush()
     return "bijgewerkt"
+
+
+WRITE_ERRORS = (DomainError, CellProblem, ValueError)
+
+
+def _write_rows(run: ImportRun, rows: list[Row], writer: Callable, by: User) -> None:
+    """Write a group of checked rows in one savepoint with one flush. Should any row fail there, the group
+    again row by row, each in a savepoint of its own: valid rows go in, only the failing one is refused,
+    never half of a row. (A savepoint and flush per row made writing ten times slower.)"""
+    try:
+        with db.session.begin_nested():
+            outcomes = _write_all(run, rows, writer, by)
+    except WRITE_ERRORS:
+        for row in rows:
+            try:
+                with db.session.begin_nested():
+                    row.outcome = _write_all(run, [row], writer, by)[0]
+            except WRITE_ERRORS as error:
+                row.outcome = "geweigerd"
+                row.problems.append(("", getattr(error, "message", str(error))))
+    else:
+        for row, outcome in zip(rows, outcomes):
+            row.outcome = outcome
+
+
+def _write_all(run: ImportRun, rows: list[Row], writer: Callable, by: User) -> list[str]:
+    created: list[tuple[object, str]] = []
+    outcomes = [writer(run, row, by, created) for row in rows]
+    db.session.flush()  # the new items get their ids, so their history can name them
+    for item, action in created:
+        revisions.record(item, action, by, {"bestand": [None, run.file_name]})
+    db.session.flush()
+    return outcomes
 
 
 def refused_rows_csv(checked: Checked) -> str:
@@ -488,22 +519,21 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     checked = check(run, acting, progress if dry_run else None)
     writer = _write_project if run.kind == "projecten" else _write_lesson
     run.rows_total = len(checked.rows)
-    for done, row in enumerate(checked.rows, start=1):
-        if row.problems:
-            row.outcome = "geweigerd"
-        elif dry_run:
-            row.outcome = _would_be(run.kind, row)  # a dry run writes nothing at all
-        else:
-            try:
-                with db.session.begin_nested():
-                    row.outcome = writer(run, row, acting)
-            except (DomainError, CellProblem, ValueError) as error:
-                row.outcome = "geweigerd"
-                row.problems.append(("", getattr(error, "message", str(error))))
-        if progress is not None and not dry_run and (done % PROGRESS_EVERY == 0 or done == len(checked.rows)):
-            _count(run, checked.rows[:done])
-            run.rows_done = done
-            progress(run)
+    with notifications.followers_read_once():
+        for start in range(0, len(checked.rows), PROGRESS_EVERY):
+            group = checked.rows[start:start + PROGRESS_EVERY]
+            for row in group:
+                if row.problems:
+                    row.outcome = "geweigerd"
+                elif dry_run:
+                    row.outcome = _would_be(run.kind, row)  # a dry run writes nothing at all
+            if not dry_run:
+                _write_rows(run, [row for row in group if not row.outcome], writer, acting)
+                if progress is not None:
+                    done = start + len(group)
+                    _count(run, checked.rows[:done])
+                    run.rows_done = done
+                    progress(run)
     _count(run, checked.rows)
     run.rows_done = len(checked.rows)
     run.problems = [[row.number, column, message] for row in checked.rows for column, message in row.problems]

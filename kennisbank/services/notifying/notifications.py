@@ -14,6 +14,8 @@ rules as the pages).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -53,14 +55,35 @@ def _routes(entity, action: str) -> list[tuple[str, int]]:
     return routes
 
 
+_FOLLOWERS = "kennisbank_followers_read_once"
+
+
+@contextmanager
+def followers_read_once() -> Iterator[None]:
+    """Many changes in one go (an import): who follows what is read once, not once per change. Nobody
+    follows anything in the meantime that the changes could concern (new items have no followers yet)."""
+    known: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for user_id, kind, item_id in db.session.execute(select(Follow.user_id, Follow.item_type, Follow.item_id)):
+        known[(kind, item_id)].append(user_id)
+    db.session.info[_FOLLOWERS] = known
+    try:
+        yield
+    finally:
+        db.session.info.pop(_FOLLOWERS, None)
+
+
 def queue(revision: Revision, entity) -> None:
     """Queue one notification per follower of `revision`'s item (or of what it belongs to).
     Called by `revisions.record`, without autoflush (see there)."""
     routes = _routes(entity, revision.action)
     if not routes:
         return
-    rows = db.session.execute(select(Follow.user_id, Follow.item_type, Follow.item_id)
-                              .where(tuple_(Follow.item_type, Follow.item_id).in_(routes))).all()
+    known = db.session.info.get(_FOLLOWERS)
+    if known is not None:
+        rows = [(user_id, kind, item_id) for kind, item_id in routes for user_id in known.get((kind, item_id), ())]
+    else:
+        rows = db.session.execute(select(Follow.user_id, Follow.item_type, Follow.item_id)
+                                  .where(tuple_(Follow.item_type, Follow.item_id).in_(routes))).all()
     first_route: dict[int, tuple[str, int]] = {}
     for user_id, kind, item_id in sorted(rows, key=lambda row: routes.index((row[1], row[2]))):
         if user_id != revision.user_id:

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound so that create_app can attach them to any app."""
 import sqlite3
 
+from flask import Flask
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -39,3 +40,12 @@ def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA mmap_size=268435456")  # 256 MB of address space, not of memory
+
+
+def bare_app(config: dict, instance_path: str) -> Flask:
+    """Just enough of an app for a child process that only works in the database (an index builder, a
+    background import): the parent's settings and the database, no blueprints and no threads."""
+    app = Flask("kennisbank", instance_path=instance_path)
+    app.config.update(config)
+    db.init_app(app)
+    return app

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import bare_app, db
 from . import documents, index, source
 from .index import GraceWriter
 
@@ -133,20 +133,10 @@ def _report(done, reported: int, progress: Callable[[int], None]) -> int:
     return now
 
 
-def _bare_app(config: dict, instance_path: str) -> Flask:
-    """Just enough of an app to read the database: a worker only reads rows and writes segments, so it
-    needs neither the blueprints nor the index sync of the full app. (Every table is known already: the
-    documents module imports the models.)"""
-    app = Flask(__name__, instance_path=instance_path)
-    app.config.update(config)
-    db.init_app(app)
-    return app
-
-
 def _worker(config: dict, instance_path: str, generation: str, work, results, done) -> None:
     writer, segments = None, []
     try:
-        app = _bare_app(config, instance_path)
+        app = bare_app(config, instance_path)  # every table is known: the documents module imports the models
         ix = index.open_generation(Path(generation))
         writer, in_segment, written = _worker_writer(ix), 0, 0
         with app.app_context(), Session(db.engine) as session:

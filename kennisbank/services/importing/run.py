@@ -603,12 +603,23 @@ def queue(run: ImportRun, by: User) -> None:
     db.session.flush()
 
 
+def _waiting(queued: str, running: str, now, stale_after: timedelta):
+    stopped = and_(ImportRun.status == running, ImportRun.heartbeat_at < now - stale_after)
+    return or_(ImportRun.status == queued, stopped)
+
+
+def has_work(stale_after: timedelta = timedelta(seconds=30)) -> bool:
+    """Whether a run waits to be checked or carried out (or was left by a process that stopped)."""
+    now = utcnow()
+    return any(db.session.scalar(select(ImportRun.id).where(_waiting(queued, running, now, stale_after)).limit(1))
+               for queued, running in TAKEN.items())
+
+
 def claim(stale_after: timedelta = timedelta(seconds=30)) -> ImportRun | None:
     """Take the oldest queued run, or one whose process stopped beating; exactly one process gets it."""
     now = utcnow()
     for queued, running in TAKEN.items():
-        waiting = or_(ImportRun.status == queued,
-                      and_(ImportRun.status == running, ImportRun.heartbeat_at < now - stale_after))
+        waiting = _waiting(queued, running, now, stale_after)
         for run_id in db.session.scalars(select(ImportRun.id).where(waiting).order_by(ImportRun.id).limit(5)).all():
             taken = db.session.execute(update(ImportRun).where(ImportRun.id == run_id, waiting)
                                        .values(status=running, heartbeat_at=now))

@@ -1,15 +1,22 @@
-"""The thread in each web process that carries out large imports. Every process may take a queued run;
-the claim in the database lets exactly one have it, and a run whose process died (its heartbeat stopped)
-is taken over by another — importing again is harmless, rows already written come out unchanged."""
+"""Carrying out large imports outside the web process. A thread in each web process looks at the queue;
+when a run waits, it starts a child process that checks or writes it and waits for that child. Reading a
+25 MB spreadsheet takes hundreds of megabytes and seconds of CPU: in a child they are given back when it
+ends and never hold the GIL of the process answering the pages.
+
+Every process may take a queued run; the claim in the database lets exactly one have it, and a run whose
+process died (its heartbeat stopped) is taken over by another — importing again is harmless, rows already
+written come out unchanged."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import pickle
 import threading
 import time
 
 from flask import Flask
 
-from ...extensions import db
+from ...extensions import bare_app, db
 
 log = logging.getLogger(__name__)
 INTERVAL = 2.0  # seconds between looks at the queue
@@ -34,24 +41,60 @@ class ImportRunner:
                 self._thread.start()
 
     def _run(self) -> None:
-        from .run import work_once
+        from .run import has_work
 
         while True:
             self._event.wait(INTERVAL)
             self._event.clear()
             try:
                 with self.app.app_context():
-                    while work_once() is not None:
-                        pass
+                    waiting = has_work()
+                    db.session.remove()
+                if waiting:
+                    run_in_child(self.app)
             except Exception:  # noqa: BLE001 - a broken round is logged; the next one tries again
                 if time.monotonic() - self._last_logged > QUIET:
                     self._last_logged = time.monotonic()
                     log.exception("background import failed (logged at most once a minute)")
                 with self.app.app_context():
-                    db.session.rollback()
-            finally:
-                with self.app.app_context():
                     db.session.remove()
+
+
+def child_config(app: Flask) -> dict:
+    """The app's settings a child process needs to open the same database and index (what pickles)."""
+    config = {}
+    for name, value in app.config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # noqa: BLE001 - a setting that is an object of this process stays here
+            continue
+        config[name] = value
+    return config | {"IMPORT_RUNNER": False, "SEARCH_SYNC": "manual"}  # the child runs no threads of its own
+
+
+def run_in_child(app: Flask) -> int | None:
+    """Carry out every waiting run in a fresh process and wait for it; its exit code (0: done).
+
+    Daemonic: a web process that stops takes the child with it; the run's heartbeat stops, and another
+    process takes the run over."""
+    child = multiprocessing.get_context("spawn").Process(
+        target=work_in_child, args=(child_config(app), app.instance_path), name="kennisbank-import", daemon=True)
+    child.start()
+    child.join()
+    if child.exitcode:
+        log.error("background import process ended with exit code %s", child.exitcode)
+    return child.exitcode
+
+
+def work_in_child(config: dict, instance_path: str) -> None:
+    from ...search import sync  # noqa: F401  (its flush hook logs every written row for the indexes)
+    from .run import work_once
+
+    app = bare_app(config, instance_path)
+    with app.app_context():
+        while work_once() is not None:
+            pass
+        db.session.remove()
 
 
 def init_app(app: Flask) -> None:

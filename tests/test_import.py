@@ -208,6 +208,53 @@ def template_ods() -> bytes:
     return out.getvalue()
 
 
+def test_a_project_lists_knelpunten_become_its_failure_lesson_kept_in_step_on_reimport(db, admin, make_user):
+    """'Waar liepen we tegenaan' in a project list is a failure: it lands as a lesson of kind mislukking on the
+    project, with the list's advice when it has one, and saying so when it has none."""
+    header = ["Nr.", "Naam initiatief", "Omschrijving", "Gemeente", "Status", "Waar tegenaan gelopen",
+              "Aanbevelingen"]
+    rows = [["1", "Deelscooters", "Minder autoverkeer?", "Utrecht", "gestopt",
+             "Vergunning liep vast;\nde aanbieder trok zich terug.", "Regel de vergunning vóór de aanbesteding."],
+            ["2", "Slimme lantaarnpalen", "Energie besparen?", "Utrecht", "afgesloten", "", ""],
+            ["3", "Groene daken", "Wateroverlast?", "Utrecht", "afgesloten", "Te weinig eigenaren deden mee.", ""]]
+    content = csv_bytes(rows, header=header, encoding="cp1252")
+    run, _ = do_import(db, admin, content)
+    assert (run.created, run.refused) == (3, 0)
+    lessons = {lesson.project.title: lesson for lesson in db.session.scalars(select(Lesson))}
+    assert set(lessons) == {"Deelscooters", "Groene daken"}  # no knelpunten, no lesson
+    scooters = lessons["Deelscooters"]
+    assert (scooters.kind, scooters.title, scooters.author) == (LessonKind.FAILURE, "Knelpunten: Deelscooters", admin)
+    assert scooters.what_happened == "Vergunning liep vast;\nde aanbieder trok zich terug."  # whole, line break kept
+    assert scooters.advice == "Regel de vergunning vóór de aanbesteding."
+    assert lessons["Groene daken"].advice.startswith("Nog geen advies")
+    assert [r.action for r in db.session.scalars(select(Revision).where(Revision.entity_type == "lesson"))] == \
+        ["geïmporteerd"] * 2
+    again, _ = do_import(db, admin, content)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    rows[2][5] = "Te weinig eigenaren deden mee; de subsidie kwam te laat."
+    changed = csv_bytes(rows, header=header, encoding="cp1252")
+    preview, checked = do_import(db, admin, changed, dry_run=True)
+    assert [row.outcome for row in checked.rows] == ["ongewijzigd", "ongewijzigd", "bijgewerkt"]
+    third, _ = do_import(db, admin, changed)
+    assert (third.updated, third.unchanged) == (1, 2) and count(db, Lesson) == 2
+    db.session.refresh(lessons["Groene daken"])
+    assert lessons["Groene daken"].what_happened.endswith("de subsidie kwam te laat.")
+
+
+def test_the_longest_bron_id_in_a_named_source_imports_and_reimports_unchanged(db, admin):
+    reference = "B" * 100
+    rows = [[reference, "Lange sleutel", "Vraag?", "Utrecht", "afgesloten", "", "", "", ""]]
+    run = importing.start("projecten", "lang.csv", csv_bytes(rows), admin)
+    run.source = "Programmabureau Klimaatadaptatie Regio Midden-Nederland en de Waterschappen"
+    importing.execute(run, admin, dry_run=False)
+    db.session.commit()
+    assert run.created == 1
+    again = importing.start("projecten", "lang.csv", csv_bytes(rows), admin)
+    again.source = run.source
+    importing.execute(again, admin, dry_run=False)
+    assert (again.created, again.unchanged) == (0, 1)
+
+
 def test_lessons_import_with_kind_words_and_a_project_by_bron_id(db, admin, make_user):
     do_import(db, admin, csv_bytes([ROW]))
     author = make_user(email="auteur@gemeente.example")
@@ -861,3 +908,17 @@ def test_remembered_headers_are_kept_per_kind_only_when_valid_and_cut_to_the_col
     rows = {(row.user_id, row.kind, row.header_key, row.field) for row in db.session.scalars(select(ImportColumnAlias))}
     assert rows == {(importer.id, "lessen", "opmerking", "context"), (importer.id, "projecten", "opmerking", "goal"),
                     (importer.id, "projecten", "h" * 200, "area")}
+
+
+def test_long_titles_that_begin_alike_without_bron_ids_stay_two_projects(db, admin):
+    """A list without bron-ids: each row is known by title and place, however long the title."""
+    shared = "Onderzoek naar de haalbaarheid van een wijkgerichte aanpak voor energiebesparing in naoorlogse " \
+             "huurwoningen in de"
+    header = ["Titel", "Vraag", "Gemeente", "Status"]
+    rows = [[f"{shared} Vogelwijk", "Vraag?", "Utrecht", "afgesloten"],
+            [f"{shared} Rivierenwijk", "Vraag?", "Utrecht", "afgesloten"]]
+    run, _ = do_import(db, admin, csv_bytes(rows, header=header))
+    assert (run.created, run.refused) == (2, 0)
+    again, _ = do_import(db, admin, csv_bytes(rows, header=header))
+    assert (again.created, again.unchanged) == (0, 2)
+    assert all(len(key) <= 240 for key in db.session.scalars(select(Project.content_key)))

@@ -7,10 +7,10 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kennisbank.ground import csv_out
-from kennisbank.models import ImportRun, Lesson, LessonKind, Project, ProjectStatus, Revision
+from kennisbank.models import ImportRun, ImportRunPart, Lesson, LessonKind, Project, ProjectStatus, Revision
 from kennisbank.services.importing import columns, reading
 from kennisbank.services.importing import run as importing
 
@@ -233,7 +233,8 @@ def test_the_report_page_shows_the_stored_check_and_never_reads_the_file_again(d
                                         "bestand": (io.BytesIO(content), "daken.csv")},
                       content_type="multipart/form-data").headers["Location"]
     run = db.session.scalars(select(ImportRun)).one()
-    run.content = b"PK\x03\x04 no longer a spreadsheet"  # were it read again, the page would refuse it
+    db.session.execute(update(ImportRunPart).where(ImportRunPart.run_id == run.id)
+                       .values(data=b"PK\x03\x04 no longer a spreadsheet"))  # were it read again, it would be refused
     db.session.commit()
     page = client.get(url)
     assert page.status_code == 200 and "Groene daken" in page.get_data(as_text=True)
@@ -314,10 +315,11 @@ def test_imported_lessons_of_history_keep_their_kind(db, world):
 
 # L1 — a large file is read and checked in the background, with progress; the page stays free ------------------
 
-def test_a_large_upload_is_checked_in_the_background_with_progress(app, db, client, auth, world):
+def test_a_large_upload_is_checked_in_the_background_with_progress(app, db, client, auth, world, monkeypatch):
     from kennisbank.services.importing.run import work_once
 
     app.config["IMPORT_BACKGROUND_KB"] = 1
+    monkeypatch.setattr(importing, "PART_BYTES", 4096)  # stored in pieces, as a 25 MB file is in megabytes
     auth.login("beheer@gemeente.example")
     rows = [[f"Project {n}", "Hoe doen we dit samen met bewoners?", "Utrecht", "gestart"] for n in range(250)]
     content = csv_file(["Titel", "Vraag", "Gemeente", "Status"], *rows)
@@ -326,7 +328,10 @@ def test_a_large_upload_is_checked_in_the_background_with_progress(app, db, clie
                                         "bestand": (io.BytesIO(content), "groot.csv")},
                       content_type="multipart/form-data").headers["Location"]
     run = db.session.scalars(select(ImportRun)).one()
-    assert (run.status, run.rows_total) == ("controle", 0)  # the request did not read the file
+    assert (run.status, run.rows_total, run.size) == ("controle", 0, len(content))  # the request did not read it
+    pieces = db.session.scalars(select(ImportRunPart.data).where(ImportRunPart.run_id == run.id)
+                                .order_by(ImportRunPart.seq)).all()
+    assert len(pieces) == -(-len(content) // 4096) and b"".join(pieces) == content
     waiting = client.get(url).get_data(as_text=True)
     assert "Controle loopt" in waiting and '<meta http-equiv="refresh" content="2">' in waiting
     assert work_once().id == run.id  # what the thread of any web process does
@@ -335,6 +340,16 @@ def test_a_large_upload_is_checked_in_the_background_with_progress(app, db, clie
     assert (run.status, run.rows_total, run.created, run.refused) == ("voorbeeld", 250, 250, 0)
     assert db.session.scalar(select(func.count()).select_from(Project)) == 3  # the world's own: a check writes nothing
     assert "<strong>250</strong> nieuw" in client.get(url).get_data(as_text=True)
+    # Choices made on the page: the large file is checked again in the background, not in the request
+    chosen = client.post(url + "/kolommen", data={"csrf_token": csrf_token(client, url), "vertalingen": "",
+                                                  "standaard-department": "Ruimte"}, follow_redirects=True)
+    assert "de controle wordt opnieuw gedaan" in chosen.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "controle"
+    assert work_once().id == run.id
+    db.session.expire_all()
+    assert (db.session.get(ImportRun, run.id).status, db.session.get(ImportRun, run.id).defaults) == \
+        ("voorbeeld", {"department": "Ruimte"})
 
 
 def test_a_large_file_that_cannot_be_read_says_so_in_dutch_after_its_check(app, db, client, auth, world):

@@ -33,7 +33,7 @@ def start():
             error = "Kies een bestand (XLSX, ODS, CSV of JSON)."
         else:
             try:
-                run = importing.start(kind, upload.filename, upload.read(), current_user)
+                run = importing.start(kind, upload.filename, upload.stream, current_user)
                 if importing.check_in_background(run):
                     importing.queue_check(run)
                 else:
@@ -70,13 +70,20 @@ def columns_chosen(run_id: int):
         importing.choose(run, current_user, mapping=_prefixed("kolom-"), defaults=_prefixed("standaard-"),
                          translations=importing.parse_translations(request.form.get("vertalingen", "")),
                          source=request.form.get("bron"))
-        importing.execute(run, current_user, dry_run=True)
+        if importing.check_in_background(run):
+            importing.queue_check(run)  # a large file is read again by a process in the background
+        else:
+            importing.execute(run, current_user, dry_run=True)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return render_template("imports/report.html", **importing.report_page(run), typed=request.form), 400
     db.session.commit()
-    flash("Uw keuzes zijn toegepast en de controle is opnieuw gedaan; er is nog niets opgeslagen.", "success")
+    if run.status == "controle":
+        runner.wake(current_app._get_current_object())
+        flash("Uw keuzes zijn opgeslagen; de controle wordt opnieuw gedaan. Er is nog niets opgeslagen.", "success")
+    else:
+        flash("Uw keuzes zijn toegepast en de controle is opnieuw gedaan; er is nog niets opgeslagen.", "success")
     return redirect(url_for("imports.report", run_id=run.id))
 
 

@@ -4,7 +4,7 @@ from .enums import (InnovationStage, LessonKind, LessonUseSource, MembershipRole
                     ReviewState, Verdict)
 from .follow import Follow, Notification
 from .handover import Handover
-from .importing import ImportColumnAlias, ImportRun
+from .importing import ImportColumnAlias, ImportRun, ImportRunPart
 from .lesson import Lesson, LessonUse, lesson_themes
 from .network import Membership, Network, network_themes
 from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
@@ -17,7 +17,7 @@ from .user import User
 from .vocabulary import VocabularyEntry
 
 __all__ = [
-    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "Follow", "Handover", "ImportColumnAlias", "ImportRun", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "Follow", "Handover", "ImportColumnAlias", "ImportRun", "ImportRunPart", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
     "LoginThrottle", "Membership", "MembershipRole", "Network", "Notification", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
     "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "VocabularyEntry", "lesson_themes", "network_themes",

@@ -19,7 +19,7 @@ class ImportRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)  # projecten | lessen
     file_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # bytes of the uploaded file
     mapping: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # header -> field, as chosen
     # One value for every row that has none, per field; and per field, cell text -> the value it stands for.
     defaults: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
@@ -36,7 +36,7 @@ class ImportRun(db.Model):
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refused: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     problems: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [row, column, message]
-    refused_csv: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    refused_csv: Mapped[str] = mapped_column(Text, nullable=False, default="", deferred=True)  # downloaded only
     rows_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rows_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # A large import runs in the background; the process running it beats this. A run whose heartbeat
@@ -47,6 +47,19 @@ class ImportRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     by: Mapped[User | None] = relationship()
+    parts: Mapped[list[ImportRunPart]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
+                                                      order_by="ImportRunPart.seq")
+
+
+class ImportRunPart(db.Model):
+    """The uploaded file in pieces of at most a megabyte: a web process stores a 25 MB upload without ever
+    holding it whole (only the process that checks it reads it all)."""
+
+    __tablename__ = "import_run_parts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class ImportColumnAlias(db.Model):

@@ -34,7 +34,7 @@ class Lesson(Versioned, Timestamps, SoftDeletable, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    content_key: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
+    content_key: Mapped[str | None] = mapped_column(String(240), unique=True, nullable=True)
     # Set when the item came from a spreadsheet import (its content_key is then "import:<bron-id>").
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"), nullable=True, index=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)

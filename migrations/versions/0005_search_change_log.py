@@ -7,9 +7,8 @@ Create Date: 2026-11-25 13:51:20
 Changes still in the outbox are not carried over: no index built before this revision has a cursor,
 so every index rebuilds itself from the database on its indexer's first round.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005'

@@ -6,9 +6,8 @@ Create Date: 2026-11-25 16:30:49
 
 Existing logins end with this revision: their cookies carry no session id yet.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

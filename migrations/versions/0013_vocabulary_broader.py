@@ -4,9 +4,8 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-26 07:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'

@@ -57,6 +57,11 @@ FIELDS = {
               hint="e-mailadres van een medewerker; leeg: uzelf"),
         Field("outcome", "Resultaat", ("uitkomst", "opbrengst", "resultaten", "behaald resultaat", "effect")),
         Field("links", "Links", ("link", "url", "website", "meer informatie")),
+        Field("obstacles", "Knelpunten", ("knelpunt", "waar tegenaan gelopen", "waar liepen we tegenaan",
+                                          "wat ging er mis", "wat werkte niet", "obstakels", "belemmeringen"),
+              hint="wordt een les van de soort mislukking bij het project"),
+        Field("obstacle_advice", "Advies", ("advies voor het volgende project", "aanbeveling", "aanbevelingen",
+                                            "tip", "tips"), hint="het advies bij die les"),
     ) + SHARED_END,
     "lessen": SHARED_START + (
         Field("title", "Titel", ("naam", "titel les", "les titel", "onderwerp"), required=True),

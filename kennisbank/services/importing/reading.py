@@ -300,13 +300,14 @@ def read(content: bytes, *, sheet_hint: str = "", max_rows: int,
                      f"{'is een titel en is' if len(above) == 1 else 'zijn titels en zijn'} overgeslagen.")
     rows: list[list] = []
     widened: list[int] = []
+    filled = 0
     data = (record for source in (head[header_index + 1:], records) for record in source)
     for index, record in enumerate(data):
         row = [_clean(cell, kind) for cell in record]
         if not any(cell != "" for cell in row):
             rows.append([])  # an empty row keeps the numbering; it is dropped below
             continue
-        if sum(1 for r in rows if r) >= max_rows:
+        if filled >= max_rows:
             _refuse(f"Het bestand heeft meer dan {max_rows} rijen; er kunnen er hoogstens {max_rows} tegelijk "
                     "worden geïmporteerd (KENNISBANK_IMPORT_MAX_ROWS). Splits het bestand.")
         while row and row[-1] == "" and len(row) > len(header):
@@ -315,6 +316,7 @@ def read(content: bytes, *, sheet_hint: str = "", max_rows: int,
             widened.append(header_index + 2 + index)
             header += [f"Kolom {_column_letter(n)}" for n in range(len(header), len(row))]
         rows.append(row)
+        filled += 1
     if widened:
         notes.append(f"{_rows_text(widened).capitalize()} {'heeft' if len(widened) == 1 else 'hebben'} meer cellen "
                      "dan de kopregel; die staan in de kolommen zonder naam (Kolom …), niets is weggelaten.")

@@ -13,20 +13,22 @@ updates only the columns it has, and a row that changes nothing is "ongewijzigd"
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from ...extensions import db
 from ...ground import csv_out, files
 from ...ground.errors import DomainError, NotAllowed
 from ...ground.wording import dutch_date
-from ...models import ImportRun, Lesson, Project, ProjectStatus, User
+from ...models import ImportRun, ImportRunPart, Lesson, LessonKind, Project, ProjectStatus, User
 from ...models.base import utcnow
 from ..access import audit, permissions
 from ..notifying import notifications
@@ -52,6 +54,7 @@ class Row:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
     outcome: str = ""  # aangemaakt | bijgewerkt | ongewijzigd | geweigerd
     existing: object = None  # the item this row updates, when it updates one
+    failure: object = None  # the failure lesson an earlier import made of this project row's knelpunten
 
 
 @dataclass
@@ -81,6 +84,11 @@ def content_key(scope: str, reference: str) -> str:
     return f"import:{scope}/{reference}" if scope else f"import:{reference}"
 
 
+def failure_key(scope: str, reference: str) -> str:
+    """The failure lesson made of a project row's knelpunten."""
+    return content_key(scope, reference) + "#knelpunten"
+
+
 def _translated(name: str, raw, translations: dict):
     """A cell as the value it stands for, by the importer's translations of that field (case ignored)."""
     table = translations.get(name) or {}
@@ -92,7 +100,10 @@ def _translated(name: str, raw, translations: dict):
     return raw
 
 
-def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, str], by: User, scope: str) -> None:
+def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, str], by: User,
+               scope: str) -> Callable[[dict], None]:
+    """Parse the row's cells into row.values (with its bron-id); the returned function finishes the check
+    once the items the chunk's bron-ids name are known (read for a whole chunk at once)."""
     kind = run.kind
     defaults, translations = run.defaults or {}, run.translations or {}
     raw = {name: _translated(name, row.cells[index], translations) for index, name in mapping.items()}
@@ -140,6 +151,8 @@ def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, s
         take("status", values.status)
         take("stage", values.stage)
         take("lead", lambda v: values.colleague(v, by))
+        take("obstacles", lambda v: values.text(v, limits.LESSON["what_happened"]))
+        take("obstacle_advice", lambda v: values.text(v, limits.LESSON["advice"]))
     else:
         take("kind", values.lesson_kind)
         for name in ("advice", "context", "what_happened", "lesson_learned", "transferability"):
@@ -151,9 +164,25 @@ def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, s
     if len(reference) > 100:
         problem("bron_id", "Een bron-id is hoogstens 100 tekens.")
     basis = f"{row.values.get('title', '')}-{row.values.get('municipality_code') or row.values.get('organisation') or ''}"
-    row.values["bron_id"] = reference = reference or slugify(basis)[:100]
+    row.values["bron_id"] = reference or _derived_reference(basis)
+    return lambda known: _check_row(run, row, by, scope, known, raw, problem)
+
+
+def _derived_reference(basis: str) -> str:
+    """A bron-id made of title and place, at most 80 characters; a longer one ends in a fingerprint of the
+    whole, so two long titles that begin alike stay two rows (cut off, the second was refused as a double)."""
+    slug = slugify(basis, limit=None)
+    if len(slug) <= 80:
+        return slug
+    return f"{slug[:71]}-{hashlib.sha1(slug.encode()).hexdigest()[:8]}"
+
+
+def _check_row(run: ImportRun, row: Row, by: User, scope: str, known: dict, raw: dict,
+               problem: Callable[[str, str], None]) -> None:
+    """The rules that depend on what is in kennisbank already: the item the row updates, and what it may do."""
+    kind, reference, present = run.kind, row.values["bron_id"], set(raw)
     try:
-        row.existing = _existing(Project if kind == "projecten" else Lesson, reference, scope, by)
+        row.existing = _existing(Project if kind == "projecten" else Lesson, reference, scope, by, known)
     except CellProblem as refused:
         problem("bron_id", str(refused))
         return  # the row names an item it may not touch: nothing else about it matters
@@ -164,6 +193,8 @@ def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, s
                     "heeft die nodig. Wijs bij 'Kolommen' aan welke kolom het is, of gebruik het sjabloon.")
     if kind == "projecten":
         _project_rules(row, by, raw, problem)
+        if row.existing is not None and row.values.get("obstacles"):
+            row.failure = known.get(failure_key(scope, reference))
     elif row.values.get("author") not in (None, by) and not permissions.is_admin(by):
         problem("author", "Alleen een beheerder importeert lessen op naam van een ander. Laat de kolom leeg of vul "
                 "uw eigen e-mailadres in.")
@@ -214,22 +245,37 @@ def _project_for_lesson(value, by: User, scope: str) -> Project | None:
     return project
 
 
-def _find(model, reference: str, scope: str):
-    """This source's earlier import of `reference`, or (from an export of this kennisbank) 'kb-<id>'."""
-    found = db.session.scalar(select(model).where(model.content_key == content_key(scope, reference)))
+def _known_items(kind: str, scope: str, references: list[str]) -> dict:
+    """content_key -> item for this source's earlier imports of these bron-ids (and a project row's failure
+    lesson), in two queries for a whole chunk of rows instead of one or two per row."""
+    model = Project if kind == "projecten" else Lesson
+    keys = [content_key(scope, reference) for reference in references]
+    known = {item.content_key: item for item in db.session.scalars(select(model).where(model.content_key.in_(keys)))}
+    if kind == "projecten":
+        failures = [failure_key(scope, reference) for reference in references]
+        known |= {lesson.content_key: lesson
+                  for lesson in db.session.scalars(select(Lesson).where(Lesson.content_key.in_(failures)))}
+    return known
+
+
+def _find(model, reference: str, scope: str, known: dict | None = None):
+    """This source's earlier import of `reference`, or (from an export of this kennisbank) 'kb-<id>'; from
+    `known` when the caller read the chunk's items already."""
+    key = content_key(scope, reference)
+    found = known.get(key) if known is not None else db.session.scalar(select(model).where(model.content_key == key))
     match = re.fullmatch(r"kb-(\d{1,9})", reference)
     if found is None and match:
         found = db.session.get(model, int(match.group(1)))
     return found
 
 
-def _existing(model, reference: str, scope: str, by: User):
+def _existing(model, reference: str, scope: str, by: User, known: dict):
     """The item a row updates. One the importer may not see is never named: a 'kb-<id>' of a hidden or deleted
     item is treated exactly as one that does not exist (a new item); this source's own earlier import that is
     hidden now is "onbekend".
 
     :raises CellProblem: this source's item that the importer may not see, or an item they may not change."""
-    found = _find(model, reference, scope)
+    found = _find(model, reference, scope, known)
     if found is None:
         return None
     if not _visible(by, found):
@@ -256,7 +302,7 @@ def check(run: ImportRun, by: User, progress: Callable[[ImportRun], None] | None
     kind = run.kind
     if kind not in columns.FIELDS:
         raise DomainError("Kies wat u importeert: projecten of lessen.", {"kind": "Kies projecten of lessen."})
-    table = reading.read(run.content, sheet_hint=kind, max_rows=int(current_app.config["IMPORT_MAX_ROWS"]),
+    table = reading.read(file_content(run), sheet_hint=kind, max_rows=int(current_app.config["IMPORT_MAX_ROWS"]),
                          recognised=lambda header: columns.recognised(kind, header))
     mapping = columns.map_headers(kind, table.header, run.mapping, by.id)
     scope = scope_of(run, by)
@@ -264,11 +310,16 @@ def check(run: ImportRun, by: User, progress: Callable[[ImportRun], None] | None
                       notes=table.notes, header_row=table.header_row)
     seen: dict[str, int] = {}
     run.rows_total = len(checked.rows)
-    for done, row in enumerate(checked.rows, start=1):
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            run.rows_done = done
+    for start in range(0, len(checked.rows), CHECK_CHUNK):
+        chunk = checked.rows[start:start + CHECK_CHUNK]
+        finish = [_parse_row(run, row, table.header, mapping, by, scope) for row in chunk]
+        known = _known_items(kind, scope, [row.values["bron_id"] for row in chunk])
+        for row, finish_row in zip(chunk, finish):
+            finish_row(known)
+        if progress is not None:
+            run.rows_done = start + len(chunk)
             progress(run)
-        _parse_row(run, row, table.header, mapping, by, scope)
+    for row in checked.rows:
         key = row.values["bron_id"]
         if key in seen:
             row.problems.append((_label(kind, "bron_id", table.header, mapping),
@@ -283,13 +334,24 @@ def _moment(day) -> datetime | None:
 
 
 def _write_project(run: ImportRun, row: Row, by: User, created: list) -> str:
-    """Apply one checked row; a new project goes into `created` (its history is recorded once it has an id)."""
+    """Apply one checked row; a new project goes into `created` (its history is recorded once it has an id).
+    The row's knelpunten become (or update) the project's failure lesson."""
     v = row.values
     fields = {name: v[name] for name in PROJECT_FIELDS if name in v}
     if fields.get("stage") is None:
         fields.pop("stage", None)  # the model's default (verkenning) for new projects; kept as it is otherwise
     if row.existing is not None:
-        return _update(row.existing, fields, run, by)
+        outcome, project = _update(row.existing, fields, run, by), row.existing
+    else:
+        outcome, project = "aangemaakt", _new_project(run, row, by, fields)
+        created.append((project, "geïmporteerd (historisch)" if project.status in HISTORIC else "geïmporteerd"))
+    if _write_failure_lesson(run, row, by, project, created) and outcome == "ongewijzigd":
+        outcome = "bijgewerkt"
+    return outcome
+
+
+def _new_project(run: ImportRun, row: Row, by: User, fields: dict) -> Project:
+    v = row.values
     fields.setdefault("lead", by)
     project = Project(content_key=content_key(scope_of(run, by), v["bron_id"]), import_run_id=run.id, **fields)
     if project.status in HISTORIC:
@@ -302,8 +364,39 @@ def _write_project(run: ImportRun, row: Row, by: User, created: list) -> str:
         project.closed_at = _moment(v.get("end_date")) or utcnow()
         project.closure_note = f"Geïmporteerd (historisch) uit '{run.file_name}': beëindigd vóór kennisbank."
     db.session.add(project)
-    created.append((project, "geïmporteerd (historisch)" if project.status in HISTORIC else "geïmporteerd"))
-    return "aangemaakt"
+    return project
+
+
+NO_ADVICE = ("Nog geen advies: de geïmporteerde lijst noemde alleen de knelpunten. Wat moet een volgend project "
+             "anders doen? Vul het advies aan.")
+
+
+def _failure_fields(row: Row) -> dict | None:
+    """What a project row's knelpunten say as a failure lesson; the advice only when the list gives one."""
+    if not row.values.get("obstacles"):
+        return None  # an empty cell removes nothing: the lesson stays as it is
+    fields = {"what_happened": row.values["obstacles"]}
+    if row.values.get("obstacle_advice"):
+        fields["advice"] = row.values["obstacle_advice"]
+    return fields
+
+
+def _write_failure_lesson(run: ImportRun, row: Row, by: User, project: Project, created: list) -> bool:
+    """Create or update the project's failure lesson from the row's knelpunten; True when it changed."""
+    fields = _failure_fields(row)
+    if fields is None:
+        return False
+    lesson = row.failure
+    if lesson is not None:
+        if lesson.is_deleted or not permissions.can_edit_lesson(by, lesson):
+            return False  # removed or taken over by someone else since: the list does not bring it back
+        return _update(lesson, fields, run, by) == "bijgewerkt"
+    lesson = Lesson(content_key=failure_key(scope_of(run, by), row.values["bron_id"]), import_run_id=run.id,
+                    title=f"Knelpunten: {project.title}"[:limits.LESSON["title"]], kind=LessonKind.FAILURE,
+                    author=by, project=project, themes=list(project.themes), **({"advice": NO_ADVICE} | fields))
+    db.session.add(lesson)
+    created.append((lesson, "geïmporteerd"))
+    return True
 
 
 def _write_lesson(run: ImportRun, row: Row, by: User, created: list) -> str:
@@ -499,6 +592,7 @@ def report_page(run: ImportRun) -> dict:
 
 
 PROGRESS_EVERY = 100
+CHECK_CHUNK = 500  # rows checked per look-up of the items they name
 
 
 def execute(run: ImportRun, by: User | None, *, dry_run: bool,
@@ -557,7 +651,15 @@ def _would_be(kind: str, row: Row) -> str:
     if kind == "projecten" and row.values.get("stage") is None and "stage" in names:
         names.remove("stage")
     proposed = revisions.snapshot(_Proposed(row.values), names)
-    return "bijgewerkt" if revisions.diff(revisions.snapshot(row.existing, names), proposed) else "ongewijzigd"
+    if revisions.diff(revisions.snapshot(row.existing, names), proposed):
+        return "bijgewerkt"
+    failure = _failure_fields(row) if kind == "projecten" else None
+    if failure and row.failure is not None and row.failure.is_deleted:
+        failure = None  # removed since: the list does not bring it back
+    if failure and (row.failure is None or revisions.diff(revisions.snapshot(row.failure, list(failure)),
+                                                          revisions.snapshot(_Proposed(failure), list(failure)))):
+        return "bijgewerkt"  # only the knelpunten changed: their lesson is written
+    return "ongewijzigd"
 
 
 class _Proposed:
@@ -582,7 +684,7 @@ def in_background(run: ImportRun) -> bool:
 
 def check_in_background(run: ImportRun) -> bool:
     """A file larger than one request should read: checked by a process in the background, with progress."""
-    return len(run.content) > int(current_app.config["IMPORT_BACKGROUND_KB"]) * 1024
+    return run.size > int(current_app.config["IMPORT_BACKGROUND_KB"]) * 1024
 
 
 def queue_check(run: ImportRun) -> None:
@@ -651,14 +753,32 @@ def work_once(stale_after: timedelta = timedelta(seconds=30)) -> ImportRun | Non
     return run
 
 
-def start(kind: str, file_name: str, content: bytes, by: User | None) -> ImportRun:
-    """Keep the upload as a run to check (and later carry out)."""
+PART_BYTES = 1024 * 1024
+
+
+def start(kind: str, file_name: str, content: bytes | BinaryIO, by: User | None) -> ImportRun:
+    """Keep the upload as a run to check (and later carry out). A file object is stored a megabyte at a
+    time, each piece written straight through (never kept in the session), so the process storing it
+    never holds the whole file."""
     if by is not None and not permissions.can_import(by):
         raise NotAllowed("Alleen beheerders en themaeigenaren kunnen importeren.")
-    run = ImportRun(kind=kind, file_name=files.safe_name(file_name), content=content, by=by)
+    stream = io.BytesIO(content) if isinstance(content, (bytes, bytearray)) else content
+    run = ImportRun(kind=kind, file_name=files.safe_name(file_name), by=by, size=0)
     db.session.add(run)
     db.session.flush()
+    parts, size, seq = ImportRunPart.__table__, 0, 0
+    while piece := stream.read(PART_BYTES):
+        db.session.execute(insert(parts).values(run_id=run.id, seq=seq, data=piece))
+        size, seq = size + len(piece), seq + 1
+    run.size = size
+    db.session.flush()
     return run
+
+
+def file_content(run: ImportRun) -> bytes:
+    """The uploaded file whole, from its parts (only the check reads it)."""
+    return b"".join(db.session.scalars(select(ImportRunPart.data).where(ImportRunPart.run_id == run.id)
+                                       .order_by(ImportRunPart.seq)))
 
 
 def recent_runs(user: User, limit: int = 20) -> list[ImportRun]:

@@ -9,8 +9,9 @@ written come out unchanged."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import pickle
+import subprocess
+import sys
 import threading
 import time
 
@@ -72,18 +73,17 @@ def child_config(app: Flask) -> dict:
     return config | {"IMPORT_RUNNER": False, "SEARCH_SYNC": "manual"}  # the child runs no threads of its own
 
 
-def run_in_child(app: Flask) -> int | None:
-    """Carry out every waiting run in a fresh process and wait for it; its exit code (0: done).
+def run_in_child(app: Flask) -> int:
+    """Carry out every waiting run in a fresh Python process and wait for it; its exit code (0: done).
 
-    Daemonic: a web process that stops takes the child with it; the run's heartbeat stops, and another
-    process takes the run over."""
-    child = multiprocessing.get_context("spawn").Process(
-        target=work_in_child, args=(child_config(app), app.instance_path), name="kennisbank-import", daemon=True)
-    child.start()
-    child.join()
-    if child.exitcode:
-        log.error("background import process ended with exit code %s", child.exitcode)
-    return child.exitcode
+    A plain child interpreter (not multiprocessing's spawn, which runs the parent's main script again) that
+    reads the settings from its standard input. When the web process stops, the child finishes the run it
+    has; one killed with it stops beating, and another process takes the run over."""
+    child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE)
+    child.communicate(pickle.dumps((child_config(app), app.instance_path)))
+    if child.returncode:
+        log.error("background import process ended with exit code %s", child.returncode)
+    return child.returncode
 
 
 def work_in_child(config: dict, instance_path: str) -> None:
@@ -109,3 +109,7 @@ def wake(app: Flask) -> None:
     if runner is not None:
         runner.ensure_started()
         runner.wake()
+
+
+if __name__ == "__main__":
+    work_in_child(*pickle.load(sys.stdin.buffer))

@@ -17,10 +17,10 @@ from .lessons import lessons_for_theme
 from .projects import visible_projects
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, limit: int | None = 80) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80]
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:limit]
 
 
 def active_themes() -> list[Theme]:

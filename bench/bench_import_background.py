@@ -146,7 +146,8 @@ def background_import(rows: int) -> dict:
         checked_s = time.monotonic() - started
         translations = "\n".join(["Fase: Idee = verkenning", "Fase: Initiatie = verkenning", "Fase: Realisatie = pilot",
                                   "Fase: Doorontwikkeling en beheer = implementatie"])
-        admin.choose(run_url, {"vertalingen": translations})  # a second check, in the request (as the page does)
+        admin.choose(run_url, {"vertalingen": translations})  # a second check, in the background again
+        wait_for(admin, run_url, "Gecontroleerd; er is nog niets opgeslagen")
         chosen_s = time.monotonic() - started
         admin.request(run_url + "/uitvoeren", {"csrf_token": admin.token(run_url)})
         wait_for(admin, run_url, "Uitgevoerd")

@@ -45,6 +45,7 @@ ENV_KEYS = {
     "KENNISBANK_IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
     "KENNISBANK_IMPORT_BACKGROUND_ROWS": "IMPORT_BACKGROUND_ROWS",
     "KENNISBANK_IMPORT_BACKGROUND_KB": "IMPORT_BACKGROUND_KB",
+    "KENNISBANK_IMPORT_KEEP_DAYS": "IMPORT_KEEP_DAYS",
     "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
     "KENNISBANK_SEARCH_CACHE_MB": "SEARCH_CACHE_MB",
     "KENNISBANK_CHAT_URL": "CHAT_URL",
@@ -72,6 +73,7 @@ NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "IMPORT_MAX_ROWS": ("KENNISBANK_IMPORT_MAX_ROWS", 1),
                "IMPORT_BACKGROUND_ROWS": ("KENNISBANK_IMPORT_BACKGROUND_ROWS", 0),
                "IMPORT_BACKGROUND_KB": ("KENNISBANK_IMPORT_BACKGROUND_KB", 0),
+               "IMPORT_KEEP_DAYS": ("KENNISBANK_IMPORT_KEEP_DAYS", 1),
                "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1),
                "SEARCH_CACHE_MB": ("KENNISBANK_SEARCH_CACHE_MB", 16),
                "NOTIFY_DAILY_HOUR": ("KENNISBANK_NOTIFY_DAILY_HOUR", 0, 23),
@@ -153,6 +155,8 @@ def defaults(instance_path: Path) -> dict:
         "IMPORT_BACKGROUND_ROWS": 500,
         # A larger upload is checked in the background too, so no request waits for a big file to be read.
         "IMPORT_BACKGROUND_KB": 256,
+        # An uploaded file is removed once its import is carried out, and after this many days when it never is.
+        "IMPORT_KEEP_DAYS": 14,
         # Each web process runs large imports in a thread (off in the tests, which run them explicitly).
         "IMPORT_RUNNER": True,
         # Log in with e-mail and password (the default for `make run`); false when only OIDC may be used.

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from kennisbank.ground import csv_out
+from kennisbank.ground.errors import DomainError
 from kennisbank.models import ImportRun, ImportRunPart, Lesson, LessonKind, Project, ProjectStatus, Revision
 from kennisbank.services.importing import columns, reading
 from kennisbank.services.importing import run as importing
@@ -365,3 +366,50 @@ def test_a_large_file_that_cannot_be_read_says_so_in_dutch_after_its_check(app, 
     page = client.get(url)
     assert page.status_code == 400 and "dieper genest dan 50 niveaus" in page.get_data(as_text=True)
     assert "Er is niets opgeslagen" in page.get_data(as_text=True)
+
+
+# Uploads are not kept for good -----------------------------------------------------------------------------------
+
+def _parts(db, run) -> int:
+    return db.session.scalar(select(func.count()).select_from(ImportRunPart).where(ImportRunPart.run_id == run.id))
+
+
+def test_the_uploaded_file_goes_once_the_import_is_carried_out_and_the_refused_rows_stay(db, client, auth, world):
+    content = csv_file(["Titel", "Vraag", "Gemeente", "Status"], ["Groene daken", "Hoe?", "Utrecht", "gestart"],
+                       ["Zonder vraag", "", "Utrecht", "gestart"])
+    run = importing.start("projecten", "daken.csv", content, world["admin"])
+    importing.execute(run, world["admin"], dry_run=True)
+    db.session.commit()
+    assert _parts(db, run) == 1  # checked, not yet carried out: the file is needed again
+    importing.execute(run, world["admin"], dry_run=False)
+    db.session.commit()
+    assert _parts(db, run) == 0 and run.size == len(content)
+    auth.login("beheer@gemeente.example")
+    refused = client.get(f"/import/{run.id}/geweigerd.csv")
+    assert refused.status_code == 200 and "Zonder vraag" in refused.get_data(as_text=True)
+
+
+def test_a_file_never_carried_out_is_removed_after_the_keep_days_and_then_says_so(app, db, world):
+    from datetime import timedelta
+
+    from kennisbank.models.base import utcnow
+
+    content = csv_file(["Titel", "Vraag", "Gemeente", "Status"], ["Groene daken", "Hoe?", "Utrecht", "gestart"])
+    runs = []
+    for _ in range(2):
+        run = importing.start("projecten", "daken.csv", content, world["admin"])
+        importing.execute(run, world["admin"], dry_run=True)
+        runs.append(run)
+    now = utcnow()
+    runs[0].created_at = now - timedelta(days=14, minutes=1)
+    runs[1].created_at = now - timedelta(days=13, hours=23)
+    db.session.commit()
+    assert app.config["IMPORT_KEEP_DAYS"] == 14
+    assert importing.remove_old_files(now) == 1
+    db.session.commit()
+    assert (_parts(db, runs[0]), _parts(db, runs[1])) == (0, 1)
+    with pytest.raises(DomainError) as gone:
+        importing.execute(runs[0], world["admin"], dry_run=False)
+    assert "niet meer bewaard" in gone.value.message and "Upload het opnieuw" in gone.value.message
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Project).where(Project.title == "Groene daken")) == 0

@@ -22,7 +22,7 @@ from datetime import datetime, time, timedelta
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 
 from ...extensions import db
 from ...ground import csv_out, files
@@ -635,6 +635,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     run.refused_csv = refused_rows_csv(checked) if run.refused else ""
     if not dry_run:
         run.status, run.finished_at = "uitgevoerd", utcnow()
+        _remove_file(run)  # done with: the refused rows and the counts stay, the upload goes
     elif run.status == "controleren":
         run.status = "voorbeeld"  # checked in the background: ready to be looked at
     audit.record("import_checked" if dry_run else "import_done", by, run, file=run.file_name, kind=run.kind,
@@ -776,9 +777,31 @@ def start(kind: str, file_name: str, content: bytes | BinaryIO, by: User | None)
 
 
 def file_content(run: ImportRun) -> bytes:
-    """The uploaded file whole, from its parts (only the check reads it)."""
-    return b"".join(db.session.scalars(select(ImportRunPart.data).where(ImportRunPart.run_id == run.id)
-                                       .order_by(ImportRunPart.seq)))
+    """The uploaded file whole, from its parts (only the check reads it).
+
+    :raises DomainError: the file was removed (carried out, or kept longer than IMPORT_KEEP_DAYS)."""
+    content = b"".join(db.session.scalars(select(ImportRunPart.data).where(ImportRunPart.run_id == run.id)
+                                          .order_by(ImportRunPart.seq)))
+    if run.size and not content:
+        raise DomainError(f"Het bestand van deze import is niet meer bewaard (na "
+                          f"{current_app.config['IMPORT_KEEP_DAYS']} dagen, of omdat de import is uitgevoerd). "
+                          "Upload het opnieuw.")
+    return content
+
+
+def _remove_file(run: ImportRun) -> None:
+    db.session.execute(delete(ImportRunPart).where(ImportRunPart.run_id == run.id))
+
+
+def remove_old_files(now: datetime | None = None) -> int:
+    """Remove the uploads of runs older than IMPORT_KEEP_DAYS that were never carried out (any process may
+    do this; removing twice is harmless). Returns how many files were removed."""
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["IMPORT_KEEP_DAYS"]))
+    old = select(ImportRun.id).where(ImportRun.created_at < cutoff, ImportRun.status.in_(("voorbeeld", "mislukt")))
+    run_ids = db.session.scalars(select(ImportRunPart.run_id).where(ImportRunPart.run_id.in_(old)).distinct()).all()
+    if run_ids:
+        db.session.execute(delete(ImportRunPart).where(ImportRunPart.run_id.in_(run_ids)))
+    return len(run_ids)
 
 
 def recent_runs(user: User, limit: int = 20) -> list[ImportRun]:

@@ -22,6 +22,7 @@ from ...extensions import bare_app, db
 log = logging.getLogger(__name__)
 INTERVAL = 2.0  # seconds between looks at the queue
 QUIET = 60.0  # the same failure is logged at most once a minute (a database that is away, not migrated)
+CLEAN_EVERY = 3600.0  # seconds between removals of uploads kept past IMPORT_KEEP_DAYS
 
 
 class ImportRunner:
@@ -42,13 +43,18 @@ class ImportRunner:
                 self._thread.start()
 
     def _run(self) -> None:
-        from .run import has_work
+        from .run import has_work, remove_old_files
 
+        last_cleaned = 0.0
         while True:
             self._event.wait(INTERVAL)
             self._event.clear()
             try:
                 with self.app.app_context():
+                    if time.monotonic() - last_cleaned > CLEAN_EVERY:
+                        last_cleaned = time.monotonic()
+                        remove_old_files()
+                        db.session.commit()
                     waiting = has_work()
                     db.session.remove()
                 if waiting:

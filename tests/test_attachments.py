@@ -126,8 +126,40 @@ def test_markdown_is_told_from_text_by_its_name_once_the_content_is_text(db, lea
 def test_the_type_comes_from_the_content_and_the_name_is_made_safe(db, lead, project):
     added = attachments.add("project", project, "../../etc/rapport\r\n.docx.pdf", documents.docx("x"), lead)
     assert added.media_type.endswith("wordprocessingml.document")
-    assert added.file_name == "etcrapport.docx.pdf"
+    assert added.file_name == "etcrapport.docx"  # the extension is the content's, not the name's
     assert added.file_name == "".join(ch for ch in added.file_name if ch not in "/\\\r\n")
+
+
+@pytest.mark.parametrize("name, content, stored", [
+    ("opstarten.hta", b"<script>alert(1)</script>", "opstarten.txt"),
+    ("start.bat", b"del /q *.*", "start.txt"),
+    ("app.js", b"window.location = 'x'", "app.txt"),
+    ("pagina.html", b"<html><body>hallo</body></html>", "pagina.txt"),
+    ("tekening.svg", b"<svg onload='alert(1)'/>", "tekening.txt"),
+    ("leesmij", b"Gewone tekst", "leesmij.txt"),
+    ("Notities.MD", b"# Kop", "Notities.MD"),
+    ("verslag.markdown", b"# Kop", "verslag.markdown"),
+    ("notitie.txt", b"Gewone tekst", "notitie.txt"),
+    ("foto.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, "foto.jpeg"),
+    ("foto.png", b"\xff\xd8\xff\xe0" + b"\x00" * 32, "foto.jpg"),
+    (".hta", b"tekst", "hta.txt"),  # a leading dot never stays (a hidden file)
+])
+def test_the_stored_name_ends_in_the_detected_type(db, lead, project, name, content, stored):
+    """A script uploaded as text never keeps an extension Windows would run on a double-click."""
+    assert attachments.add("project", project, name, content, lead).file_name == stored
+
+
+def test_a_pdf_named_as_a_web_page_downloads_as_pdf(db, client, auth, lead, make_project):
+    public = make_project(title="Openbaar", lead=lead, status=ProjectStatus.STARTED)
+    added = attachments.add("project", public, "rapport.html", documents.pdf("rapport"), lead)
+    db.session.commit()
+    auth.login(lead.email)
+    response = client.get(f"/bijlagen/{added.id}/{added.file_name}")
+    assert added.file_name == "rapport.pdf" and 'filename=rapport.pdf' in response.headers["Content-Disposition"]
+    older = attachments.add("project", public, "oud.txt", b"echo oud", lead)
+    older.file_name = "oud.hta"  # stored before names followed the type
+    db.session.commit()
+    assert "filename=oud.txt" in client.get(f"/bijlagen/{older.id}/oud.hta").headers["Content-Disposition"]
 
 
 def test_the_same_file_twice_is_stored_once(db, lead, project, make_project):

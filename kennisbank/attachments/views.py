@@ -50,7 +50,7 @@ def download(attachment_id: int, name: str):
     if not attachments.can_view(current_user, attachment):
         abort(404)
     return send_file(io.BytesIO(attachment.blob.content), mimetype=attachment.media_type, as_attachment=True,
-                     download_name=attachment.file_name, max_age=0)
+                     download_name=attachments.download_name(attachment), max_age=0)
 
 
 @bp.post("/<int:attachment_id>/verwijderen")

@@ -95,3 +95,21 @@ def safe_name(name: str, fallback: str = "bestand", limit: int = 150) -> str:
         cleaned = (stem[: limit - len(extension) - 1] + dot + extension) if dot and len(extension) < 10 \
             else cleaned[:limit]
     return cleaned or fallback
+
+
+# The extensions each kind of file may keep; the first is the one it gets otherwise.
+EXTENSIONS = {"pdf": (".pdf",), "docx": (".docx",), "xlsx": (".xlsx",), "odt": (".odt",), "ods": (".ods",),
+              "pptx": (".pptx",), "md": (".md", ".markdown"), "png": (".png",), "jpeg": (".jpg", ".jpeg"),
+              "txt": (".txt",)}
+
+
+def stored_name(name: str, kind: str) -> str:
+    """A safe name whose extension is the detected type's: a script uploaded as text and named `.hta`,
+    `.bat`, `.js`, `.html` or `.svg` downloads as `.txt`, so a double-click opens it as text."""
+    allowed = EXTENSIONS[kind]
+    cleaned = safe_name(name, limit=150 - len(allowed[0]))
+    if cleaned.lower().endswith(allowed):
+        return cleaned
+    stem, dot, _ = cleaned.rpartition(".")
+    stem = stem if dot and stem else cleaned
+    return stem if stem.lower().endswith(allowed) else stem + allowed[0]

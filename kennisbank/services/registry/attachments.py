@@ -36,6 +36,14 @@ def can_change(user: User, kind: str, item) -> bool:
     return permissions.can_edit_lesson(user, item)
 
 
+KIND_OF_MEDIA_TYPE = {media_type: kind for kind, media_type in files.ATTACHMENT_TYPES.items()}
+
+
+def download_name(attachment: Attachment) -> str:
+    """The stored name with its type's extension (files stored before names followed their type, too)."""
+    return files.stored_name(attachment.file_name, KIND_OF_MEDIA_TYPE.get(attachment.media_type, "txt"))
+
+
 def add(kind: str, item, file_name: str, content: bytes, by: User) -> Attachment:
     """:raises NotAllowed: may not edit the item. :raises DomainError: empty, too large, or not a document."""
     if not can_change(by, kind, item):
@@ -51,7 +59,8 @@ def add(kind: str, item, file_name: str, content: bytes, by: User) -> Attachment
     if blob is None:
         blob = AttachmentBlob(sha256=digest, content=content)
         db.session.add(blob)
-    attachment = Attachment(item_type=kind, item_id=item.id, file_name=files.safe_name(file_name),
+    attachment = Attachment(item_type=kind, item_id=item.id,
+                            file_name=files.stored_name(file_name, kind_of_file),
                             media_type=files.ATTACHMENT_TYPES[kind_of_file], size=len(content), blob=blob,
                             uploaded_by=by, text_state="niet nodig" if kind_of_file in ("png", "jpeg") else "wacht")
     db.session.add(attachment)

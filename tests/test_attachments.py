@@ -159,7 +159,9 @@ def test_a_pdf_named_as_a_web_page_downloads_as_pdf(db, client, auth, lead, make
     older = attachments.add("project", public, "oud.txt", b"echo oud", lead)
     older.file_name = "oud.hta"  # stored before names followed the type
     db.session.commit()
-    assert "filename=oud.txt" in client.get(f"/bijlagen/{older.id}/oud.hta").headers["Content-Disposition"]
+    text = client.get(f"/bijlagen/{older.id}/oud.hta")
+    assert "filename=oud.txt" in text.headers["Content-Disposition"]
+    assert text.headers["Content-Type"] == "text/plain; charset=utf-8"  # one charset, not two
 
 
 def test_the_same_file_twice_is_stored_once(db, lead, project, make_project):

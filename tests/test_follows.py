@@ -230,6 +230,7 @@ def test_the_mail_says_why_links_back_and_unfollows_in_one_click(db, world):
     assert f"https://kb.example/projecten/{world[3].id}" in body and "Gewijzigd: doel, aanpak" in body
     link = message["List-Unsubscribe"].strip("<>")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and link in body
+    assert f"\nList-Unsubscribe: <{link}>\n" in message.as_bytes().decode("ascii")  # as sent: plain, never encoded
     token = link.rsplit("/", 1)[1]
     assert follows.read_token(SECRET, token, 60)[0].id == reader.id
 

@@ -49,8 +49,10 @@ def download(attachment_id: int, name: str):
     attachment = get_or_404(Attachment, attachment_id)
     if not attachments.can_view(current_user, attachment):
         abort(404)
-    return send_file(io.BytesIO(attachment.blob.content), mimetype=attachment.media_type, as_attachment=True,
-                     download_name=attachments.download_name(attachment), max_age=0)
+    response = send_file(io.BytesIO(attachment.blob.content), mimetype=attachment.media_type, as_attachment=True,
+                         download_name=attachments.download_name(attachment), max_age=0)
+    response.headers["Content-Type"] = attachment.media_type  # as stored: Werkzeug would add a second charset
+    return response
 
 
 @bp.post("/<int:attachment_id>/verwijderen")

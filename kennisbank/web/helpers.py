@@ -197,8 +197,10 @@ def export_format() -> str | None:
 
 
 def download(body: bytes | str, mimetype: str, filename: str):
-    """A file the browser saves (never shows) under `filename`."""
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+    """A file the browser saves (never shows) under `filename`. A type that names its charset is sent as it is
+    (given as `mimetype`, Werkzeug would add `charset=utf-8` a second time)."""
+    kind = {"content_type": mimetype} if "charset=" in mimetype else {"mimetype": mimetype}
+    return Response(body, headers={"Content-Disposition": f"attachment; filename={filename}"}, **kind)
 
 
 def table_download(table, fmt: str):

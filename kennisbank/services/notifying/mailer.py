@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -13,9 +14,14 @@ from flask import Flask
 from ...ground import metrics
 
 
+# Header lines up to RFC 5322's 998 characters: with the usual 78, a header holding one long word (the
+# unsubscribe link with its token) was RFC 2047-encoded, and mail programs could no longer read the link.
+MAIL_POLICY = policy.default.clone(max_line_length=998, cte_type="7bit")  # 7 bit: any SMTP server takes it
+
+
 def new_message(sender: str, to, subject: str) -> EmailMessage:
     """A mail to a user (`to` has .name and .email), dated, with a Message-ID in the sender's domain."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = f"{to.name} <{to.email}>"
     message["Subject"] = subject

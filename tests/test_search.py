@@ -418,6 +418,44 @@ def test_api_with_session_and_token(app, db, client, auth, index, make_user, mak
     assert client.get("/api/v1/zoeken").status_code == 400
 
 
+def test_api_tokens_expire_at_the_end_of_their_last_day_and_never_live_for_good(app, db, client, auth, make_user):
+    from datetime import datetime, timedelta
+
+    from kennisbank.ground.errors import DomainError
+    from kennisbank.models.base import utcnow
+    from kennisbank.services.access import api_tokens
+
+    admin, user = make_user(is_admin=True, email="beheer@gemeente.example"), make_user(email="api@gemeente.example")
+    today = utcnow().date()
+    default, _ = api_tokens.create_token("Standaard", user, by=admin)
+    assert api_tokens.valid_until(default) == today + timedelta(days=365)
+    for too_far in (today - timedelta(days=1), today + timedelta(days=731)):
+        with pytest.raises(DomainError) as refused:
+            api_tokens.create_token("Fout", user, by=admin, valid_until=too_far)
+        assert refused.value.field_errors["valid_until"].startswith("Kies een datum van vandaag")
+    api_tokens.create_token("Twee jaar", user, by=admin, valid_until=today + timedelta(days=730))
+    record, token = api_tokens.create_token("Vandaag", user, by=admin, valid_until=today)
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert record.expires_at == datetime.combine(today + timedelta(days=1), datetime.min.time())
+    assert client.get("/api/v1/zoeken?q=x", headers=bearer).status_code == 200  # its last day
+    record.expires_at = utcnow() + timedelta(seconds=5)
+    db.session.commit()
+    assert client.get("/api/v1/zoeken?q=x", headers=bearer).status_code == 200
+    record.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get("/api/v1/zoeken?q=x", headers=bearer).status_code == 401  # past its end: refused
+    auth.login("beheer@gemeente.example")
+    page = client.get("/beheer/tokens").get_data(as_text=True)
+    assert "Geldig tot en met" in page and "verlopen" in page and "Vandaag" in page
+    typed = {"csrf_token": csrf_token(client, "/beheer/tokens"), "name": "Koppeling intranet",
+             "email": "api@gemeente.example", "valid_until": (today - timedelta(days=1)).isoformat()}
+    refused_page = client.post("/beheer/tokens", data=typed)
+    html = refused_page.get_data(as_text=True)
+    assert refused_page.status_code == 400 and "Kies een datum van vandaag" in html
+    assert 'value="Koppeling intranet"' in html and "Bewaar dit token nu" not in html  # kept, nothing made
+
+
 def test_people_who_know(auth, client, index, make_user, make_project, make_lesson, make_network):
     from datetime import date
 

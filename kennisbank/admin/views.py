@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..ground.errors import DomainError
 from ..models import ApiToken, Lesson, Network, Project, User
+from ..models.base import utcnow
 from ..services.access import api_tokens, audit, users
 from ..services.registry import handovers
 from ..services.reporting.exports import FORMATS
@@ -141,15 +142,16 @@ def tokens():
         try:
             if for_user is None:
                 raise DomainError("Onbekend e-mailadres.", {"email": f"Er is geen gebruiker {form.email.data}."})
-            _, new_token = api_tokens.create_token(form.name.data, for_user, by=current_user)
+            _, new_token = api_tokens.create_token(form.name.data, for_user, by=current_user,
+                                                   valid_until=form.valid_until.data)
         except DomainError as error:
             put_on_form(form, error)
         else:
             db.session.commit()
             form = TokenForm(formdata=None)
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("admin/tokens.html", form=form, tokens=api_tokens.all_tokens(), new_token=new_token), \
-        status
+    return render_template("admin/tokens.html", form=form, tokens=api_tokens.all_tokens(), new_token=new_token,
+                           token_valid_until=api_tokens.valid_until, now=utcnow()), status
 
 
 @bp.post("/tokens/<int:token_id>/intrekken")

@@ -13,7 +13,6 @@ from flask import Flask
 
 from ...ground import metrics
 
-
 # Header lines up to RFC 5322's 998 characters: with the usual 78, a header holding one long word (the
 # unsubscribe link with its token) was RFC 2047-encoded, and mail programs could no longer read the link.
 MAIL_POLICY = policy.default.clone(max_line_length=998, cte_type="7bit")  # 7 bit: any SMTP server takes it

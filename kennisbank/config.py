@@ -47,6 +47,8 @@ ENV_KEYS = {
     "KENNISBANK_IMPORT_BACKGROUND_KB": "IMPORT_BACKGROUND_KB",
     "KENNISBANK_IMPORT_KEEP_DAYS": "IMPORT_KEEP_DAYS",
     "KENNISBANK_UPLOAD_MAX_MB": "UPLOAD_MAX_MB",
+    "KENNISBANK_UPLOADS_PER_HOUR": "UPLOADS_PER_HOUR",
+    "KENNISBANK_ATTACHMENT_READ_SECONDS": "ATTACHMENT_READ_SECONDS",
     "KENNISBANK_SEARCH_CACHE_MB": "SEARCH_CACHE_MB",
     "KENNISBANK_CHAT_URL": "CHAT_URL",
     "KENNISBANK_PASSWORD_LOGIN": "PASSWORD_LOGIN",
@@ -75,6 +77,8 @@ NUMBER_KEYS = {"AUDIT_RETENTION_DAYS": ("KENNISBANK_AUDIT_RETENTION_DAYS", 1),
                "IMPORT_BACKGROUND_KB": ("KENNISBANK_IMPORT_BACKGROUND_KB", 0),
                "IMPORT_KEEP_DAYS": ("KENNISBANK_IMPORT_KEEP_DAYS", 1),
                "UPLOAD_MAX_MB": ("KENNISBANK_UPLOAD_MAX_MB", 1),
+               "UPLOADS_PER_HOUR": ("KENNISBANK_UPLOADS_PER_HOUR", 1),
+               "ATTACHMENT_READ_SECONDS": ("KENNISBANK_ATTACHMENT_READ_SECONDS", 1),
                "SEARCH_CACHE_MB": ("KENNISBANK_SEARCH_CACHE_MB", 16),
                "NOTIFY_DAILY_HOUR": ("KENNISBANK_NOTIFY_DAILY_HOUR", 0, 23),
                "UNFOLLOW_LINK_DAYS": ("KENNISBANK_UNFOLLOW_LINK_DAYS", 1)}
@@ -115,6 +119,10 @@ def defaults(instance_path: Path) -> dict:
         "WTF_I18N_ENABLED": False,  # use WTForms' own Dutch messages (BaseForm.Meta.locales)
         # The largest upload (an import file); other form fields stay small (Flask's MAX_FORM_MEMORY_SIZE).
         "UPLOAD_MAX_MB": 25,
+        # Attachments one person may add in an hour (counted in the database: the same on every host).
+        "UPLOADS_PER_HOUR": 60,
+        # Reading one attachment's text: at most this many seconds, of the clock and of the processor.
+        "ATTACHMENT_READ_SECONDS": 60,
         # Decoded search postings kept per process (search/arrays.py); least recently used go first.
         "SEARCH_CACHE_MB": 256,
         # "background": a thread in each app process applies the search change log after each commit and

@@ -2,18 +2,24 @@
 indexer (in a child process, never in the request) and searched — with the file named in the snippet."""
 import html
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from kennisbank.ground.errors import DomainError, NotAllowed
-from kennisbank.models import Attachment, AttachmentBlob, ProjectStatus, Revision
+from kennisbank.models import Attachment, AttachmentBlob, Lesson, LessonKind, ProjectStatus, Revision
 from kennisbank.search import extract, indexer
 from kennisbank.services.finding import search
 from kennisbank.services.registry import attachments
 
 from . import documents
-from .conftest import csrf_token
+from .conftest import REPO, csrf_token
 
 REPORT_WORD = "grondwaterstandmeting"  # occurs only inside the report
 
@@ -267,3 +273,89 @@ def test_several_files_at_once_each_taken_or_refused_on_its_own(db, client, auth
     assert "'een.pdf' is toegevoegd" in page and "'drie.docx' is toegevoegd" in page
     assert "'twee.pdf': Dit bestandstype wordt niet aangenomen" in page
     assert sorted(a.file_name for a in attachments.of_item("project", project.id)) == ["drie.docx", "een.pdf"]
+
+
+def _extract_children(parent: int) -> list[int]:
+    """Pids of the attachment readers (extract_worker.py) that `parent` started."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == parent and b"extract_worker.py" in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+def test_a_change_saved_while_a_slow_pdf_is_read_is_findable_within_5_seconds(app, db, lead, project, make_user,
+                                                                              tmp_path):
+    """Reading attachment text no longer holds up the indexer's rounds: while a real background process
+    reads a pathological PDF, a lesson saved elsewhere is findable within 5 s. The reading child dies with
+    that process, and a file that cannot be read in time is marked once, never tried again."""
+    indexer.catch_up(app)
+    slow = attachments.add("project", project, "traag.pdf", documents.slow_pdf(), lead)
+    db.session.commit()
+    env = dict(os.environ, KENNISBANK_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               KENNISBANK_SECRET_KEY="test", KENNISBANK_INSTANCE_DIR=str(tmp_path / "instance"),
+               KENNISBANK_INDEX_DIR=app.config["INDEX_DIR"], KENNISBANK_ATTACHMENT_READ_SECONDS="120",
+               PYTHONPATH=str(REPO))
+    background = subprocess.Popen([sys.executable, str(REPO / "tests" / "scripts" / "background_indexer.py")],
+                                  env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert background.stdout.readline().strip() == "klaar"
+        deadline = time.monotonic() + 20
+        while not _extract_children(background.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [reading] = _extract_children(background.pid)  # the PDF is being read now
+        viewer = make_user(email="kijker@gemeente.example")
+        db.session.add(Lesson(title="Kwallentelling in de gracht", kind=LessonKind.INSIGHT, advice="Tel vaker.",
+                              author=lead))
+        db.session.commit()
+        saved = time.monotonic()
+        while not search.search(viewer, "kwallentelling").total and time.monotonic() - saved < 10:
+            time.sleep(0.1)
+        waited = time.monotonic() - saved
+        assert search.search(viewer, "kwallentelling").total == 1 and waited <= 5, waited
+        assert Path(f"/proc/{reading}").exists()  # still reading the PDF all the while
+    finally:
+        background.send_signal(signal.SIGKILL)
+        background.wait(timeout=30)
+        background.stdout.close()
+    db.session.commit()  # end the test's own transaction: the reader below writes from its own session
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{reading}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{reading}").exists() or "Z" in Path(f"/proc/{reading}/stat").read_text().split()[2]
+    db.session.refresh(slow)
+    assert slow.text_state == "wacht"  # its reader died with the process: another one reads it
+    app.config["ATTACHMENT_READ_SECONDS"] = 2
+    started = time.monotonic()
+    assert extract.pending(app) == 1
+    assert time.monotonic() - started < 10  # stopped at its limit, not after half a minute
+    db.session.refresh(slow)
+    assert slow.text_state == "niet leesbaar"
+    assert extract.pending(app) == 0  # marked once: never read again each round
+
+
+def test_one_person_adds_at_most_the_hourly_number_of_files_on_every_host(app, db, lead, project, make_user):
+    from datetime import timedelta
+
+    from kennisbank.models.base import utcnow
+
+    app.config["UPLOADS_PER_HOUR"] = 3
+    first = attachments.add("project", project, "a.txt", b"een", lead)
+    attachments.add("project", project, "b.txt", b"twee", lead)
+    attachments.remove(first, lead)  # a removed file still counts: removing makes no room
+    attachments.add("project", project, "c.txt", b"drie", lead)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        attachments.add("project", project, "d.txt", b"vier", lead)
+    assert refused.value.message.startswith("U heeft het afgelopen uur al 3 bestanden toegevoegd; meer dan 3 per uur")
+    db.session.rollback()
+    first.created_at = utcnow() - timedelta(hours=1, seconds=1)  # an upload of more than an hour ago
+    db.session.commit()
+    assert attachments.add("project", project, "d.txt", b"vier", lead).file_name == "d.txt"
+    colleague = make_user(email="collega@gemeente.example", is_admin=True)
+    assert attachments.add("project", project, "e.txt", b"vijf", colleague)  # counted per person

@@ -9,6 +9,7 @@ import json
 import sys
 
 MAX_CHARS = 2_000_000  # what one file may add to the index
+MAX_PAGES = 2_000  # pages of a PDF read (a report has tens or hundreds; a bomb has hundreds of thousands)
 
 
 def pdf_text(content: bytes) -> str:
@@ -22,7 +23,9 @@ def pdf_text(content: bytes) -> str:
         except Exception as error:  # noqa: BLE001 - any failure to decrypt: not readable
             raise ValueError("versleuteld") from error
     parts, length = [], 0
-    for page in reader.pages:
+    for number, page in enumerate(reader.pages):
+        if number >= MAX_PAGES:
+            break
         text = page.extract_text() or ""
         parts.append(text)
         length += len(text)

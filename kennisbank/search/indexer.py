@@ -40,7 +40,7 @@ class IndexBusy(Exception):
 
 
 def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
-             force_rebuild: bool = False) -> int:
+             force_rebuild: bool = False, read_attachments: bool = True) -> int:
     """Apply every settled change after this index's cursor; rebuild first when the cursor is unknown or
     pruned away. Returns how many documents were written or removed.
 
@@ -50,7 +50,8 @@ def catch_up(app: Flask, *, wait: bool = False, max_batches: int | None = None,
     root = Path(app.config["INDEX_DIR"])
     done = batches = 0
     rebuilt = False
-    extract.pending(app)  # attachment text first (in child processes), so this round indexes it
+    if read_attachments:  # one-off catch-ups (commands, tests); the background rounds leave it to extract.Reader
+        extract.pending(app)  # attachment text first (in child processes), so this round indexes it
     with app.app_context(), Session(db.engine) as session:
         while max_batches is None or batches < max_batches:
             generation = index.current_generation(root)
@@ -152,8 +153,9 @@ class Indexer:
     """One round after another: catch up, report to `index_replicas`, prune the log now and then.
     Failures are logged (once a minute while they last), reported, and never lose the cursor."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, read_attachments: bool = True):
         self.app = app
+        self.read_attachments = read_attachments
         self.failures = 0
         self.error = ""
         self._last_logged = 0.0
@@ -162,7 +164,8 @@ class Indexer:
 
     def round(self, wait: bool = False) -> int:
         try:
-            applied = catch_up(self.app, wait=wait, force_rebuild=self.failures >= REBUILD_AFTER_FAILURES)
+            applied = catch_up(self.app, wait=wait, force_rebuild=self.failures >= REBUILD_AFTER_FAILURES,
+                               read_attachments=self.read_attachments)
         except Exception as error:  # noqa: BLE001 - reported below and to readiness; the loop goes on
             self._failed(error)
             return 0
@@ -210,7 +213,8 @@ class BackgroundIndexer:
     once a second."""
 
     def __init__(self, app: Flask, interval: float = 1.0):
-        self.indexer = Indexer(app)
+        self.indexer = Indexer(app, read_attachments=False)
+        self.reader = extract.Reader(app)
         self.interval = interval
         self._wakeup: Wakeup | None = None
         self._thread: threading.Thread | None = None
@@ -226,6 +230,7 @@ class BackgroundIndexer:
                 self._wakeup = self._wakeup or Wakeup(self.indexer.app)
                 self._thread = threading.Thread(target=self._run, name="kennisbank-indexer", daemon=True)
                 self._thread.start()
+        self.reader.ensure_started()
 
     def _run(self) -> None:
         while True:
@@ -238,7 +243,8 @@ def run_worker(app: Flask, interval: float, stop: threading.Event | None = None)
     """`flask kb index-worker`: rounds until stopped (one such process per host), each as soon as a change
     is committed anywhere (PostgreSQL) and at least every `interval` seconds."""
     stop = stop or threading.Event()
-    indexer, wakeup = Indexer(app), Wakeup(app)
+    indexer, wakeup = Indexer(app, read_attachments=False), Wakeup(app)
+    extract.Reader(app).ensure_started()
     while not stop.is_set():
         indexer.round()
         wakeup.wait(interval)

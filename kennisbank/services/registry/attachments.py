@@ -4,9 +4,10 @@ indexer (search/extract.py), never during the upload."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...ground import files
@@ -36,6 +37,18 @@ def can_change(user: User, kind: str, item) -> bool:
     return permissions.can_edit_lesson(user, item)
 
 
+def _within_hourly_limit(by: User) -> None:
+    """:raises DomainError: this person added UPLOADS_PER_HOUR files in the last hour already (counted in
+    the database, so the same on every host and process; removed files count too)."""
+    limit = int(current_app.config["UPLOADS_PER_HOUR"])
+    since = utcnow() - timedelta(hours=1)
+    added = db.session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.uploaded_by_id == by.id, Attachment.created_at > since))
+    if added >= limit:
+        files.refuse(f"U heeft het afgelopen uur al {added} bestanden toegevoegd; meer dan {limit} per uur kan niet "
+                     "(KENNISBANK_UPLOADS_PER_HOUR). Probeer het over een uur opnieuw.")
+
+
 KIND_OF_MEDIA_TYPE = {media_type: kind for kind, media_type in files.ATTACHMENT_TYPES.items()}
 
 
@@ -53,6 +66,7 @@ def add(kind: str, item, file_name: str, content: bytes, by: User) -> Attachment
         files.refuse("Het bestand is leeg.")
     if len(content) > limit * 1024 * 1024:
         files.refuse(f"Het bestand is groter dan {limit} MB (KENNISBANK_UPLOAD_MAX_MB).")
+    _within_hourly_limit(by)
     kind_of_file = files.attachment_kind(content, file_name)
     digest = hashlib.sha256(content).hexdigest()
     blob = db.session.scalar(select(AttachmentBlob).where(AttachmentBlob.sha256 == digest))

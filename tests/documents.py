@@ -124,6 +124,25 @@ def with_xml_bomb(office_file: bytes, part: str, word: bytes) -> bytes:
     return out.getvalue()
 
 
+def with_late_entity(office_file: bytes, part: str, word: bytes, hidden: bytes) -> bytes:
+    """The office file with a document type after 3,000 bytes of comment in one XML part (past any sniff of
+    the first bytes), whose entity puts `hidden` where `word` stood."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(office_file)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == part:
+                late = (b'<?xml version="1.0"?><!--' + b" " * 3000 + b'--><!DOCTYPE p:sld [<!ENTITY w "' + hidden
+                        + b'">]>')
+                content = re.sub(rb"^<\?xml[^>]*\?>", late, content).replace(word, b"&w;")
+                assert content.index(b"<!DOCTYPE") > 3000 and b"&w;" in content
+            target.writestr(item, content)
+    return out.getvalue()
+
+
 def pptx(*slides: str) -> bytes:
     """The parts of a PowerPoint file that carry its text (content types, presentation, one XML per slide)."""
     import zipfile

@@ -359,3 +359,15 @@ def test_one_person_adds_at_most_the_hourly_number_of_files_on_every_host(app, d
     assert attachments.add("project", project, "d.txt", b"vier", lead).file_name == "d.txt"
     colleague = make_user(email="collega@gemeente.example", is_admin=True)
     assert attachments.add("project", project, "e.txt", b"vijf", colleague)  # counted per person
+
+
+def test_a_slide_with_a_document_type_past_its_first_bytes_is_not_read(app, db, lead, project):
+    """The slides' XML is parsed by defusedxml: a DTD is refused wherever it stands (the sniff of the first
+    2,000 bytes let this one through, and its entity was expanded)."""
+    content = documents.with_late_entity(documents.pptx("Titeldia", "Gewoon"), "ppt/slides/slide2.xml", b"Gewoon",
+                                         b"Binnengesmokkeld")
+    added = attachments.add("project", project, "dia.pptx", content, lead)
+    db.session.commit()
+    extract.pending(app)
+    db.session.refresh(added)
+    assert added.text_state == "niet leesbaar" and "Binnengesmokkeld" not in added.text

@@ -63,20 +63,19 @@ def sheet_text(content: bytes) -> str:
 
 
 def pptx_text(content: bytes) -> str:
-    """The text runs of every slide, in slide order (the XML read without entities or network access)."""
+    """The text runs of every slide, in slide order (the XML read by defusedxml: a document type anywhere in
+    the file is refused, not only in its first bytes)."""
     import re
     import zipfile
-    from xml.etree.ElementTree import XMLParser, fromstring  # noqa: S405 - DTDs refused below
+
+    from defusedxml.ElementTree import fromstring
 
     archive = zipfile.ZipFile(io.BytesIO(content))
     slides = sorted((name for name in archive.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", name)),
                     key=lambda name: int(re.search(r"\d+", name).group()))
     parts = []
     for name in slides:
-        xml = archive.read(name)
-        if b"<!DOCTYPE" in xml[:2000] or b"<!ENTITY" in xml[:2000]:
-            raise ValueError("DTD in een dia")
-        root = fromstring(xml, parser=XMLParser())
+        root = fromstring(archive.read(name), forbid_dtd=True)  # DTDForbidden: the child says "niet leesbaar"
         parts.append(" ".join(node.text or "" for node in root.iter() if node.tag.endswith("}t")))
     return "\n".join(parts)
 

@@ -387,6 +387,16 @@ def audit_prune_command() -> None:
                "verwijderd.")
 
 
+@kb.command("audit-check")
+@with_appcontext
+def audit_check_command() -> None:
+    """Controleer of het auditlog ongeschonden is (elke gebeurtenis draagt de hash van de vorige)."""
+    result = audit.check()
+    if result.problem:
+        raise click.ClickException(f"Het auditlog is aangetast: {result.problem}")
+    click.echo(f"Het auditlog klopt: {result.events} gebeurtenissen, de keten is ongebroken.")
+
+
 def main() -> None:
     """The `kennisbank` console script: the same commands as `flask --app wsgi`."""
     from . import create_app

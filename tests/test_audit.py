@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kennisbank.models import AuditEvent, ProjectStatus
 from kennisbank.models.base import utcnow
@@ -126,7 +126,9 @@ def test_prune_removes_exactly_what_is_older_than_the_retention(app, db, runner)
     db.session.commit()
     result = runner.invoke(args=["kb", "audit-prune"])
     assert result.exit_code == 0 and "1 auditgebeurtenissen ouder dan 30 dagen verwijderd" in result.output
-    assert len(db.session.scalars(select(AuditEvent)).all()) == 1
+    kept = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.event for e in kept] == ["login", "audit_pruned"]  # the prune is itself an event
+    assert json.loads(kept[1].detail)["removed"] == 1 and json.loads(kept[1].detail)["cutoff"]
 
 
 def _as_admin(auth, make_user):
@@ -301,3 +303,132 @@ def test_prune_keeps_what_is_exactly_as_old_as_the_retention(app, db):
     db.session.add(AuditEvent(event="login", at=now - timedelta(days=10)))
     db.session.commit()
     assert audit.prune(now) == 0
+
+
+
+# Held by the database itself: triggers, and a chain of hashes that `kb audit-check` follows ---------------------
+
+def _raw(db, statement: str) -> None:
+    db.session.commit()  # the test's own reads end first (PostgreSQL: TRUNCATE and ALTER TABLE wait for them)
+    with db.engine.connect() as connection:
+        connection.execute(text(statement))
+        connection.commit()
+
+
+def _bypass_the_guard(db) -> None:
+    """What someone with full rights over the database could do: switch the triggers off."""
+    if db.engine.dialect.name == "postgresql":
+        _raw(db, "ALTER TABLE audit_events DISABLE TRIGGER USER")
+    else:
+        _raw(db, "DROP TRIGGER audit_events_no_update")
+        _raw(db, "DROP TRIGGER audit_events_no_delete")
+
+
+def _events(db, n: int) -> list[int]:
+    for number in range(n):
+        audit.record("login", None, f"user:{number}")
+        db.session.commit()
+    return db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET detail = 'anders'",
+                                       "DELETE FROM audit_events WHERE id = (SELECT min(id) FROM audit_events)",
+                                       "DELETE FROM audit_events"])
+def test_the_database_refuses_to_change_or_delete_an_event(db, statement):
+    from sqlalchemy.exc import DatabaseError
+
+    _events(db, 3)
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw(db, statement)
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"):
+            _raw(db, "TRUNCATE audit_events")
+    assert len(db.session.scalars(select(AuditEvent)).all()) == 3 and audit.check().problem == ""
+
+
+def test_events_are_chained_and_the_check_says_the_log_is_whole(db, runner):
+    ids = _events(db, 4)
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert rows[0].prev_hash == "" and all(rows[n].prev_hash == rows[n - 1].hash for n in range(1, 4))
+    assert len({row.hash for row in rows}) == 4 and len(ids) == 4
+    result = runner.invoke(args=["kb", "audit-check"])
+    assert result.exit_code == 0 and "Het auditlog klopt: 4 gebeurtenissen, de keten is ongebroken." in result.output
+
+
+def test_an_event_edited_with_sql_is_found(db, runner):
+    ids = _events(db, 4)
+    _bypass_the_guard(db)
+    _raw(db, f"UPDATE audit_events SET target = 'user:99' WHERE id = {ids[2]}")
+    result = runner.invoke(args=["kb", "audit-check"])
+    assert result.exit_code == 1
+    assert f"Het auditlog is aangetast: Gebeurtenis {ids[2]} (login," in result.output and "is gewijzigd" in result.output
+
+
+@pytest.mark.parametrize("which", [1, 0])  # one from the middle; the oldest, as if pruned by hand
+def test_an_event_deleted_with_sql_is_found(db, which):
+    ids = _events(db, 4)
+    _bypass_the_guard(db)
+    _raw(db, f"DELETE FROM audit_events WHERE id = {ids[which]}")
+    problem = audit.check().problem
+    assert problem.startswith(f"Vóór gebeurtenis {ids[which + 1]} (login") and "ontbreken gebeurtenissen" in problem
+
+
+def test_the_prune_keeps_the_chain_and_an_event_rolled_back_leaves_no_gap(app, db):
+    app.config["AUDIT_RETENTION_DAYS"] = 10
+    now = utcnow()
+    db.session.add_all([AuditEvent(event="login", at=now - timedelta(days=20)),
+                        AuditEvent(event="login", at=now - timedelta(days=15))])
+    db.session.commit()
+    _events(db, 2)
+    with db.session.begin_nested():
+        audit.record("logout")
+    try:
+        with db.session.begin_nested():
+            audit.record("logout", None, "teruggedraaid")
+            db.session.flush()
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    audit.record("login")
+    db.session.commit()
+    assert audit.prune(now) == 2
+    db.session.commit()
+    check = audit.check()
+    assert check.problem == "" and check.events == 5  # 2 + logout + login + the prune's own event
+    assert "teruggedraaid" not in db.session.scalars(select(AuditEvent.target)).all()
+
+
+def test_the_readme_role_for_the_app_cannot_change_events_even_without_the_triggers(app, db):
+    """README's grants, run as they stand on the real PostgreSQL server: the app's role appends, prunes
+    through the function, and cannot update or delete an event itself."""
+    import re
+
+    from sqlalchemy.exc import DatabaseError
+
+    from .conftest import REPO
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("roles and grants are PostgreSQL's")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"-- as the owner of the database, after `flask db upgrade`\n(.*?)\n\n", readme, re.S).group(1)
+    grants = [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("CREATE ROLE")]
+    _events(db, 3)
+    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(text("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kennisbank_app') "
+                                "THEN CREATE ROLE kennisbank_app; END IF; END $$"))
+        for grant in grants:
+            connection.execute(text(grant.rstrip(";")))
+        connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))  # only the grants hold now
+    for statement in ("UPDATE audit_events SET target = 'user:9'", "DELETE FROM audit_events"):
+        with pytest.raises(DatabaseError, match="permission denied"), db.engine.begin() as connection:
+            connection.execute(text("SET ROLE kennisbank_app"))
+            connection.execute(text(statement))
+    with db.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        connection.execute(text("SET ROLE kennisbank_app"))
+        connection.execute(text("INSERT INTO audit_events (at, event, target, detail, remote_addr, prev_hash, hash) "
+                                "VALUES (now(), 'login', '', '', '', '', '')"))
+        first_two = connection.execute(text("SELECT min(id) + 2 FROM audit_events")).scalar()
+        assert connection.execute(text("SELECT kennisbank_audit_prune(:before)"), {"before": first_two}).scalar() == 2
+        connection.execute(text("RESET ROLE"))

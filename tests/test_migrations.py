@@ -63,3 +63,34 @@ def test_load_content_works_on_migrated_database(tmp_path, request, flavour):
         second = runner.invoke(args=["kb", "load-content", "--demo"])
         assert second.exit_code == 0
         assert "Aangemaakt: niets." in second.output
+
+
+def test_upgrading_moves_kept_uploads_into_parts_and_chains_the_existing_audit_log(tmp_path, any_database_url):
+    """Data written before 0016-0018 survives them: an import's file becomes its first part with its size,
+    and the audit events already there start the chain, which the check then follows."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from kennisbank.services.access import audit
+
+    app = make_app(tmp_path, any_database_url)
+    with running(app):
+        upgrade(revision="0015")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO import_runs (kind, file_name, content, mapping, defaults, "
+                                    "translations, source, report, status, created, updated, unchanged, refused, "
+                                    "problems, refused_csv, rows_total, rows_done, created_at) VALUES ('projecten', "
+                                    "'oud.csv', :content, '{}', '{}', '{}', '', '{}', 'voorbeeld', 0, 0, 0, 0, '[]', "
+                                    "'', 0, 0, '2026-01-01 10:00:00')"), {"content": b"Titel;Vraag\r\n"})
+            for n in range(3):
+                connection.execute(text("INSERT INTO audit_events (at, event, target, detail, remote_addr) VALUES "
+                                        f"('2026-01-0{n + 1} 10:00:00', 'login', 'user:{n}', '', '')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT size FROM import_runs")).scalar() == 13
+            assert bytes(connection.execute(text("SELECT data FROM import_run_parts")).scalar()) == b"Titel;Vraag\r\n"
+        check = audit.check()
+        assert (check.events, check.problem) == (3, "")
+        with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text("UPDATE audit_events SET target = 'user:9'"))
+        db.session.remove()

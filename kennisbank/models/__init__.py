@@ -11,13 +11,13 @@ from .prior_work import PriorWorkCheck, PriorWorkSearch, PriorWorkSuggestion
 from .project import Project, project_members, project_themes
 from .revision import Revision
 from .search import ApiToken, IndexReplica, SearchChange, SearchChangeHorizon, SearchLog
-from .security import AuditEvent, LoginThrottle, UserSession
+from .security import AuditEvent, LoginThrottle, UserSession, audit_prune_permits
 from .theme import Theme, theme_owners
 from .user import User
 from .vocabulary import VocabularyEntry
 
 __all__ = [
-    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "Follow", "Handover", "ImportColumnAlias", "ImportRun", "ImportRunPart", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
+    "ApiToken", "Attachment", "AttachmentBlob", "AuditEvent", "audit_prune_permits", "Follow", "Handover", "ImportColumnAlias", "ImportRun", "ImportRunPart", "IndexReplica", "InnovationStage", "Lesson", "LessonKind", "LessonUse", "LessonUseSource",
     "LoginThrottle", "Membership", "MembershipRole", "Network", "Notification", "NetworkKind", "PriorWorkCheck", "PriorWorkSearch",
     "PriorWorkSuggestion", "Project", "ProjectStatus", "Revision", "ReviewState", "SearchChange",
     "SearchChangeHorizon", "SearchLog", "Theme", "User", "UserSession", "Verdict", "VocabularyEntry", "lesson_themes", "network_themes",

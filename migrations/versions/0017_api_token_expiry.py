@@ -6,9 +6,8 @@ Create Date: 2026-12-08 00:45:00
 """
 from datetime import timedelta
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017'

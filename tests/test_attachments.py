@@ -371,3 +371,18 @@ def test_a_slide_with_a_document_type_past_its_first_bytes_is_not_read(app, db, 
     extract.pending(app)
     db.session.refresh(added)
     assert added.text_state == "niet leesbaar" and "Binnengesmokkeld" not in added.text
+
+
+@pytest.mark.parametrize("make, part, name", [
+    (lambda: documents.docx("Gewoon"), "word/document.xml", "verslag.docx"),
+    (lambda: documents.odt("Gewoon"), "content.xml", "verslag.odt"),
+])
+def test_no_part_of_an_office_file_may_declare_a_document_type(app, db, lead, project, make, part, name):
+    """The same guard for every XML the reader meets: a DTD in any part, however far in, and the file is not
+    read (odfdo's parser would have expanded this entity)."""
+    content = documents.with_late_entity(make(), part, b"Gewoon", b"Binnengesmokkeld")
+    added = attachments.add("project", project, name, content, lead)
+    db.session.commit()
+    extract.pending(app)
+    db.session.refresh(added)
+    assert added.text_state == "niet leesbaar" and "Binnengesmokkeld" not in added.text

@@ -85,10 +85,33 @@ READERS = {"pdf": pdf_text, "docx": docx_text, "odt": odf_text, "ods": sheet_tex
            "md": lambda content: content.decode("utf-8", "replace")}
 
 
+ZIP_KINDS = {"docx", "odt", "ods", "xlsx", "pptx"}
+
+
+def refuse_document_types(content: bytes) -> None:
+    """Office files are zips of XML: none of their parts may declare a document type or entities, wherever
+    in the part (python-docx, odfdo and calamine parse them with their own parsers; this is the same guard
+    for all of them). :raises ValueError: a part that does."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith((".xml", ".rels")):
+                with archive.open(info) as part:
+                    tail = b""
+                    while chunk := part.read(1 << 20):
+                        window = tail + chunk
+                        if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                            raise ValueError(f"XML-documenttype in {info.filename}")
+                        tail = chunk[-16:]
+
+
 def main() -> None:
     kind = sys.argv[1]
     content = sys.stdin.buffer.read()
     try:
+        if kind in ZIP_KINDS:
+            refuse_document_types(content)
         text = READERS[kind](content)
     except Exception as error:  # noqa: BLE001 - whatever the file does wrong, the answer is "not readable"
         json.dump({"state": "niet leesbaar", "text": "", "reason": f"{type(error).__name__}: {error}"[:300]},

@@ -163,7 +163,8 @@ def _parse_row(run: ImportRun, row: Row, header: list[str], mapping: dict[int, s
     reference = values.text(raw.get("bron_id", ""))
     if len(reference) > 100:
         problem("bron_id", "Een bron-id is hoogstens 100 tekens.")
-    basis = f"{row.values.get('title', '')}-{row.values.get('municipality_code') or row.values.get('organisation') or ''}"
+    place = row.values.get("municipality_code") or row.values.get("organisation") or ""
+    basis = f"{row.values.get('title', '')}-{place}"
     row.values["bron_id"] = reference or _derived_reference(basis)
     return lambda known: _check_row(run, row, by, scope, known, raw, problem)
 
@@ -306,7 +307,8 @@ def check(run: ImportRun, by: User, progress: Callable[[ImportRun], None] | None
                          recognised=lambda header: columns.recognised(kind, header))
     mapping = columns.map_headers(kind, table.header, run.mapping, by.id)
     scope = scope_of(run, by)
-    checked = Checked(table.header, mapping, [Row(number=n, cells=cells) for n, cells in zip(table.numbers, table.rows)],
+    rows = [Row(number=n, cells=cells) for n, cells in zip(table.numbers, table.rows)]
+    checked = Checked(table.header, mapping, rows,
                       notes=table.notes, header_row=table.header_row)
     seen: dict[str, int] = {}
     run.rows_total = len(checked.rows)

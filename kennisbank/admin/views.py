@@ -7,7 +7,6 @@ from sqlalchemy import select
 from ..extensions import db
 from ..ground.errors import DomainError
 from ..models import ApiToken, Lesson, Network, Project, User
-from ..models.base import utcnow
 from ..services.access import api_tokens, audit, users
 from ..services.registry import handovers
 from ..services.reporting.exports import FORMATS
@@ -151,7 +150,7 @@ def tokens():
             form = TokenForm(formdata=None)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/tokens.html", form=form, tokens=api_tokens.all_tokens(), new_token=new_token,
-                           token_valid_until=api_tokens.valid_until, now=utcnow()), status
+                           token_valid_until=api_tokens.valid_until, token_expired=api_tokens.is_expired), status
 
 
 @bp.post("/tokens/<int:token_id>/intrekken")

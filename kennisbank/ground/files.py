@@ -23,6 +23,7 @@ ATTACHMENT_TYPES = {
     "jpeg": "image/jpeg",
     "txt": "text/plain; charset=utf-8",
 }
+KIND_OF_MEDIA_TYPE = {media_type: kind for kind, media_type in ATTACHMENT_TYPES.items()}
 
 
 def refuse(message: str):

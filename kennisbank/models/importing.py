@@ -47,8 +47,6 @@ class ImportRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     by: Mapped[User | None] = relationship()
-    parts: Mapped[list[ImportRunPart]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
-                                                      order_by="ImportRunPart.seq")
 
 
 class ImportRunPart(db.Model):

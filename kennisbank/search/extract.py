@@ -1,6 +1,6 @@
-"""Reading attachment text, apart from the indexer's rounds and never in a request: each waiting file in a child process
-with a memory limit and a timeout; the text (or why there is none) is kept on the attachment, so every
-host's index uses the same text and nothing is read twice."""
+"""Reading attachment text, apart from the indexer's rounds and never in a request: each waiting file in a
+child process with a memory limit and a timeout; the text (or why there is none) is kept on the attachment,
+so every host's index uses the same text and nothing is read twice."""
 from __future__ import annotations
 
 import ctypes
@@ -26,7 +26,6 @@ from ..models import Attachment, AttachmentBlob
 
 log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("extract_worker.py")
-KINDS = {media: kind for kind, media in files.ATTACHMENT_TYPES.items()}  # media type -> reader
 TIMEOUT = 60  # seconds per file, unless ATTACHMENT_READ_SECONDS says otherwise
 MEMORY = 1024 * 1024 * 1024  # address space per file
 PR_SET_PDEATHSIG = 1
@@ -71,7 +70,7 @@ def pending(app: Flask, limit: int = 20) -> int:
                                   .order_by(Attachment.id).limit(limit)).all()
         seconds = int(app.config.get("ATTACHMENT_READ_SECONDS", TIMEOUT))
         for attachment_id, media_type, content in waiting:
-            state, text = read_text(KINDS.get(media_type, "txt"), content, seconds)
+            state, text = read_text(files.KIND_OF_MEDIA_TYPE.get(media_type, "txt"), content, seconds)
             attachment = session.get(Attachment, attachment_id)
             if attachment.text_state == "wacht":  # another host may have read it meanwhile: same text
                 attachment.text_state, attachment.text = state, text

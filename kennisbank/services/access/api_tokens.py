@@ -65,7 +65,7 @@ def user_for_token(token: str) -> User | None:
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    if record is None or record.revoked_at is not None or not record.user.active or record.expires_at <= utcnow():
+    if record is None or record.revoked_at is not None or not record.user.active or is_expired(record):
         return None
     if not hmac.compare_digest(record.token_hash, _hash(token)):
         return None
@@ -74,6 +74,10 @@ def user_for_token(token: str) -> User | None:
         audit.record("token_used", record.user, record, name=record.name)
     record.last_used_at = now
     return record.user
+
+
+def is_expired(record: ApiToken) -> bool:
+    return record.expires_at <= utcnow()
 
 
 def valid_until(record: ApiToken) -> date:

@@ -373,10 +373,14 @@ NO_ADVICE = ("Nog geen advies: de geïmporteerde lijst noemde alleen de knelpunt
              "anders doen? Vul het advies aan.")
 
 
-def _failure_fields(row: Row) -> dict | None:
-    """What a project row's knelpunten say as a failure lesson; the advice only when the list gives one."""
+def _failure_fields(row: Row, by: User) -> dict | None:
+    """What a project row's knelpunten write to its failure lesson (the advice only when the list gives
+    one), or None when nothing is written: an empty cell removes nothing, and a lesson removed or taken
+    over by someone else since is not brought back."""
     if not row.values.get("obstacles"):
-        return None  # an empty cell removes nothing: the lesson stays as it is
+        return None
+    if row.failure is not None and (row.failure.is_deleted or not permissions.can_edit_lesson(by, row.failure)):
+        return None
     fields = {"what_happened": row.values["obstacles"]}
     if row.values.get("obstacle_advice"):
         fields["advice"] = row.values["obstacle_advice"]
@@ -385,14 +389,11 @@ def _failure_fields(row: Row) -> dict | None:
 
 def _write_failure_lesson(run: ImportRun, row: Row, by: User, project: Project, created: list) -> bool:
     """Create or update the project's failure lesson from the row's knelpunten; True when it changed."""
-    fields = _failure_fields(row)
+    fields = _failure_fields(row, by)
     if fields is None:
         return False
-    lesson = row.failure
-    if lesson is not None:
-        if lesson.is_deleted or not permissions.can_edit_lesson(by, lesson):
-            return False  # removed or taken over by someone else since: the list does not bring it back
-        return _update(lesson, fields, run, by) == "bijgewerkt"
+    if row.failure is not None:
+        return _update(row.failure, fields, run, by) == "bijgewerkt"
     lesson = Lesson(content_key=failure_key(scope_of(run, by), row.values["bron_id"]), import_run_id=run.id,
                     title=f"Knelpunten: {project.title}"[:limits.LESSON["title"]], kind=LessonKind.FAILURE,
                     author=by, project=project, themes=list(project.themes), **({"advice": NO_ADVICE} | fields))
@@ -622,7 +623,7 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
                 if row.problems:
                     row.outcome = "geweigerd"
                 elif dry_run:
-                    row.outcome = _would_be(run.kind, row)  # a dry run writes nothing at all
+                    row.outcome = _would_be(run.kind, row, acting)  # a dry run writes nothing at all
             if not dry_run:
                 _write_rows(run, [row for row in group if not row.outcome], writer, acting)
                 if progress is not None:
@@ -646,23 +647,23 @@ def execute(run: ImportRun, by: User | None, *, dry_run: bool,
     return checked
 
 
-def _would_be(kind: str, row: Row) -> str:
+def _would_be(kind: str, row: Row, by: User) -> str:
     """What writing the row would do, without writing it: the same comparison `_update` makes."""
     if row.existing is None:
         return "aangemaakt"
     names = [name for name in (PROJECT_FIELDS if kind == "projecten" else LESSON_FIELDS) if name in row.values]
     if kind == "projecten" and row.values.get("stage") is None and "stage" in names:
         names.remove("stage")
-    proposed = revisions.snapshot(_Proposed(row.values), names)
-    if revisions.diff(revisions.snapshot(row.existing, names), proposed):
+    if _differs(row.existing, row.values, names):
         return "bijgewerkt"
-    failure = _failure_fields(row) if kind == "projecten" else None
-    if failure and row.failure is not None and row.failure.is_deleted:
-        failure = None  # removed since: the list does not bring it back
-    if failure and (row.failure is None or revisions.diff(revisions.snapshot(row.failure, list(failure)),
-                                                          revisions.snapshot(_Proposed(failure), list(failure)))):
+    failure = _failure_fields(row, by) if kind == "projecten" else None
+    if failure and (row.failure is None or _differs(row.failure, failure, list(failure))):
         return "bijgewerkt"  # only the knelpunten changed: their lesson is written
     return "ongewijzigd"
+
+
+def _differs(item, proposed: dict, names: list[str]) -> bool:
+    return bool(revisions.diff(revisions.snapshot(item, names), revisions.snapshot(_Proposed(proposed), names)))
 
 
 class _Proposed:

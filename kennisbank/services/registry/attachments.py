@@ -49,12 +49,9 @@ def _within_hourly_limit(by: User) -> None:
                      "(KENNISBANK_UPLOADS_PER_HOUR). Probeer het over een uur opnieuw.")
 
 
-KIND_OF_MEDIA_TYPE = {media_type: kind for kind, media_type in files.ATTACHMENT_TYPES.items()}
-
-
 def download_name(attachment: Attachment) -> str:
     """The stored name with its type's extension (files stored before names followed their type, too)."""
-    return files.stored_name(attachment.file_name, KIND_OF_MEDIA_TYPE.get(attachment.media_type, "txt"))
+    return files.stored_name(attachment.file_name, files.KIND_OF_MEDIA_TYPE.get(attachment.media_type, "txt"))
 
 
 def add(kind: str, item, file_name: str, content: bytes, by: User) -> Attachment:
